@@ -1,0 +1,40 @@
+# smgov: `make run` sets up and starts everything; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: run test bench lint services stop-services venv clean-data messages
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "smgov needs Python 3.11 or newer")'
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment: apt-get install -y python3-venv"; exit 1; }
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -c constraints.txt -e ".[dev]"
+	@touch $@
+
+venv: $(VENV)/.installed
+
+services:
+	@scripts/services.sh start
+
+stop-services:
+	@scripts/services.sh stop
+
+run: venv
+	@scripts/run.sh
+
+test: venv services
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+bench: venv services
+	$(PY) -m bench
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+messages: venv
+	$(PY) manage.py makemessages -l sv --no-location --ignore=.venv --ignore=tests --ignore=.var
+	$(PY) manage.py compilemessages -l sv --ignore=.venv

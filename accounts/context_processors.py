@@ -1,0 +1,48 @@
+"""The navigation, which depends on the person's roles.
+
+Each entry names a URL; an entry whose page is not installed is left out, so the
+menu never links to a page that does not exist.
+"""
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role, roles_of
+
+EVERYONE = None
+NAVIGATION = [
+    ("dashboard", _("Overview"), EVERYONE),
+    ("moderation:inbox", _("Inbox"), {Role.COMMUNICATOR, Role.WEB_COMMUNICATOR}),
+    ("accounts:list", _("Accounts"), EVERYONE),
+    ("accounts:decisions", _("Decisions"), {Role.HEAD_OF_DEPARTMENT}),
+    ("archive:search", _("Archive"), {Role.REGISTRAR, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT}),
+    ("archive:diary", _("Diary"), {Role.REGISTRAR}),
+    ("archive:statistics", _("Statistics"), {Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT}),
+]
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    common = {"municipality_name": settings.MUNICIPALITY_NAME}
+    if user is None or not user.is_authenticated:
+        return {**common, "navigation": []}
+    roles = roles_of(user)
+    current = request.path
+    items = []
+    for name, label, allowed in NAVIGATION:
+        if allowed is not EVERYONE and not (roles & allowed):
+            continue
+        url = _url(name)
+        if url is None:
+            continue
+        active = current == url if url == "/" else current.startswith(url)
+        items.append({"url": url, "label": label, "active": active})
+    return {**common, "navigation": items, "user_roles": [Role(code).label for code in sorted(roles)]}

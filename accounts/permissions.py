@@ -1,0 +1,66 @@
+"""The accounts permission policy: who may see and do what with which service account.
+
+Views and services ask these functions and never re-implement the rules. Department
+scoping comes from the person's department and role; the per-account grant to an
+account's administrators is a django-guardian object permission, given and taken
+by the administrator services.
+"""
+
+from django.db.models import Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from .models import Department, ServiceAccount
+from .roles import Role, has_role
+
+SEES_ALL = (Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT)
+
+
+def visible_accounts(user) -> QuerySet[ServiceAccount]:
+    if not user.is_authenticated or not user.is_active:
+        return ServiceAccount.objects.none()
+    if has_role(user, *SEES_ALL):
+        return ServiceAccount.objects.all()
+    administered = get_objects_for_user(
+        user, "accounts.change_serviceaccount", klass=ServiceAccount, with_superuser=False
+    )
+    return ServiceAccount.objects.filter(
+        Q(department_id=user.department_id) | Q(pk__in=administered.values("pk"))
+    )
+
+
+def can_view_account(user, account: ServiceAccount) -> bool:
+    return visible_accounts(user).filter(pk=account.pk).exists()
+
+
+def can_request_for(user, department: Department) -> bool:
+    """Communicators start accounts for their own department (N2); the central units for any."""
+    if has_role(user, *SEES_ALL):
+        return True
+    return has_role(user, Role.COMMUNICATOR, Role.HEAD_OF_DEPARTMENT) and user.department_id == department.pk
+
+
+def can_manage_account(user, account: ServiceAccount) -> bool:
+    """Edit details, administrators, supervision: the department's communicators, the
+    account's administrators and the information unit."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if has_role(user, Role.INFORMATION_UNIT):
+        return True
+    if (
+        has_role(user, Role.COMMUNICATOR, Role.WEB_COMMUNICATOR)
+        and user.department_id == account.department_id
+    ):
+        return True
+    return user.has_perm("accounts.change_serviceaccount", account)
+
+
+def can_decide_request(user, account: ServiceAccount) -> bool:
+    """Only the head of the account's own department decides (N1, N10)."""
+    return user.is_authenticated and user.is_active and account.department.head_id == user.pk
+
+
+def can_manage_credentials(user, account: ServiceAccount) -> bool:
+    """Credentials are held centrally (F1): the information unit and the account's administrators."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return has_role(user, Role.INFORMATION_UNIT) or user.has_perm("accounts.manage_credentials", account)

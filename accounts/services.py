@@ -1,0 +1,360 @@
+"""Every change to the account register, one function per change.
+
+Each function takes the acting person, checks the permission policy, enforces the
+rules and writes its audit event in the same transaction.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from . import permissions
+from .models import (
+    AccountAdministrator,
+    AccountEvent,
+    AccountRequest,
+    AccountState,
+    Department,
+    ServiceAccount,
+    User,
+)
+from .roles import Role
+
+MIN_ADMINISTRATORS = 2
+ADMIN_PERMISSIONS = ("accounts.change_serviceaccount", "accounts.manage_credentials")
+DECISIONS = {
+    "approve": (AccountState.APPROVED, AccountEvent.Action.APPROVED),
+    "reject": (AccountState.REJECTED, AccountEvent.Action.REJECTED),
+    "return": (AccountState.RETURNED, AccountEvent.Action.RETURNED),
+}
+Action = AccountEvent.Action
+
+
+def _record(account, actor, action, *, from_state="", to_state="", comment="") -> AccountEvent:
+    return AccountEvent.objects.create(
+        account=account, actor=actor, action=action, from_state=from_state, to_state=to_state, comment=comment
+    )
+
+
+def _move(account: ServiceAccount, actor, to_state: str, action: str, *, allowed_from, comment="") -> None:
+    if account.state not in allowed_from:
+        raise ValidationError(
+            _("The account is %(state)s and cannot be %(action)s.")
+            % {"state": account.get_state_display().lower(), "action": Action(action).label}
+        )
+    from_state = account.state
+    account.state = to_state
+    account.save(update_fields=["state", "updated_at"])
+    _record(account, actor, action, from_state=from_state, to_state=to_state, comment=comment)
+
+
+def _check_administrator_candidate(user: User) -> None:
+    """N5: administrators are trained in secrecy, personal data and public records."""
+    if not user.is_active:
+        raise ValidationError(_("%(person)s is not an active user.") % {"person": user})
+    if not user.is_trained:
+        raise ValidationError(
+            _("%(person)s has no recorded training in secrecy, personal data and public records.")
+            % {"person": user}
+        )
+
+
+def _active_administrator_count(account: ServiceAccount) -> int:
+    return account.administrator_links.filter(user__is_active=True).count()
+
+
+def _require_two_administrators(account: ServiceAccount) -> None:
+    """F2: at least two people administer each account."""
+    if _active_administrator_count(account) < MIN_ADMINISTRATORS:
+        raise ValidationError(
+            _("An account needs at least two active administrators; this one has %(count)d.")
+            % {"count": _active_administrator_count(account)}
+        )
+
+
+def _link_administrator(account: ServiceAccount, user: User, actor) -> None:
+    AccountAdministrator.objects.create(account=account, user=user, added_by=actor)
+    for perm in ADMIN_PERMISSIONS:
+        assign_perm(perm, user, account)
+
+
+@transaction.atomic
+def account_request_submit(
+    *,
+    actor: User,
+    department: Department,
+    platform: str,
+    display_name: str,
+    purpose: str,
+    target_audience: str,
+    goals: str,
+    channel_rationale: str,
+    resources: str,
+    graphic_profile_confirmed: bool,
+    administrators: list[User],
+    response_time: timedelta = timedelta(days=1),
+    response_time_text: str = "",
+    handle: str = "",
+    profile_url: str = "",
+    parent: ServiceAccount | None = None,
+) -> ServiceAccount:
+    """N2/N10: a department asks to start an account, with its purpose analysis."""
+    if not permissions.can_request_for(actor, department):
+        raise PermissionDenied
+    if not graphic_profile_confirmed:
+        raise ValidationError(_("Confirm that the account follows the municipality's graphic profile (N11)."))
+    unique_admins = list(dict.fromkeys(administrators))
+    if len(unique_admins) < MIN_ADMINISTRATORS:
+        raise ValidationError(_("Propose at least two administrators (F2)."))
+    for user in unique_admins:
+        _check_administrator_candidate(user)
+    account = ServiceAccount.objects.create(
+        platform=platform,
+        display_name=display_name,
+        handle=handle,
+        profile_url=profile_url,
+        department=department,
+        parent=parent,
+        purpose=purpose,
+        target_audience=target_audience,
+        response_time=response_time,
+        response_time_text=response_time_text,
+        state=AccountState.REQUESTED,
+    )
+    AccountRequest.objects.create(
+        account=account,
+        requested_by=actor,
+        goals=goals,
+        channel_rationale=channel_rationale,
+        resources=resources,
+        graphic_profile_confirmed=graphic_profile_confirmed,
+    )
+    for user in unique_admins:
+        _link_administrator(account, user, actor)
+    _record(account, actor, Action.REQUESTED, to_state=AccountState.REQUESTED)
+    if department.head and department.head.email:
+        _notify(
+            [department.head.email],
+            _("New account request: %(name)s") % {"name": display_name},
+            _("%(person)s asks to start %(name)s. Decide at %(url)s")
+            % {"person": actor, "name": account, "url": settings.SITE_URL + account.get_absolute_url()},
+        )
+    return account
+
+
+@transaction.atomic
+def account_request_resubmit(*, actor: User, account: ServiceAccount, comment: str = "", **changes) -> None:
+    """A request returned for changes goes back to the head after it was edited."""
+    if not permissions.can_manage_account(actor, account):
+        raise PermissionDenied
+    account_update(actor=actor, account=account, **changes)
+    _move(
+        account,
+        actor,
+        AccountState.REQUESTED,
+        Action.RESUBMITTED,
+        allowed_from={AccountState.RETURNED},
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def account_decide(*, actor: User, account: ServiceAccount, decision: str, comment: str = "") -> None:
+    """N1/N10: the head of the department approves, rejects or sends back a request."""
+    if not permissions.can_decide_request(actor, account):
+        raise PermissionDenied
+    if decision not in DECISIONS:
+        raise ValidationError(_("Unknown decision."))
+    if decision != "approve" and not comment.strip():
+        raise ValidationError(_("Say why, so the requester knows what to do."))
+    to_state, action = DECISIONS[decision]
+    _move(account, actor, to_state, action, allowed_from={AccountState.REQUESTED}, comment=comment)
+    requester = account.request.requested_by
+    if requester.email:
+        _notify(
+            [requester.email],
+            _("Your account request was %(decision)s: %(name)s")
+            % {"decision": action.label, "name": account},
+            "\n\n".join(
+                part
+                for part in (
+                    _("%(head)s has %(decision)s the request for %(name)s.")
+                    % {"head": actor, "decision": action.label, "name": account},
+                    comment,
+                    settings.SITE_URL + account.get_absolute_url(),
+                )
+                if part
+            ),
+        )
+
+
+@transaction.atomic
+def account_activate(*, actor: User, account: ServiceAccount) -> None:
+    """An approved account goes live once it has two administrators (F2)."""
+    if not permissions.can_manage_account(actor, account):
+        raise PermissionDenied
+    _require_two_administrators(account)
+    _move(account, actor, AccountState.ACTIVE, Action.ACTIVATED, allowed_from={AccountState.APPROVED})
+
+
+@transaction.atomic
+def account_pause(*, actor: User, account: ServiceAccount, comment: str = "") -> None:
+    if not permissions.can_manage_account(actor, account):
+        raise PermissionDenied
+    _move(
+        account,
+        actor,
+        AccountState.PAUSED,
+        Action.PAUSED,
+        allowed_from={AccountState.ACTIVE},
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def account_resume(*, actor: User, account: ServiceAccount) -> None:
+    if not permissions.can_manage_account(actor, account):
+        raise PermissionDenied
+    _require_two_administrators(account)
+    _move(account, actor, AccountState.ACTIVE, Action.RESUMED, allowed_from={AccountState.PAUSED})
+
+
+@transaction.atomic
+def account_retire(*, actor: User, account: ServiceAccount, comment: str = "") -> None:
+    if not permissions.can_manage_account(actor, account):
+        raise PermissionDenied
+    _move(
+        account,
+        actor,
+        AccountState.RETIRED,
+        Action.RETIRED,
+        allowed_from={AccountState.APPROVED, AccountState.ACTIVE, AccountState.PAUSED},
+        comment=comment,
+    )
+
+
+EDITABLE_FIELDS = {
+    "display_name",
+    "handle",
+    "profile_url",
+    "platform_id",
+    "api_base_url",
+    "parent",
+    "purpose",
+    "target_audience",
+    "response_time",
+    "response_time_text",
+    "supervision_interval",
+}
+
+
+@transaction.atomic
+def account_update(*, actor: User, account: ServiceAccount, **changes) -> None:
+    if not permissions.can_manage_account(actor, account):
+        raise PermissionDenied
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    changed = [name for name, value in changes.items() if getattr(account, name) != value]
+    if not changed:
+        return
+    for name in changed:
+        setattr(account, name, changes[name])
+    account.full_clean()
+    account.save(update_fields=[*changed, "updated_at"])
+    _record(account, actor, Action.UPDATED, comment=", ".join(sorted(changed)))
+
+
+@transaction.atomic
+def administrator_add(*, actor: User, account: ServiceAccount, user: User) -> None:
+    if not permissions.can_manage_account(actor, account):
+        raise PermissionDenied
+    _check_administrator_candidate(user)
+    if account.administrator_links.filter(user=user).exists():
+        raise ValidationError(_("%(person)s already administers this account.") % {"person": user})
+    _link_administrator(account, user, actor)
+    _record(account, actor, Action.ADMIN_ADDED, comment=str(user))
+
+
+@transaction.atomic
+def administrator_remove(*, actor: User, account: ServiceAccount, user: User) -> None:
+    """F2: refused when it would leave the account with fewer than two administrators."""
+    if not permissions.can_manage_account(actor, account):
+        raise PermissionDenied
+    ServiceAccount.objects.select_for_update().get(pk=account.pk)
+    link = account.administrator_links.filter(user=user).first()
+    if link is None:
+        raise ValidationError(_("%(person)s does not administer this account.") % {"person": user})
+    remaining = account.administrator_links.exclude(pk=link.pk).filter(user__is_active=True).count()
+    if account.state != AccountState.RETIRED and remaining < MIN_ADMINISTRATORS:
+        raise ValidationError(
+            _(
+                "%(person)s cannot be removed: every account needs at least two administrators who hold "
+                "its login details (F2). Add another administrator first."
+            )
+            % {"person": user}
+        )
+    link.delete()
+    for perm in ADMIN_PERMISSIONS:
+        remove_perm(perm, user, account)
+    _record(account, actor, Action.ADMIN_REMOVED, comment=str(user))
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> list[ServiceAccount]:
+    """A person leaves: their accounts that fall below two administrators are flagged and
+    the remaining administrators and the information unit are told (F2)."""
+    if not (actor.is_superuser or Role.INFORMATION_UNIT in set(actor.groups.values_list("name", flat=True))):
+        raise PermissionDenied
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    short = []
+    for account in ServiceAccount.objects.filter(administrator_links__user=user).exclude(
+        state=AccountState.RETIRED
+    ):
+        _record(account, actor, Action.ADMIN_DEACTIVATED, comment=str(user))
+        if _active_administrator_count(account) < MIN_ADMINISTRATORS:
+            short.append(account)
+            recipients = list(
+                account.administrators.filter(is_active=True)
+                .exclude(email="")
+                .values_list("email", flat=True)
+            ) + list(
+                User.objects.filter(groups__name=Role.INFORMATION_UNIT, is_active=True)
+                .exclude(email="")
+                .values_list("email", flat=True)
+            )
+            _notify(
+                recipients,
+                _("%(name)s has fewer than two administrators") % {"name": account},
+                _(
+                    "%(person)s is no longer active. %(name)s needs a second administrator (F2): "
+                    "add one at %(url)s"
+                )
+                % {"person": user, "name": account, "url": settings.SITE_URL + account.get_absolute_url()},
+            )
+    return short
+
+
+@transaction.atomic
+def account_mark_checked(*, actor: User, account: ServiceAccount) -> None:
+    """N4/N13: a person has looked at the account's page and its new content."""
+    if not permissions.can_manage_account(actor, account):
+        raise PermissionDenied
+    account.last_checked_at = timezone.now()
+    account.last_checked_by = actor
+    account.save(update_fields=["last_checked_at", "last_checked_by", "updated_at"])
+    _record(account, actor, Action.CHECKED)
+
+
+def _notify(recipients: list[str], subject: str, body: str) -> None:
+    """Mail after the change is committed, so nobody is told of a change that was rolled back."""
+    recipients = sorted(set(filter(None, recipients)))
+    if recipients:
+        transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=False))

@@ -1,0 +1,54 @@
+"""The start page and the health check: the two pages that belong to no single app."""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from accounts import selectors as account_selectors
+from accounts.permissions import visible_accounts
+from accounts.roles import Role, has_role
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    overdue_checks = list(account_selectors.accounts_overdue_for_check(user=user)[:20])
+    short_of_admins = list(account_selectors.accounts_short_of_administrators(user=user)[:20])
+    decisions = (
+        list(account_selectors.requests_awaiting_decision(user=user))
+        if has_role(user, Role.HEAD_OF_DEPARTMENT)
+        else []
+    )
+    cards = [
+        {
+            "title": _("Accounts"),
+            "count": visible_accounts(user).filter(state="active").count(),
+            "url": reverse("accounts:list"),
+            "link_text": _("See the accounts"),
+        },
+        {"title": _("Overdue checks"), "count": len(overdue_checks), "alert": bool(overdue_checks)},
+    ]
+    if decisions:
+        cards.append({"title": _("Requests to decide"), "count": len(decisions), "alert": True})
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "cards": cards,
+            "overdue_checks": overdue_checks,
+            "short_of_admins": short_of_admins,
+            "decisions": decisions,
+        },
+    )
+
+
+@never_cache
+def health(request):
+    """For load balancers and docker-compose: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,7 @@
+// Small progressive enhancements; every page works without them.
+document.addEventListener("submit", (event) => {
+  const message = event.target.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});

@@ -1,0 +1,116 @@
+"""Shared fixtures: two departments and a person in each role.
+
+`own` is the department under test and `other` a second one, so every permission test can
+ask both "may the owner" and "may an outsider". Alice and Bob are communicators of the
+own department, Charlie a communicator of the other.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from accounts.roles import Role
+from tests.factories import DepartmentFactory, ServiceAccountFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real worker process on the real Redis broker, using the test database.
+
+    Tests that use it see only committed data, so they use `transactional_db`.
+    """
+    from smgov.celery import app
+    from tests.worker import start_worker, stop_worker, wait_until_ready
+
+    app.control.purge()
+    process = start_worker(log_path=tmp_path_factory.mktemp("worker") / "worker.log")
+    try:
+        wait_until_ready(app)
+        yield app
+    finally:
+        stop_worker(process)
+
+
+@pytest.fixture
+def org(db):
+    own = DepartmentFactory(name="Barn- och utbildningsförvaltningen", series_code="BUN")
+    other = DepartmentFactory(name="Samhällsbyggnadsförvaltningen", series_code="SBN")
+    central = DepartmentFactory(name="Kommunstyrelseförvaltningen", series_code="KS")
+    people = SimpleNamespace(
+        own=own,
+        other=other,
+        central=central,
+        alice=UserFactory(
+            username="alice",
+            first_name="Alice",
+            last_name="Andersson",
+            department=own,
+            roles=[Role.COMMUNICATOR],
+        ),
+        bob=UserFactory(
+            username="bob", first_name="Bob", last_name="Berg", department=own, roles=[Role.COMMUNICATOR]
+        ),
+        charlie=UserFactory(
+            username="charlie",
+            first_name="Charlie",
+            last_name="Carlsson",
+            department=other,
+            roles=[Role.COMMUNICATOR],
+        ),
+        head=UserFactory(
+            username="hedda",
+            first_name="Hedda",
+            last_name="Holm",
+            title="Förvaltningschef",
+            department=own,
+            roles=[Role.HEAD_OF_DEPARTMENT],
+        ),
+        other_head=UserFactory(
+            username="otto",
+            first_name="Otto",
+            last_name="Olsson",
+            title="Förvaltningschef",
+            department=other,
+            roles=[Role.HEAD_OF_DEPARTMENT],
+        ),
+        registrar=UserFactory(
+            username="rita",
+            first_name="Rita",
+            last_name="Rask",
+            title="Registrator",
+            department=own,
+            roles=[Role.REGISTRAR],
+        ),
+        web=UserFactory(
+            username="wilma",
+            first_name="Wilma",
+            last_name="Wik",
+            title="Webbkommunikatör",
+            department=central,
+            roles=[Role.WEB_COMMUNICATOR],
+        ),
+        info=UserFactory(
+            username="ivar",
+            first_name="Ivar",
+            last_name="Ibsen",
+            title="Informationschef",
+            department=central,
+            roles=[Role.INFORMATION_UNIT],
+        ),
+    )
+    own.head = people.head
+    own.save(update_fields=["head"])
+    other.head = people.other_head
+    other.save(update_fields=["head"])
+    people.account = ServiceAccountFactory(department=own, admins=[people.alice, people.bob])
+    people.other_account = ServiceAccountFactory(
+        department=other, admins=[people.charlie, UserFactory(department=other)]
+    )
+    return people
