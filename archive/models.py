@@ -1,0 +1,164 @@
+"""Public records (allmänna handlingar): every post and comment, kept with its versions.
+
+A post by the municipality is drawn up (upprättad), a comment from the public received
+(inkommen), when it is published (N20): `published_at` is that date. The text and raw
+JSON are stored exactly as received; the raw JSON is also kept canonicalised so its
+SHA-256 proves what was received (jsonb alone reorders keys).
+"""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department, ServiceAccount
+
+
+class SourceResponse(models.Model):
+    """An API response exactly as received: where the records made from it came from."""
+
+    account = models.ForeignKey(ServiceAccount, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=10, default="GET")
+    url = models.TextField(help_text=_("The request address, without secrets."))
+    status = models.PositiveSmallIntegerField()
+    headers = models.JSONField(default=dict)
+    body = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    fetched_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("received API response")
+
+    def __str__(self):
+        return f"{self.method} {self.url} ({self.status})"
+
+
+class RecordKind(models.TextChoices):
+    POST = "post", _("Post")
+    COMMENT = "comment", _("Comment")
+    REPLY = "reply", _("Reply")
+
+
+class Record(models.Model):
+    account = models.ForeignKey(ServiceAccount, on_delete=models.PROTECT, related_name="records")
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="records",
+        help_text=_("The department that ran the account when the record arrived."),
+    )
+    platform = models.CharField(max_length=20)
+    platform_id = models.CharField(max_length=300)
+    kind = models.CharField(max_length=10, choices=RecordKind.choices)
+    is_own = models.BooleanField(
+        default=False, help_text=_("Published by the municipality (drawn up) rather than received.")
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    thread = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="thread_records"
+    )
+    parent_platform_id = models.CharField(max_length=300, blank=True)
+    thread_platform_id = models.CharField(max_length=300, blank=True)
+    author_name = models.CharField(max_length=300, blank=True)
+    author_handle = models.CharField(max_length=300, blank=True)
+    author_platform_id = models.CharField(max_length=300, blank=True)
+    text = models.TextField(blank=True)
+    text_format = models.CharField(max_length=10, default="plain")
+    media = models.JSONField(default=list, blank=True)
+    permalink = models.URLField(max_length=1000, blank=True)
+    published_at = models.DateTimeField(_("drawn up or received"), db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    missing_since = models.DateTimeField(
+        null=True, blank=True, help_text=_("No longer returned by the platform; not yet confirmed deleted.")
+    )
+    deleted_on_platform_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removal_ground = models.CharField(max_length=40, blank=True)
+    removal_reason = models.TextField(blank=True)
+    purged_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Content purged; only metadata and hashes are kept.")
+    )
+    legal_hold = models.BooleanField(default=False)
+    retention_until = models.DateField(null=True, blank=True)
+    raw_json = models.JSONField(default=dict)
+    raw_canonical = models.TextField(blank=True)
+    raw_sha256 = models.CharField(max_length=64, blank=True)
+    content_sha256 = models.CharField(max_length=64, blank=True)
+    version_count = models.PositiveIntegerField(default=1)
+    source = models.ForeignKey(
+        SourceResponse, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("record")
+        verbose_name_plural = _("records")
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "platform_id"], name="record_unique_platform_id"),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="record_search_gin"),
+            models.Index(fields=["account", "-published_at"], name="record_account_published"),
+            models.Index(fields=["department", "-published_at"], name="record_department_published"),
+            models.Index(fields=["thread"], name="record_thread"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.platform_id}"
+
+    def get_absolute_url(self):
+        return reverse("archive:record", args=[self.pk])
+
+
+class RecordVersion(models.Model):
+    """One text of a record as it was seen; a changed text on the platform adds a version."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField()
+    raw_canonical = models.TextField(blank=True)
+    raw_sha256 = models.CharField(max_length=64, blank=True)
+    sha256 = models.CharField(max_length=64)
+    source = models.ForeignKey(
+        SourceResponse, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["record", "number"]
+        constraints = [models.UniqueConstraint(fields=["record", "number"], name="version_unique_number")]
+
+    def __str__(self):
+        return f"{self.record} v{self.number}"
+
+
+class MediaFile(models.Model):
+    """A media file of a record, downloaded because platform URLs expire."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="media_files")
+    url = models.URLField(max_length=2000)
+    media_type = models.CharField(max_length=20)
+    alt_text = models.TextField(blank=True)
+    file = models.FileField(upload_to="media/%Y/%m/", blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    skipped_reason = models.CharField(max_length=200, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "url"], name="media_unique_url")]
+
+    def __str__(self):
+        return self.url

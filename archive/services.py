@@ -1,0 +1,262 @@
+"""Writes to the archive: records come in through `record_ingest` and change only here."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import ServiceAccount
+
+from .models import Record, RecordKind, RecordVersion, SourceResponse
+from .search import record_search_vector
+
+
+@dataclass(frozen=True)
+class IncomingItem:
+    """A post or comment as a platform published it, in the archive's own terms."""
+
+    platform_id: str
+    kind: str
+    published_at: datetime
+    text: str = ""
+    text_format: str = "plain"
+    is_own: bool = False
+    parent_platform_id: str = ""
+    thread_platform_id: str = ""
+    author_name: str = ""
+    author_handle: str = ""
+    author_platform_id: str = ""
+    media: list[dict] = field(default_factory=list)
+    permalink: str = ""
+    edited_at: datetime | None = None
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    record: Record
+    created: bool
+    changed: bool
+
+
+def sha256_hex(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(raw: dict) -> str:
+    """One exact serialisation of a JSON value, so its hash can be recomputed later."""
+    return json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def version_hash(*, platform: str, platform_id: str, number: int, text: str, raw_sha256: str) -> str:
+    return sha256_hex(canonical_json([platform, platform_id, number, text, raw_sha256]))
+
+
+def source_response_store(
+    *,
+    account: ServiceAccount,
+    url: str,
+    status: int,
+    headers: dict,
+    body: bytes,
+    fetched_at: datetime,
+    method: str = "GET",
+) -> SourceResponse:
+    return SourceResponse.objects.create(
+        account=account,
+        method=method,
+        url=url,
+        status=status,
+        headers=dict(headers),
+        body=body,
+        sha256=sha256_hex(body),
+        fetched_at=fetched_at,
+    )
+
+
+def _refresh_search(record: Record) -> None:
+    Record.objects.filter(pk=record.pk).update(
+        search_vector=record_search_vector(
+            text=record.text,
+            text_format=record.text_format,
+            author_name=record.author_name,
+            author_handle=record.author_handle,
+        )
+    )
+
+
+def _link_relatives(record: Record) -> None:
+    """Connect the record to its parent and thread, and orphans that arrived before it."""
+    platform = record.platform
+    updates = {}
+    if record.kind == RecordKind.POST:
+        updates["thread"] = record
+    else:
+        if record.parent_platform_id:
+            updates["parent"] = Record.objects.filter(
+                platform=platform, platform_id=record.parent_platform_id
+            ).first()
+        if record.thread_platform_id:
+            updates["thread"] = Record.objects.filter(
+                platform=platform, platform_id=record.thread_platform_id
+            ).first()
+    updates = {name: value for name, value in updates.items() if value is not None}
+    if updates:
+        Record.objects.filter(pk=record.pk).update(
+            **{f"{name}_id": value.pk for name, value in updates.items()}
+        )
+        for name, value in updates.items():
+            setattr(record, name, value)
+    Record.objects.filter(
+        platform=platform, parent_platform_id=record.platform_id, parent__isnull=True
+    ).update(parent=record)
+    Record.objects.filter(
+        platform=platform, thread_platform_id=record.platform_id, thread__isnull=True
+    ).update(thread=record)
+
+
+def _create(*, account, item: IncomingItem, source, seen_at, raw_canonical, raw_sha256) -> Record:
+    digest = version_hash(
+        platform=account.platform,
+        platform_id=item.platform_id,
+        number=1,
+        text=item.text,
+        raw_sha256=raw_sha256,
+    )
+    record = Record.objects.create(
+        account=account,
+        department_id=account.department_id,
+        platform=account.platform,
+        platform_id=item.platform_id,
+        kind=item.kind,
+        is_own=item.is_own,
+        parent_platform_id=item.parent_platform_id or "",
+        thread_platform_id=item.thread_platform_id or "",
+        author_name=item.author_name,
+        author_handle=item.author_handle,
+        author_platform_id=item.author_platform_id,
+        text=item.text,
+        text_format=item.text_format,
+        media=item.media,
+        permalink=item.permalink,
+        published_at=item.published_at,
+        edited_at=item.edited_at,
+        first_seen_at=seen_at,
+        last_seen_at=seen_at,
+        raw_json=item.raw,
+        raw_canonical=raw_canonical,
+        raw_sha256=raw_sha256,
+        content_sha256=digest,
+        source=source,
+    )
+    RecordVersion.objects.create(
+        record=record,
+        number=1,
+        text=item.text,
+        edited_at=item.edited_at,
+        seen_at=seen_at,
+        raw_canonical=raw_canonical,
+        raw_sha256=raw_sha256,
+        sha256=digest,
+        source=source,
+    )
+    _link_relatives(record)
+    _refresh_search(record)
+    return record
+
+
+@transaction.atomic
+def record_ingest(
+    *,
+    account: ServiceAccount,
+    item: IncomingItem,
+    source: SourceResponse | None = None,
+    seen_at: datetime | None = None,
+) -> IngestResult:
+    """Upsert one item by (platform, platform id); a changed text becomes a new version.
+
+    Idempotent: ingesting the same item again only moves `last_seen_at`.
+    """
+    seen_at = seen_at or timezone.now()
+    raw_canonical = canonical_json(item.raw)
+    raw_sha256 = sha256_hex(raw_canonical)
+    existing = Record.objects.select_for_update().filter(
+        platform=account.platform, platform_id=item.platform_id
+    )
+    record = existing.first()
+    if record is None:
+        try:
+            with transaction.atomic():
+                record = _create(
+                    account=account,
+                    item=item,
+                    source=source,
+                    seen_at=seen_at,
+                    raw_canonical=raw_canonical,
+                    raw_sha256=raw_sha256,
+                )
+            return IngestResult(record, created=True, changed=False)
+        except IntegrityError:
+            record = existing.get()
+
+    record.last_seen_at = seen_at
+    record.missing_since = None
+    fields = ["last_seen_at", "missing_since"]
+    changed = record.purged_at is None and record.text != item.text
+    if changed:
+        number = record.version_count + 1
+        digest = version_hash(
+            platform=record.platform,
+            platform_id=record.platform_id,
+            number=number,
+            text=item.text,
+            raw_sha256=raw_sha256,
+        )
+        RecordVersion.objects.create(
+            record=record,
+            number=number,
+            text=item.text,
+            edited_at=item.edited_at,
+            seen_at=seen_at,
+            raw_canonical=raw_canonical,
+            raw_sha256=raw_sha256,
+            sha256=digest,
+            source=source,
+        )
+        record.text = item.text
+        record.edited_at = item.edited_at
+        record.media = item.media
+        record.raw_json = item.raw
+        record.raw_canonical = raw_canonical
+        record.raw_sha256 = raw_sha256
+        record.content_sha256 = digest
+        record.version_count = number
+        record.source = source
+        fields += [
+            "text", "edited_at", "media", "raw_json", "raw_canonical", "raw_sha256",
+            "content_sha256", "version_count", "source",
+        ]  # fmt: skip
+    record.save(update_fields=fields)
+    if changed:
+        _refresh_search(record)
+    return IngestResult(record, created=False, changed=changed)
+
+
+@transaction.atomic
+def record_mark_missing(*, record: Record, at: datetime) -> None:
+    """The platform no longer returns the item; only an explicit not-found makes it deleted."""
+    if record.missing_since is None and record.deleted_on_platform_at is None:
+        Record.objects.filter(pk=record.pk).update(missing_since=at)
+        record.missing_since = at
+
+
+@transaction.atomic
+def record_mark_deleted_on_platform(*, record: Record, at: datetime) -> None:
+    if record.deleted_on_platform_at is None:
+        Record.objects.filter(pk=record.pk).update(deleted_on_platform_at=at)
+        record.deleted_on_platform_at = at
