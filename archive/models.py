@@ -162,3 +162,32 @@ class MediaFile(models.Model):
 
     def __str__(self):
         return self.url
+
+
+class RegistrationRequest(models.Model):
+    """A thread sent to the registrar to be registered in the diary (high attention, removed content)."""
+
+    class Reason(models.TextChoices):
+        HIGH_ATTENTION = "high_attention", _("Much attention")
+        REMOVED = "removed", _("Removed content")
+        SECRET = "secret", _("Secret or criminal content")
+        OTHER = "other", _("Other")
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="registration_requests")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["requested_at"]
+        verbose_name = _("registration request")
+
+    def __str__(self):
+        return f"{self.record} ({self.get_reason_display()})"

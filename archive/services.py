@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import ServiceAccount
 
-from .models import Record, RecordKind, RecordVersion, SourceResponse
+from .models import Record, RecordKind, RecordVersion, RegistrationRequest, SourceResponse
 from .search import record_search_vector
 
 
@@ -260,3 +260,50 @@ def record_mark_deleted_on_platform(*, record: Record, at: datetime) -> None:
     if record.deleted_on_platform_at is None:
         Record.objects.filter(pk=record.pk).update(deleted_on_platform_at=at)
         record.deleted_on_platform_at = at
+
+
+@transaction.atomic
+def record_remove(
+    *, actor, record: Record, ground: str, reason: str = "", at: datetime | None = None
+) -> None:
+    """F7/N14: the municipality removed the item from its account. The record stays in the archive
+    marked removed, by whom and on which ground: removing content is itself documented."""
+    if not ground:
+        raise ValueError("a removal needs a legal ground")
+    at = at or timezone.now()
+    Record.objects.filter(pk=record.pk).update(
+        removed_at=at, removed_by=actor, removal_ground=ground, removal_reason=reason
+    )
+    record.removed_at, record.removed_by, record.removal_ground, record.removal_reason = (
+        at,
+        actor,
+        ground,
+        reason,
+    )
+
+
+@transaction.atomic
+def record_purge(*, actor, record: Record, ground: str, at: datetime | None = None) -> None:
+    """Child sexual abuse material is never kept: text, raw payload, media and version texts are
+    erased; only metadata and the hashes that prove what was there remain."""
+    at = at or timezone.now()
+    record_remove(actor=actor, record=record, ground=ground, reason="", at=at)
+    record.media_files.all().delete()
+    record.versions.update(text="", raw_canonical="")
+    Record.objects.filter(pk=record.pk).update(
+        text="", media=[], raw_json={}, raw_canonical="", search_vector=None, purged_at=at
+    )
+    record.refresh_from_db()
+
+
+@transaction.atomic
+def registration_request(*, record: Record, reason: str, requested_by=None, note: str = ""):
+    """Send a thread to the registrar's queue (N14, N15); one open request per record and reason."""
+    existing = RegistrationRequest.objects.filter(
+        record=record, reason=reason, handled_at__isnull=True
+    ).first()
+    if existing:
+        return existing
+    return RegistrationRequest.objects.create(
+        record=record, reason=reason, requested_by=requested_by, note=note
+    )

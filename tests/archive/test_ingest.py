@@ -81,3 +81,24 @@ def test_records_are_found_by_swedish_words(org):
     record_ingest(account=org.account, item=comment())
     found = Record.objects.filter(search_vector=SearchQuery("parkeringen", config=SEARCH_CONFIG))
     assert [record.platform_id for record in found] == ["c1"]
+
+
+def test_n14_removed_item_stays_in_the_archive_marked_removed(org):
+    from archive.services import record_remove
+
+    record = record_ingest(account=org.account, item=comment()).record
+    record_remove(actor=org.alice, record=record, ground="unlawful_threat", reason="Hot mot tjänsteperson.")
+    record.refresh_from_db()
+    assert record.text == comment().text
+    assert (record.removed_by, record.removal_ground) == (org.alice, "unlawful_threat")
+
+
+def test_f7_csam_is_purged_keeping_only_metadata_and_hashes(org):
+    from archive.services import record_purge
+
+    record = record_ingest(account=org.account, item=comment(raw={"id": "c1", "message": "x"})).record
+    digest = record.content_sha256
+    record_purge(actor=org.alice, record=record, ground="csam")
+    assert record.text == "" and record.raw_json == {} and record.purged_at is not None
+    assert record.content_sha256 == digest and record.author_name == "Eva Invånare"
+    assert record.versions.get().text == ""
