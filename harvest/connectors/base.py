@@ -1,0 +1,390 @@
+"""The one small interface every platform connector implements.
+
+A connector turns one platform account into plain, immutable values: HTTP in, items out. It knows
+nothing about Django, the database or Celery, so it can be read, tested and replaced on its own.
+
+Shape of a harvest
+    ``fetch_posts()`` and ``fetch_comments(post_id)`` yield ``Page`` objects, newest posts first. Each
+    page holds the exact ``Response`` it was parsed from (bytes, SHA-256, request URL without secrets),
+    the normalised ``Item``s, and a ``cursor``: a JSON-serialisable dict that, passed back to the same
+    method, resumes after that page. The caller stores the response, the items and the cursor in one
+    transaction, so a killed worker resumes where it stopped and never stores half a page. A cursor of
+    ``None`` means "nothing after this page"; on input, ``None`` (or ``{}``) means "start from the
+    newest". A page completed by extra requests (replies a listing left out) comes as several pages;
+    all but the last carry the cursor that re-reads the group, so a crash never skips part of it.
+
+Incremental harvests
+    ``since`` is the platform id of the newest post already stored (the high-water mark). Listings are
+    newest first, so ``fetch_posts`` stops as soon as it meets that id. Ids rather than times because
+    times are edited, back-dated and collide, while an id is exactly what the caller has stored. If the
+    post behind ``since`` was deleted the connector simply reads to the end: slower, never lossy,
+    since storing is an upsert.
+
+Items
+    ``kind`` is ``post`` for the account's own top-level posts, ``comment`` for anything written
+    directly on a post and ``reply`` for anything written on a comment; ``is_own`` tells whether the
+    account itself wrote it, so the account answering a comment gives ``kind=reply, is_own=True``.
+    ``thread_id`` is the id of the post a comment or reply belongs to. ``raw`` is the item's own JSON
+    object exactly as parsed from the response, for the archive.
+
+Errors
+    Everything a connector raises is a ``ConnectorError``. ``RateLimited`` carries how long to wait;
+    the caller waits and resumes from the stored cursor instead of retrying in a loop. 5xx responses
+    and broken connections are retried a bounded number of times (urllib3 ``Retry``, exponential
+    backoff with jitter) before ``TransientError``. A page that cannot be fully parsed raises
+    ``MalformedResponse``: never a partial page.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Literal, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
+
+T = TypeVar("T")
+
+USER_AGENT = "smgov-harvest/1.0"
+
+
+class ItemKind(StrEnum):
+    POST = "post"
+    COMMENT = "comment"
+    REPLY = "reply"
+
+
+MediaType = Literal["image", "video", "audio", "gifv", "link", "other"]
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    handle: str
+    platform_id: str
+
+
+@dataclass(frozen=True)
+class Media:
+    url: str
+    type: MediaType
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class Response:
+    """One HTTP exchange exactly as received, kept as provenance for the items parsed from it."""
+
+    url: str  # the request URL with secrets removed
+    method: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: datetime
+    sha256: str
+
+    def header(self, name: str) -> str | None:
+        """A response header by case-insensitive name (HTTP/2 servers send them in lower case)."""
+        name = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == name), None)
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError as e:
+            raise MalformedResponse(f"{self.method} {self.url}: body is not valid JSON ({e})", self) from e
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: ItemKind
+    platform_id: str
+    parent_id: str | None  # the post for a comment, the comment for a reply, None for a post
+    thread_id: str  # the post this item belongs to (a post's own id for a post)
+    author: Author | None  # None where the platform withholds who wrote it
+    text: str
+    text_format: Literal["html", "plain"]
+    media: tuple[Media, ...]
+    permalink: str | None
+    published_at: datetime  # aware, UTC
+    edited_at: datetime | None  # aware, UTC
+    raw: dict[str, Any] = field(repr=False)
+    is_own: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    response: Response
+    items: list[Item]
+    cursor: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Profile:
+    followers_count: int | None
+    raw: dict[str, Any] = field(repr=False)
+
+
+class ConnectorError(Exception):
+    """Base of everything a connector raises; carries the offending response when there is one."""
+
+    def __init__(self, message: str, response: Response | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.response = response
+
+
+class RateLimited(ConnectorError):
+    """The platform asks us to slow down: wait ``retry_after`` seconds, then resume from the cursor."""
+
+    def __init__(self, message: str, retry_after: float, response: Response | None = None) -> None:
+        super().__init__(f"{message} (retry after {retry_after:.0f} s)", response)
+        self.retry_after = retry_after
+
+
+class CredentialsInvalid(ConnectorError):
+    """The token or key is missing, expired or revoked: a person has to renew it."""
+
+
+class TransientError(ConnectorError):
+    """Server errors and network failures that outlasted our retries; trying later may work."""
+
+
+class PermanentError(ConnectorError):
+    """The platform refused the request in a way that retrying will not fix."""
+
+
+class MalformedResponse(PermanentError):
+    """The body is not what the platform documents (bad JSON, wrong shape, broken XML)."""
+
+
+class NotFound(ConnectorError):
+    """The platform says the object does not exist (any more)."""
+
+
+class NotSupported(ConnectorError):
+    """The platform, or the credentials we hold, cannot do this."""
+
+
+def http_session(
+    *, retries: int = 3, backoff_factor: float = 1.0, backoff_jitter: float = 1.0
+) -> requests.Session:
+    """A session retrying 5xx and connection errors a bounded number of times with backoff.
+
+    429 is deliberately *not* retried here: a throttled platform gets no further requests from us;
+    ``RateLimited`` goes up to the caller, who reschedules. Only idempotent methods are retried
+    (urllib3's default), so a reply is never published twice because a gateway timed out.
+    """
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        status_forcelist=(500, 502, 503, 504),
+        backoff_factor=backoff_factor,
+        backoff_jitter=backoff_jitter,
+        backoff_max=60,
+        respect_retry_after_header=False,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 timestamp as an aware UTC datetime; naive times are a malformed payload."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"timestamp without a timezone: {value!r}")
+    return parsed.astimezone(UTC)
+
+
+def retry_after_seconds(response: Response, default: float) -> float:
+    """Seconds to wait according to a ``Retry-After`` header (seconds or an HTTP date)."""
+    value = response.header("Retry-After")
+    if not value:
+        return default
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base_url)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+def chain_extra_pages(page: Page, extra: Iterable[Page], here: dict[str, Any]) -> Iterator[Page]:
+    """Yield ``page`` followed by the ``extra`` pages that complete it (e.g. replies beyond those
+    inlined in a comment listing), in an order that survives a crash at any point.
+
+    Every page but the last carries ``here`` (the cursor that fetches ``page`` again), and only the
+    last carries ``page.cursor`` onward, so a resumed harvest re-reads the whole group rather than
+    skipping the replies it had not reached yet.
+    """
+    pending = replace(page, cursor=here)
+    for sub in extra:
+        yield pending
+        pending = replace(sub, cursor=here)
+    yield replace(pending, cursor=page.cursor)
+
+
+class Connector(ABC):
+    """One platform account. Subclasses set ``platform`` and ``default_base_url`` and implement the
+    fetch methods; ``_check`` turns the platform's error responses into typed errors."""
+
+    platform: ClassVar[str]
+    default_base_url: ClassVar[str]
+    can_reply: ClassVar[bool] = False
+    can_hide: ClassVar[bool] = False
+    # Query parameters that carry secrets: sent to the platform, removed from every stored URL.
+    secret_params: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        platform_id: str = "",
+        handle: str = "",
+        credentials: Mapping[str, str] | None = None,
+        session: requests.Session | None = None,
+        timeout: float = 20,
+    ) -> None:
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self.platform_id = platform_id
+        self.handle = handle
+        self.credentials = dict(credentials or {})
+        self.session = session or http_session()
+        self.timeout = timeout
+
+    # --- the interface -----------------------------------------------------------------------------
+
+    @abstractmethod
+    def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
+        """The account's own posts, newest first, stopping at ``since`` (see the module docstring)."""
+
+    @abstractmethod
+    def fetch_comments(self, post_id: str, *, cursor: dict | None = None) -> Iterator[Page]:
+        """Every public comment and reply on one post, including the account's own replies."""
+
+    @abstractmethod
+    def fetch_profile(self) -> Profile: ...
+
+    @abstractmethod
+    def fetch_item(self, platform_id: str) -> Item:
+        """One item as it is now; raises ``NotFound`` once the platform says it is gone."""
+
+    def publish_reply(self, parent_id: str, text: str) -> str:
+        """Publish ``text`` as the account's reply to ``parent_id``; returns the new item's id."""
+        raise NotSupported(f"{self.platform}: publishing replies is not supported")
+
+    def hide_comment(self, platform_id: str) -> None:
+        """Hide a comment from the public without deleting it."""
+        raise NotSupported(f"{self.platform}: hiding comments is not supported")
+
+    # --- HTTP --------------------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def strip_secrets(self, url: str) -> str:
+        parts = urlsplit(url)
+        query = [
+            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in self.secret_params
+        ]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        data: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> Response:
+        """Send one request and return the response as received, or raise a typed error."""
+        try:
+            r = self.session.request(
+                method, url, params=params, headers=headers, data=data, json=json_body, timeout=self.timeout
+            )
+        except requests.RequestException as e:
+            # requests' messages include the full URL, query string and all: keep secrets out of logs.
+            raise TransientError(self._redact(f"{method} {self.strip_secrets(url)}: {e}")) from e
+        response = Response(
+            url=self.strip_secrets(r.request.url or url),
+            method=method,
+            status=r.status_code,
+            headers=dict(r.headers),
+            body=r.content,
+            fetched_at=datetime.now(UTC),
+            sha256=hashlib.sha256(r.content).hexdigest(),
+        )
+        self._check(response)
+        return response
+
+    def get_json(self, path_or_url: str, **kwargs: Any) -> tuple[Response, Any]:
+        url = path_or_url if "://" in path_or_url else self.url(path_or_url)
+        response = self.request("GET", url, **kwargs)
+        return response, response.json()
+
+    def _check(self, response: Response) -> None:
+        """Raise for an error response. Platforms with structured error bodies override this."""
+        status = response.status
+        if status < 400:
+            return
+        where = f"{self.platform}: {response.method} {response.url}: HTTP {status}"
+        detail = self._error_detail(response)
+        message = f"{where}: {detail}" if detail else where
+        if status == 429:
+            raise RateLimited(message, self._retry_after(response), response)
+        if status == 401:
+            raise CredentialsInvalid(message, response)
+        if status in (404, 410):
+            raise NotFound(message, response)
+        if status >= 500:
+            raise TransientError(message, response)
+        raise PermanentError(message, response)
+
+    def _error_detail(self, response: Response) -> str:
+        """A short human-readable reason from an error body, for the harvest run's log."""
+        return response.body[:300].decode("utf-8", "replace")
+
+    def _retry_after(self, response: Response) -> float:
+        return retry_after_seconds(response, default=60)
+
+    def _redact(self, text: str) -> str:
+        for secret in self.credentials.values():
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+    def parsed(self, response: Response, parse: Callable[..., T], *args: Any) -> T:
+        """Run ``parse`` over a response's JSON, turning any shape surprise into ``MalformedResponse``,
+        so that a page is either parsed completely or not at all."""
+        try:
+            return parse(*args)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            raise MalformedResponse(
+                f"{self.platform}: unexpected payload from {response.url}: {type(e).__name__}: {e}", response
+            ) from e

@@ -1,0 +1,181 @@
+"""Bluesky through the public AppView, which needs no account: everything read here is public.
+
+``platform_id`` is the account's DID (the handle works too, but DIDs survive a change of handle);
+items are identified by their ``at://`` URI. Replying and hiding would need the account's own PDS
+and an app password, so they are not supported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from .base import (
+    Author,
+    Connector,
+    CredentialsInvalid,
+    Item,
+    ItemKind,
+    MalformedResponse,
+    Media,
+    NotFound,
+    Page,
+    PermanentError,
+    Profile,
+    RateLimited,
+    Response,
+    TransientError,
+    parse_time,
+    retry_after_seconds,
+)
+
+REPOST = "app.bsky.feed.defs#reasonRepost"
+THREAD_POST = "app.bsky.feed.defs#threadViewPost"
+THREAD_DEPTH = 1000  # the API's maximum: a municipality's threads are never that deep
+AUTH_ERRORS = frozenset({"AuthenticationRequired", "ExpiredToken", "InvalidToken"})
+
+
+class BlueskyConnector(Connector):
+    platform = "bluesky"
+    default_base_url = "https://public.api.bsky.app"
+    page_size = 100
+
+    def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
+        """Top-level posts only (``posts_no_replies``): the account's answers are harvested as replies
+        in the threads they belong to."""
+        params = {"actor": self._actor(), "limit": self.page_size, "filter": "posts_no_replies"}
+        position = (cursor or {}).get("cursor")
+        while True:
+            response, body = self.get_json(
+                "/xrpc/app.bsky.feed.getAuthorFeed",
+                params={**params, "cursor": position} if position else params,
+            )
+            items, next_cursor = self.parsed(response, self._feed_page, body, since)
+            yield Page(response, items, next_cursor)
+            if next_cursor is None:
+                return
+            position = next_cursor["cursor"]
+
+    def fetch_comments(self, post_id: str, *, cursor: dict | None = None) -> Iterator[Page]:
+        """The whole reply tree in one response (threads are not paged, so there is never a cursor)."""
+        response, body = self.get_json(
+            "/xrpc/app.bsky.feed.getPostThread",
+            params={"uri": post_id, "depth": THREAD_DEPTH, "parentHeight": 0},
+        )
+        items = self.parsed(response, lambda: self._thread_items(body["thread"], post_id))
+        yield Page(response, items, None)
+
+    def fetch_profile(self) -> Profile:
+        response, profile = self.get_json("/xrpc/app.bsky.actor.getProfile", params={"actor": self._actor()})
+        return self.parsed(response, lambda: Profile(profile.get("followersCount"), raw=profile))
+
+    def fetch_item(self, platform_id: str) -> Item:
+        response, body = self.get_json("/xrpc/app.bsky.feed.getPosts", params={"uris": platform_id})
+        posts = self.parsed(response, lambda: body["posts"])
+        if not posts:  # deleted posts are silently left out of the answer
+            raise NotFound(f"bluesky: {platform_id} no longer exists", response)
+        return self.parsed(response, self._item, posts[0])
+
+    def _actor(self) -> str:
+        return self.platform_id or self.handle.lstrip("@")
+
+    def _feed_page(self, body: dict[str, Any], since: str | None) -> tuple[list[Item], dict | None]:
+        items = []
+        for entry in body["feed"]:
+            post = entry["post"]
+            if post["uri"] == since:
+                return items, None
+            if entry.get("reason", {}).get("$type") == REPOST:
+                continue  # someone else's post, shared by the account
+            items.append(self._item(post))
+        if not body["feed"] or not body.get("cursor"):
+            return items, None
+        return items, {"cursor": body["cursor"]}
+
+    def _thread_items(self, node: dict[str, Any], post_id: str) -> list[Item]:
+        """Replies below ``node``, depth first. Deleted and blocked posts appear in the tree as
+        ``notFoundPost``/``blockedPost`` stubs without content; they and their subtrees are skipped
+        (the archive learns about deletions from ``fetch_item``)."""
+        if node.get("$type") != THREAD_POST:
+            return []
+        items = []
+        for reply in node.get("replies") or []:
+            if reply.get("$type") == THREAD_POST:
+                items.append(self._item(reply["post"]))
+                items.extend(self._thread_items(reply, post_id))
+        return items
+
+    def _item(self, post: dict[str, Any]) -> Item:
+        record, author = post["record"], post["author"]
+        reply = record.get("reply")
+        if reply is None:
+            kind, parent_id, thread_id = ItemKind.POST, None, post["uri"]
+        else:
+            parent_id, thread_id = reply["parent"]["uri"], reply["root"]["uri"]
+            kind = ItemKind.COMMENT if parent_id == thread_id else ItemKind.REPLY
+        return Item(
+            kind=kind,
+            platform_id=post["uri"],
+            parent_id=parent_id,
+            thread_id=thread_id,
+            author=Author(
+                name=author.get("displayName") or author["handle"],
+                handle=author["handle"],
+                platform_id=author["did"],
+            ),
+            text=record.get("text", ""),
+            text_format="plain",
+            media=_media(post.get("embed")),
+            permalink=f"https://bsky.app/profile/{author['handle']}/post/{post['uri'].rsplit('/', 1)[1]}",
+            published_at=parse_time(record["createdAt"]),
+            edited_at=None,
+            raw=post,
+            is_own=author["did"] == self.platform_id or author["handle"] == self.handle.lstrip("@"),
+        )
+
+    def _check(self, response: Response) -> None:
+        """XRPC errors are ``{"error": name, "message": text}``; a missing post is a 400 ``NotFound``."""
+        if response.status < 400:
+            return
+        try:
+            body = response.json()
+            name, message = str(body.get("error", "")), str(body.get("message", ""))
+        except (MalformedResponse, AttributeError):  # not an XRPC body: the status alone has to do
+            name, message = "", response.body[:300].decode("utf-8", "replace")
+        text = f"bluesky: {response.method} {response.url}: HTTP {response.status}: {name} {message}".rstrip()
+        if response.status == 429:
+            raise RateLimited(text, _wait_seconds(response), response)
+        if name in AUTH_ERRORS or response.status == 401:
+            raise CredentialsInvalid(text, response)
+        if name == "NotFound" or "not found" in message.lower() or response.status == 404:
+            raise NotFound(text, response)
+        if response.status >= 500:
+            raise TransientError(text, response)
+        raise PermanentError(text, response)
+
+
+def _wait_seconds(response: Response) -> float:
+    """Bluesky's ``ratelimit-reset`` is a Unix time."""
+    reset = response.header("ratelimit-reset")
+    default = 300.0
+    if reset and reset.isdigit():
+        default = max(int(reset) - datetime.now(UTC).timestamp(), 0.0)
+    return retry_after_seconds(response, default=default)
+
+
+def _media(embed: dict[str, Any] | None) -> tuple[Media, ...]:
+    """Pictures, a film or a link card, also when they come together with a quoted post."""
+    if not embed:
+        return ()
+    kind = embed.get("$type", "")
+    if kind == "app.bsky.embed.recordWithMedia#view":
+        return _media(embed["media"])
+    if kind == "app.bsky.embed.images#view":
+        return tuple(Media(image["fullsize"], "image", image.get("alt", "")) for image in embed["images"])
+    if kind == "app.bsky.embed.video#view":
+        return (Media(embed["playlist"], "video", embed.get("alt", "")),)
+    if kind == "app.bsky.embed.external#view":
+        external = embed["external"]
+        return (Media(external["uri"], "link", external.get("title", "")),)
+    return ()

@@ -1,0 +1,212 @@
+"""Mastodon (and API-compatible servers) through the public REST API of the account's instance.
+
+Reading works without a token; with ``credentials["access_token"]`` requests carry it as a bearer
+header (never in the URL), which also lifts the instance's limits on thread size and lets the
+account publish replies. Status content is HTML and is kept exactly as received.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from requests.utils import parse_header_links
+
+from .base import (
+    Author,
+    Connector,
+    CredentialsInvalid,
+    Item,
+    ItemKind,
+    MalformedResponse,
+    Media,
+    MediaType,
+    Page,
+    Profile,
+    RateLimited,
+    Response,
+    parse_time,
+    retry_after_seconds,
+    same_origin,
+)
+
+MEDIA_TYPES: dict[str, MediaType] = {"image": "image", "video": "video", "gifv": "gifv", "audio": "audio"}
+
+
+class MastodonConnector(Connector):
+    platform = "mastodon"
+    default_base_url = "https://mastodon.social"
+    can_reply = True
+    page_size = 40  # the API's maximum for account statuses
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Set when a response says the rate-limit window is used up, so that the next request is not
+        # even sent: the instance would only answer 429 and count it against us.
+        self._blocked_until: datetime | None = None
+
+    def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
+        if cursor:
+            url, params = cursor["next"], None
+        else:
+            url = self.url(f"/api/v1/accounts/{self._account_id()}/statuses")
+            params = {"exclude_reblogs": "true", "exclude_replies": "true", "limit": self.page_size}
+            if since:
+                params["since_id"] = since
+        while True:
+            response, statuses = self.get_json(url, params=params)
+            items, cursor = self.parsed(response, self._posts_page, response, statuses, since)
+            yield Page(response, items, cursor)
+            if cursor is None:
+                return
+            url, params = cursor["next"], None
+
+    def fetch_comments(self, post_id: str, *, cursor: dict | None = None) -> Iterator[Page]:
+        """The whole thread below ``post_id`` in one response (the context API is not paged, so there
+        is never a cursor). Instances cap the thread for anonymous requests; a token lifts the cap."""
+        response, context = self.get_json(f"/api/v1/statuses/{post_id}/context")
+        items = self.parsed(
+            response, lambda: [self._item(status, post_id) for status in context["descendants"]]
+        )
+        yield Page(response, items, None)
+
+    def fetch_profile(self) -> Profile:
+        response, account = self.get_json(f"/api/v1/accounts/{self._account_id()}")
+        return self.parsed(response, lambda: Profile(followers_count=account["followers_count"], raw=account))
+
+    def fetch_item(self, platform_id: str) -> Item:
+        response, status = self.get_json(f"/api/v1/statuses/{platform_id}")
+        thread_id = platform_id
+        parent_id = self.parsed(response, lambda: status["in_reply_to_id"])
+        if parent_id:
+            # Whether this is a comment or a reply depends on the thread's root: ask for it. With the
+            # parent deleted there are no ancestors, and the parent is the best root we know.
+            context_response, context = self.get_json(f"/api/v1/statuses/{platform_id}/context")
+            ancestors = self.parsed(context_response, lambda: context["ancestors"])
+            thread_id = self.parsed(context_response, lambda: ancestors[0]["id"]) if ancestors else parent_id
+        return self.parsed(response, lambda: self._item(status, thread_id))
+
+    def publish_reply(self, parent_id: str, text: str) -> str:
+        if not self.credentials.get("access_token"):
+            raise CredentialsInvalid("mastodon: publishing a reply needs an access_token")
+        # The same text to the same parent within the instance's idempotency window (an hour) is a
+        # retried task, not a second reply: let the server deduplicate it.
+        key = hashlib.sha256(f"{parent_id}\n{text}".encode()).hexdigest()
+        response = self.request(
+            "POST",
+            self.url("/api/v1/statuses"),
+            data={"status": text, "in_reply_to_id": parent_id},
+            headers={"Idempotency-Key": key},
+        )
+        body = response.json()
+        return self.parsed(response, lambda: str(body["id"]))
+
+    # --- parsing -----------------------------------------------------------------------------------
+
+    def _posts_page(
+        self, response: Response, statuses: list[dict], since: str | None
+    ) -> tuple[list[Item], dict | None]:
+        items = []
+        for status in statuses:
+            if since and _not_newer(status["id"], since):
+                return items, None
+            items.append(self._item(status, status["id"]))
+        next_url = _next_link(response)
+        if not statuses or next_url is None:
+            return items, None
+        if not same_origin(next_url, self.base_url):
+            # Our bearer token goes with every request: never follow a link off the instance.
+            raise MalformedResponse(f"mastodon: next page {next_url} is not on {self.base_url}", response)
+        return items, {"next": next_url}
+
+    def _item(self, status: dict, thread_id: str) -> Item:
+        account = status["account"]
+        parent_id = status["in_reply_to_id"]
+        if status["id"] == thread_id:
+            kind = ItemKind.POST
+        elif parent_id == thread_id:
+            kind = ItemKind.COMMENT
+        else:
+            kind = ItemKind.REPLY
+        edited_at = status.get("edited_at")
+        return Item(
+            kind=kind,
+            platform_id=status["id"],
+            parent_id=parent_id,
+            thread_id=thread_id,
+            author=Author(
+                name=account["display_name"] or account["username"],
+                handle=account["acct"],
+                platform_id=account["id"],
+            ),
+            text=status["content"],
+            text_format="html",
+            media=tuple(
+                Media(
+                    url=attachment["url"] or attachment["remote_url"],
+                    type=MEDIA_TYPES.get(attachment["type"], "other"),
+                    alt_text=attachment.get("description") or "",
+                )
+                for attachment in status["media_attachments"]
+            ),
+            permalink=status.get("url") or status["uri"],
+            published_at=parse_time(status["created_at"]),
+            edited_at=parse_time(edited_at) if edited_at else None,
+            raw=status,
+            is_own=account["id"] == self.platform_id,
+        )
+
+    def _account_id(self) -> str:
+        if not self.platform_id:
+            _, account = self.get_json("/api/v1/accounts/lookup", params={"acct": self.handle.lstrip("@")})
+            self.platform_id = account["id"]
+        return self.platform_id
+
+    # --- HTTP --------------------------------------------------------------------------------------
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Response:
+        now = datetime.now(UTC)
+        if self._blocked_until and now < self._blocked_until:
+            wait = (self._blocked_until - now).total_seconds()
+            raise RateLimited("mastodon: the rate-limit window is used up", wait)
+        token = self.credentials.get("access_token")
+        if token:
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {token}"}
+        response = super().request(method, url, **kwargs)
+        if response.header("X-RateLimit-Remaining") == "0":
+            self._blocked_until = _reset_time(response)
+        return response
+
+    def _error_detail(self, response: Response) -> str:
+        try:
+            return str(response.json()["error"])
+        except (MalformedResponse, KeyError, TypeError):
+            return super()._error_detail(response)
+
+    def _retry_after(self, response: Response) -> float:
+        reset = _reset_time(response)
+        default = max((reset - datetime.now(UTC)).total_seconds(), 0.0) if reset else 300
+        return retry_after_seconds(response, default=default)
+
+
+def _not_newer(status_id: str, since: str) -> bool:
+    """Whether ``status_id`` is the high-water mark or older. Mastodon ids are numbers that grow with
+    time; other servers' ids are opaque, and for those only the mark itself stops the listing."""
+    if status_id.isdigit() and since.isdigit():
+        return int(status_id) <= int(since)
+    return status_id == since
+
+
+def _next_link(response: Response) -> str | None:
+    links = parse_header_links(response.header("Link") or "")
+    return next((link["url"] for link in links if link.get("rel") == "next"), None)
+
+
+def _reset_time(response: Response) -> datetime | None:
+    value = response.header("X-RateLimit-Reset")
+    try:
+        return parse_time(value) if value else None
+    except ValueError:
+        return None

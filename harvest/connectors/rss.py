@@ -1,0 +1,203 @@
+"""RSS 2.0 and Atom feeds, e.g. the news of a municipality's website or blog.
+
+``base_url`` is the feed's own URL. Its entries are the account's posts. Comments come from a
+comments feed, as WordPress and most blog software publish them: the post's own feed
+(``wfw:commentRss`` in RSS, ``<link rel="replies">`` in Atom) or else the site's comments feed at
+``<feed>/comments/``, filtered to the post by ``thr:in-reply-to`` or by the comment's link.
+
+A feed is one page and cannot be paged back in time. The cursor therefore carries the feed's
+validators (``etag``, ``modified``) rather than a position: passed back, it turns the request into a
+conditional one, and an unchanged feed (HTTP 304) yields no page at all.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from .base import (
+    Author,
+    Connector,
+    Item,
+    ItemKind,
+    MalformedResponse,
+    Media,
+    MediaType,
+    NotFound,
+    Page,
+    Profile,
+    Response,
+)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# feedparser flags these but parses the feed completely: they are not broken XML.
+HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+ENCLOSURE_TYPES: dict[str, MediaType] = {"image": "image", "video": "video", "audio": "audio"}
+
+
+class RSSConnector(Connector):
+    platform = "rss"
+    default_base_url = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.feed_url = kwargs.get("base_url") or ""  # exactly as given: a feed URL's slash matters
+
+    def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
+        response = self._get(self.feed_url, cursor)
+        if response.status == 304:
+            return
+        entries = self._entries(response)
+
+        def parse() -> list[Item]:
+            items = []
+            for entry in entries:
+                if _entry_id(entry) == since:
+                    break
+                items.append(self._item(entry, response, ItemKind.POST, None, _entry_id(entry), True))
+            return items
+
+        yield Page(response, self.parsed(response, parse), _validators(response))
+
+    def fetch_comments(self, post_id: str, *, cursor: dict | None = None) -> Iterator[Page]:
+        post = self._post_entry(post_id)
+        own_feed = post.get("wfw_commentrss") or next(
+            (link["href"] for link in post.get("links", []) if link.get("rel") == "replies"), None
+        )
+        response = self._get(own_feed or urljoin(self.feed_url, "comments/"), cursor)
+        if response.status == 304:
+            return
+        entries = self._entries(response)
+        post_link = post.get("link", "")
+
+        def parse() -> list[Item]:
+            items = []
+            for entry in entries:
+                target = entry.get("thr_in-reply-to", {})
+                ref, target_url = target.get("ref"), target.get("href")
+                on_thread = (
+                    ref == post_id or _page(target_url) == post_link or _page(entry.get("link")) == post_link
+                )
+                if not (own_feed or on_thread):
+                    continue  # a comment on another post, in the site-wide feed
+                # thr:in-reply-to names the post (by id or address) or, for a reply, another comment.
+                parent_id = post_id if not ref or ref == post_id or target_url == post_link else ref
+                kind = ItemKind.COMMENT if parent_id == post_id else ItemKind.REPLY
+                items.append(self._item(entry, response, kind, parent_id, post_id, False))
+            return items
+
+        yield Page(response, self.parsed(response, parse), _validators(response))
+
+    def fetch_profile(self) -> Profile:
+        return Profile(followers_count=None, raw={})  # feeds have readers, but nobody counts them
+
+    def fetch_item(self, platform_id: str) -> Item:
+        """A post as the feed shows it now. Feeds only hold their latest entries, so an older post
+        that has scrolled out of the feed is reported as not found too."""
+        response = self._get(self.feed_url, None)
+        for entry in self._entries(response):
+            if _entry_id(entry) == platform_id:
+                return self.parsed(
+                    response, self._item, entry, response, ItemKind.POST, None, platform_id, True
+                )
+        raise NotFound(f"rss: {platform_id} is not in {self.feed_url}", response)
+
+    def _get(self, url: str, cursor: dict | None) -> Response:
+        headers = {}
+        if cursor and cursor.get("etag"):
+            headers["If-None-Match"] = cursor["etag"]
+        if cursor and cursor.get("modified"):
+            headers["If-Modified-Since"] = cursor["modified"]
+        return self.request("GET", url, headers=headers)
+
+    def _entries(self, response: Response) -> list[dict[str, Any]]:
+        # Keep markup exactly as published (no sanitising, no rewritten links): the archive stores
+        # what was said, and the display layer cleans it.
+        parsed = feedparser.parse(
+            response.body,
+            response_headers={k.lower(): v for k, v in response.headers.items()}
+            | {"content-location": response.url},
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+        if not parsed.version:
+            raise MalformedResponse(f"rss: {response.url}: not an RSS or Atom feed", response)
+        if parsed.bozo and not isinstance(parsed.bozo_exception, HARMLESS_BOZO):
+            raise MalformedResponse(f"rss: {response.url}: {parsed.bozo_exception}", response)
+        return parsed.entries
+
+    def _post_entry(self, post_id: str) -> dict[str, Any]:
+        response = self._get(self.feed_url, None)
+        entry = next((e for e in self._entries(response) if _entry_id(e) == post_id), None)
+        if entry is None:
+            raise NotFound(f"rss: {post_id} is not in {self.feed_url}", response)
+        return entry
+
+    def _item(
+        self,
+        entry: dict[str, Any],
+        response: Response,
+        kind: ItemKind,
+        parent_id: str | None,
+        thread_id: str,
+        is_own: bool,
+    ) -> Item:
+        content = (entry.get("content") or [entry.get("summary_detail")])[0] or {}
+        published = entry.get("published_parsed") or dict.get(entry, "updated_parsed")
+        updated = dict.get(entry, "updated_parsed")  # plain lookup: feedparser would fall back to published
+        author = entry.get("author_detail") or {}
+        return Item(
+            kind=kind,
+            platform_id=_entry_id(entry),
+            parent_id=parent_id,
+            thread_id=thread_id,
+            author=Author(author.get("name", ""), "", author.get("href") or author.get("email") or "")
+            if author
+            else None,
+            text=content.get("value", ""),
+            text_format="html" if content.get("type") in HTML_TYPES else "plain",
+            media=tuple(
+                Media(e["href"], ENCLOSURE_TYPES.get(e.get("type", "").split("/")[0], "other"))
+                for e in entry.get("enclosures", [])
+            ),
+            permalink=entry.get("link"),
+            # An undated entry is dated when first seen: better than refusing the whole feed.
+            published_at=_utc(published) if published else response.fetched_at,
+            edited_at=_utc(updated) if updated and published and updated != published else None,
+            raw=_json(entry),
+            is_own=is_own,
+        )
+
+
+def _entry_id(entry: dict[str, Any]) -> str:
+    return entry.get("id") or entry["link"]
+
+
+def _page(url: str | None) -> str:
+    """A comment's link is its post's link plus ``#comment-N``."""
+    return (url or "").split("#")[0] or "\0"  # never equal to a post without a link
+
+
+def _validators(response: Response) -> dict[str, str] | None:
+    validators = {"etag": response.header("ETag"), "modified": response.header("Last-Modified")}
+    return {k: v for k, v in validators.items() if v} or None
+
+
+def _utc(value: time.struct_time) -> datetime:
+    return datetime(*value[:6], tzinfo=UTC)  # feedparser normalises times to UTC
+
+
+def _json(value: Any) -> Any:
+    """A feedparser entry as plain JSON types: times become ISO strings, everything else as is."""
+    if isinstance(value, time.struct_time):
+        return _utc(value).isoformat()
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value

@@ -1,0 +1,107 @@
+"""Behaviour every connector shares: the registry, retries, and refusing half-read pages."""
+
+import re
+
+import pytest
+
+from harvest.connectors import CONNECTORS, get_connector_class
+from harvest.connectors.base import Connector, MalformedResponse, TransientError, http_session
+
+ANY_PATH = re.compile(".*")
+CREDENTIALS = {"access_token": "tok-s3cret", "key": "key-s3cret"}
+JSON_PLATFORMS = ["mastodon", "bluesky", "facebook", "instagram", "youtube"]
+
+
+def make(platform, httpserver, session):
+    base = httpserver.url_for("/feed.xml" if platform == "rss" else "/api")
+    return get_connector_class(platform)(
+        base_url=base, platform_id="1", credentials=CREDENTIALS, session=session
+    )
+
+
+def test_registry_knows_every_platform():
+    assert set(CONNECTORS) == {"mastodon", "bluesky", "facebook", "instagram", "youtube", "rss"}
+    for platform, cls in CONNECTORS.items():
+        assert issubclass(cls, Connector)
+        assert cls.platform == platform
+        assert get_connector_class(platform) is cls
+
+
+def test_registry_rejects_unknown_platforms():
+    with pytest.raises(KeyError, match="tiktok"):
+        get_connector_class("tiktok")
+
+
+@pytest.mark.parametrize("platform", sorted(CONNECTORS))
+def test_server_errors_are_retried_a_bounded_number_of_times(platform, httpserver, fast_session):
+    httpserver.expect_request(ANY_PATH).respond_with_data("Service Unavailable", status=503)
+
+    with pytest.raises(TransientError, match="503") as e:
+        list(make(platform, httpserver, fast_session).fetch_posts())
+
+    assert len(httpserver.log) == 3  # the first try and two retries
+    assert "s3cret" not in str(e.value)
+    assert e.value.response.status == 503
+
+
+@pytest.mark.parametrize("platform", sorted(CONNECTORS))
+def test_a_retry_that_succeeds_is_invisible(platform, httpserver, fast_session):
+    # Only the connectors' first request is answered with a failure, then a valid empty listing.
+    httpserver.expect_oneshot_request(ANY_PATH).respond_with_data("Bad Gateway", status=502)
+    empty = {
+        "mastodon": "[]",
+        "bluesky": '{"feed": []}',
+        "facebook": '{"data": []}',
+        "instagram": '{"data": []}',
+        "youtube": '{"items": []}',
+        "rss": '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>',
+    }[platform]
+    channel = '{"items": [{"id": "UC1", "contentDetails": {"relatedPlaylists": {"uploads": "UU1"}}}]}'
+    httpserver.expect_request("/api/channels").respond_with_data(channel)  # only YouTube asks for it
+    httpserver.expect_request(ANY_PATH).respond_with_data(empty)
+
+    list(make(platform, httpserver, fast_session).fetch_posts())
+
+
+@pytest.mark.parametrize("platform", JSON_PLATFORMS)
+def test_truncated_json_is_malformed(platform, httpserver, fast_session, recorded):
+    name = {
+        "mastodon": "statuses_page1.json",
+        "bluesky": "author_feed_page1.json",
+        "facebook": "posts_page1.json",
+        "instagram": "media_page1.json",
+        "youtube": "channels.json",
+    }[platform]
+    body = recorded(platform, name)
+    httpserver.expect_request(ANY_PATH).respond_with_data(
+        body[: len(body) // 2], content_type="application/json"
+    )
+
+    with pytest.raises(MalformedResponse) as e:
+        list(make(platform, httpserver, fast_session).fetch_posts())
+    assert e.value.response.body == body[: len(body) // 2]
+
+
+@pytest.mark.parametrize("platform", JSON_PLATFORMS)
+def test_json_of_the_wrong_shape_is_malformed(platform, httpserver, fast_session):
+    httpserver.expect_request(ANY_PATH).respond_with_data(
+        '{"unexpected": true}', content_type="application/json"
+    )
+
+    with pytest.raises(MalformedResponse, match="unexpected payload"):
+        list(make(platform, httpserver, fast_session).fetch_posts())
+
+
+def test_connection_errors_become_transient_without_leaking_secrets():
+    session = http_session(retries=1, backoff_factor=0, backoff_jitter=0)
+    connector = get_connector_class("facebook")(
+        base_url="http://127.0.0.1:9/v21.0",
+        platform_id="1",
+        credentials=CREDENTIALS,
+        session=session,
+        timeout=2,
+    )
+
+    with pytest.raises(TransientError) as e:
+        list(connector.fetch_posts())
+    assert "s3cret" not in str(e.value)

@@ -1,0 +1,233 @@
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from harvest.connectors.base import CredentialsInvalid, ItemKind, MalformedResponse, NotFound, RateLimited
+from harvest.connectors.facebook import COMMENT_FIELDS, POST_FIELDS, FacebookConnector
+
+PAGE_ID = "104512345678901"
+POST_ID = f"{PAGE_ID}_912345678901234"
+TOKEN = "page-token-s3cret"
+RECORDED_BASE = b"https://graph.facebook.com/v21.0"
+
+
+@pytest.fixture
+def base(httpserver):
+    return httpserver.url_for("/v21.0")
+
+
+@pytest.fixture
+def serve(httpserver, recorded, base):
+    """Serve a recorded payload, with its absolute paging links pointed at the local server."""
+
+    def serve(path, name, query=None, status=200, headers=None, method="GET"):
+        body = recorded("facebook", name).replace(RECORDED_BASE, base.encode())
+        httpserver.expect_request(f"/v21.0/{path}", query_string=query, method=method).respond_with_data(
+            body, status=status, headers=headers, content_type="application/json"
+        )
+        return body
+
+    return serve
+
+
+@pytest.fixture
+def connector(base, fast_session):
+    return FacebookConnector(
+        base_url=base, platform_id=PAGE_ID, credentials={"access_token": TOKEN}, session=fast_session
+    )
+
+
+@pytest.fixture
+def two_pages(serve):
+    first = serve(
+        f"{PAGE_ID}/posts", "posts_page1.json", {"fields": POST_FIELDS, "limit": "50", "access_token": TOKEN}
+    )
+    serve(
+        f"{PAGE_ID}/posts",
+        "posts_page2.json",
+        {
+            "fields": POST_FIELDS,
+            "limit": "50",
+            "until": "1731931200",
+            "__paging_token": "enc_AdC2",
+            "access_token": TOKEN,
+        },
+    )
+    return json.loads(first)
+
+
+def test_fetch_posts_follows_paging_next(connector, two_pages, base):
+    pages = list(connector.fetch_posts())
+
+    assert [[i.platform_id for i in p.items] for p in pages] == [
+        [POST_ID, f"{PAGE_ID}_912345678900001"],
+        [f"{PAGE_ID}_912345678800002"],
+    ]
+    assert pages[0].cursor["next"].startswith(f"{base}/{PAGE_ID}/posts?")
+    assert "access_token" not in pages[0].cursor["next"]  # cursors are stored: no secrets in them
+    assert pages[1].cursor is None
+
+    post = pages[0].items[0]
+    assert (post.kind, post.thread_id, post.parent_id, post.is_own) == (ItemKind.POST, POST_ID, None, True)
+    assert post.text.startswith("Snöröjningen pågår för fullt ❄️")
+    assert post.text_format == "plain"
+    assert post.published_at == datetime(2024, 11, 20, 6, 45, 12, tzinfo=UTC)
+    assert post.edited_at is None  # updated_time also moves on new comments
+    assert post.author.name == "Norrviks kommun"
+    assert post.permalink == "https://www.facebook.com/norrvikskommun/posts/pfbid02Xy7sNoWqT"
+    assert post.media[0].type == "image"
+    assert post.media[0].alt_text == "Plogbil på Storgatan"
+    assert post.raw == two_pages["data"][0]
+    assert pages[0].items[1].media[0].type == "link"
+    video = pages[1].items[0].media[0]
+    assert (video.type, video.url) == (
+        "video",
+        "https://video.xx.fbcdn.net/v/t42.1790-2/vaderstation.mp4?_nc_cat=1",
+    )
+
+
+def test_token_is_sent_and_stripped_from_the_stored_url(connector, two_pages, httpserver):
+    pages = list(connector.fetch_posts())
+
+    assert [r.args["access_token"] for r, _ in httpserver.log] == [TOKEN, TOKEN]
+    assert all(TOKEN not in p.response.url and "access_token" not in p.response.url for p in pages)
+    assert "until=1731931200" in pages[1].response.url
+
+
+def test_since_stops_at_the_high_water_mark(connector, two_pages, httpserver):
+    pages = list(connector.fetch_posts(since=f"{PAGE_ID}_912345678900001"))
+
+    assert [i.platform_id for p in pages for i in p.items] == [POST_ID]
+    assert pages[-1].cursor is None
+    assert len(httpserver.log) == 1
+
+
+def test_cursor_resumes_after_the_page(connector, two_pages):
+    cursor = next(connector.fetch_posts()).cursor
+
+    pages = list(connector.fetch_posts(cursor=json.loads(json.dumps(cursor))))
+
+    assert [i.platform_id for p in pages for i in p.items] == [f"{PAGE_ID}_912345678800002"]
+
+
+def test_fetch_comments_reads_the_stream_with_parents(connector, serve):
+    query = {"filter": "stream", "order": "chronological", "fields": COMMENT_FIELDS, "limit": "50"}
+    serve(f"{POST_ID}/comments", "comments_page1.json", {**query, "access_token": TOKEN})
+    serve(
+        f"{POST_ID}/comments", "comments_page2.json", {**query, "after": "QVFIUnRqZA2", "access_token": TOKEN}
+    )
+
+    pages = list(connector.fetch_comments(POST_ID))
+
+    items = [i for p in pages for i in p.items]
+    assert [(i.kind, i.parent_id, i.is_own) for i in items] == [
+        (ItemKind.COMMENT, POST_ID, False),
+        (ItemKind.REPLY, "912345678901234_1122334455667788", True),
+        (ItemKind.COMMENT, POST_ID, False),
+    ]
+    assert items[0].author.name == "Anna Öberg"
+    assert items[2].author is None  # Graph withholds "from" for people who have not allowed the app
+    assert items[2].raw["is_hidden"] is True
+    assert items[2].media[0].url == "https://scontent.xx.fbcdn.net/v/t39.1997-6/sticker.png"
+    assert {i.thread_id for i in items} == {POST_ID}
+
+
+def test_fetch_item_of_a_comment(connector, serve):
+    serve(
+        "912345678901234_1122334455667799", "comment.json", {"fields": COMMENT_FIELDS, "access_token": TOKEN}
+    )
+
+    item = connector.fetch_item("912345678901234_1122334455667799")
+
+    assert (item.kind, item.thread_id, item.is_own) == (ItemKind.REPLY, POST_ID, True)
+
+
+def test_fetch_item_of_a_deleted_comment_raises_not_found(connector, serve):
+    serve("912345678901234_1122334455667788", "error_deleted.json", status=400)
+
+    with pytest.raises(NotFound, match="does not exist"):
+        connector.fetch_item("912345678901234_1122334455667788")
+
+
+def test_page_throttling_raises_rate_limited_with_the_usage_estimate(connector, serve, httpserver):
+    usage = {
+        PAGE_ID: [
+            {
+                "type": "pages",
+                "call_count": 100,
+                "total_cputime": 12,
+                "total_time": 20,
+                "estimated_time_to_regain_access": 17,
+            }
+        ]
+    }
+    serve(
+        f"{PAGE_ID}/posts",
+        "error_page_rate_limit.json",
+        status=403,
+        headers={"X-Business-Use-Case-Usage": json.dumps(usage)},
+    )
+
+    with pytest.raises(RateLimited, match="Page request limit reached") as e:
+        list(connector.fetch_posts())
+    assert e.value.retry_after == 17 * 60
+    assert len(httpserver.log) == 1
+
+
+def test_throttling_without_estimate_waits_the_default(connector, serve):
+    serve(
+        f"{PAGE_ID}/posts",
+        "error_page_rate_limit.json",
+        status=403,
+        headers={"X-App-Usage": '{"call_count":100,"total_cputime":25,"total_time":25}'},
+    )
+
+    with pytest.raises(RateLimited) as e:
+        list(connector.fetch_posts())
+    assert e.value.retry_after == 600
+
+
+def test_expired_token_raises_credentials_invalid(connector, serve):
+    serve(f"{PAGE_ID}/posts", "error_token_expired.json", status=400)
+
+    with pytest.raises(CredentialsInvalid, match="Session has expired") as e:
+        list(connector.fetch_posts())
+    assert TOKEN not in str(e.value)
+
+
+def test_next_link_to_another_host_is_refused(connector, httpserver, recorded):
+    body = recorded("facebook", "posts_page1.json").replace(
+        RECORDED_BASE, b"https://graph.evil.example/v21.0"
+    )
+    httpserver.expect_request(f"/v21.0/{PAGE_ID}/posts").respond_with_data(
+        body, content_type="application/json"
+    )
+
+    with pytest.raises(MalformedResponse, match="graph.evil.example"):
+        list(connector.fetch_posts())
+
+
+def test_fetch_profile(connector, serve):
+    serve(PAGE_ID, "page.json", {"fields": "followers_count,fan_count", "access_token": TOKEN})
+
+    assert connector.fetch_profile().followers_count == 18342
+
+
+def test_publish_reply(connector, serve, httpserver):
+    serve("912345678901234_1122334455667788/comments", "comment_created.json", method="POST")
+
+    new_id = connector.publish_reply("912345678901234_1122334455667788", "Hej Anna! Nu är Storgatan plogad.")
+
+    assert new_id == "912345678901234_1122334455667811"
+    request, _ = httpserver.log[0]
+    assert request.form.to_dict() == {"message": "Hej Anna! Nu är Storgatan plogad."}
+    assert request.args["access_token"] == TOKEN
+
+
+def test_hide_comment(connector, serve, httpserver):
+    serve("912345678901234_1122334455667788", "success.json", method="POST")
+
+    connector.hide_comment("912345678901234_1122334455667788")
+
+    assert httpserver.log[0][0].form.to_dict() == {"is_hidden": "true"}

@@ -1,0 +1,188 @@
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from harvest.connectors.base import ItemKind, NotFound, RateLimited
+from harvest.connectors.instagram import (
+    COMMENT_FIELDS,
+    MEDIA_FIELDS,
+    NODE_COMMENT_FIELDS,
+    REPLY_FIELDS,
+    InstagramConnector,
+)
+
+IG_ID = "17841401234567890"
+TOKEN = "ig-page-token"
+RECORDED_BASE = b"https://graph.facebook.com/v21.0"
+MEDIA_ID = "18045678901234567"
+
+
+@pytest.fixture
+def serve(httpserver, recorded):
+    def serve(path, name, query=None, status=200, headers=None, method="GET"):
+        body = recorded("instagram", name).replace(RECORDED_BASE, httpserver.url_for("/v21.0").encode())
+        httpserver.expect_request(f"/v21.0/{path}", query_string=query, method=method).respond_with_data(
+            body, status=status, headers=headers, content_type="application/json"
+        )
+        return json.loads(body)
+
+    return serve
+
+
+@pytest.fixture
+def connector(httpserver, fast_session):
+    return InstagramConnector(
+        base_url=httpserver.url_for("/v21.0"),
+        platform_id=IG_ID,
+        handle="norrvikskommun",
+        credentials={"access_token": TOKEN},
+        session=fast_session,
+    )
+
+
+@pytest.fixture
+def two_pages(serve):
+    first = serve(
+        f"{IG_ID}/media", "media_page1.json", {"fields": MEDIA_FIELDS, "limit": "50", "access_token": TOKEN}
+    )
+    query = {
+        "fields": MEDIA_FIELDS,
+        "limit": "50",
+        "pretty": "0",
+        "after": "QVFIUlhCOWx",
+        "access_token": TOKEN,
+    }
+    serve(f"{IG_ID}/media", "media_page2.json", query)
+    return first
+
+
+def test_fetch_posts_follows_paging(connector, two_pages):
+    pages = list(connector.fetch_posts())
+
+    assert [[i.platform_id for i in p.items] for p in pages] == [
+        [MEDIA_ID, "18045678900000002"],
+        ["18045678800000003"],
+    ]
+    assert pages[1].cursor is None
+    album = pages[0].items[0]
+    assert (album.kind, album.is_own, album.thread_id) == (ItemKind.POST, True, MEDIA_ID)
+    assert album.text.endswith("#norrvik #snöröjning")
+    assert album.published_at == datetime(2024, 11, 20, 7, 0, tzinfo=UTC)
+    assert album.permalink == "https://www.instagram.com/p/C9xYzAbCdEf/"
+    assert [m.type for m in album.media] == ["image", "video"]
+    assert album.author.handle == "norrvikskommun"
+    assert album.raw == two_pages["data"][0]
+    # A video without media_url (flagged for copyright) keeps its thumbnail.
+    assert pages[0].items[1].media[0].url.endswith("bibliotek_thumb.jpg")
+    assert all("access_token" not in p.response.url for p in pages)
+
+
+def test_since_and_resume(connector, two_pages):
+    assert [i.platform_id for p in connector.fetch_posts(since="18045678900000002") for i in p.items] == [
+        MEDIA_ID
+    ]
+
+    cursor = next(connector.fetch_posts()).cursor
+    assert [i.platform_id for p in connector.fetch_posts(cursor=cursor) for i in p.items] == [
+        "18045678800000003"
+    ]
+
+
+def test_fetch_comments_reads_replies_beyond_those_inlined(connector, serve):
+    serve(
+        f"{MEDIA_ID}/comments",
+        "comments.json",
+        {"fields": COMMENT_FIELDS, "limit": "50", "access_token": TOKEN},
+    )
+    serve(
+        "17900000000000001/replies",
+        "replies.json",
+        {"fields": REPLY_FIELDS, "limit": "50", "access_token": TOKEN},
+    )
+
+    pages = list(connector.fetch_comments(MEDIA_ID))
+
+    assert len(pages) == 2
+    summary = [(i.platform_id, i.kind, i.parent_id, i.is_own) for i in pages[0].items]
+    assert summary == [
+        ("17900000000000001", ItemKind.COMMENT, MEDIA_ID, False),
+        ("17900000000000002", ItemKind.REPLY, "17900000000000001", True),
+        ("17900000000000003", ItemKind.REPLY, "17900000000000001", False),
+        ("17900000000000004", ItemKind.COMMENT, MEDIA_ID, False),
+    ]
+    assert [i.platform_id for i in pages[1].items][-1] == "17900000000000005"
+    # A crash between the two pages re-reads the comment page; only the last page moves on.
+    assert pages[0].cursor == {}
+    assert pages[1].cursor is None
+    assert pages[0].items[0].text == "När plogas Åsvägen? Det är omöjligt att ta sig till skolan 😩"
+    assert pages[0].items[0].permalink is None
+
+
+def test_fetch_item_of_a_comment(connector, serve):
+    serve(
+        "17900000000000003",
+        "error_not_media.json",
+        {"fields": MEDIA_FIELDS, "access_token": TOKEN},
+        status=400,
+    )
+    serve("17900000000000003", "comment_node.json", {"fields": NODE_COMMENT_FIELDS, "access_token": TOKEN})
+
+    item = connector.fetch_item("17900000000000003")
+
+    assert (item.kind, item.parent_id, item.thread_id) == (ItemKind.REPLY, "17900000000000001", MEDIA_ID)
+
+
+def test_fetch_item_of_a_deleted_post(connector, httpserver, recorded):
+    httpserver.expect_request("/v21.0/18045678900000099").respond_with_data(
+        recorded("facebook", "error_deleted.json"), status=400, content_type="application/json"
+    )
+
+    with pytest.raises(NotFound):
+        connector.fetch_item("18045678900000099")
+
+
+def test_business_use_case_limit(connector, serve):
+    usage = {
+        IG_ID: [
+            {
+                "type": "instagram",
+                "call_count": 96,
+                "total_cputime": 4,
+                "total_time": 5,
+                "estimated_time_to_regain_access": 3,
+            }
+        ]
+    }
+    serve(
+        f"{IG_ID}/media",
+        "error_buc_limit.json",
+        status=400,
+        headers={"X-Business-Use-Case-Usage": json.dumps(usage)},
+    )
+
+    with pytest.raises(RateLimited) as e:
+        list(connector.fetch_posts())
+    assert e.value.retry_after == 180
+
+
+def test_fetch_profile(connector, serve):
+    serve(IG_ID, "user.json", {"fields": "followers_count,username", "access_token": TOKEN})
+
+    assert connector.fetch_profile().followers_count == 5210
+
+
+def test_publish_reply_and_hide(connector, serve, httpserver):
+    serve("17900000000000001/replies", "reply_created.json", method="POST")
+    serve("17900000000000004", "user.json", method="POST")
+
+    assert (
+        connector.publish_reply("17900000000000001", "Hej Lena! Åsvägen plogas i eftermiddag.")
+        == "17900000000000009"
+    )
+    connector.hide_comment("17900000000000004")
+
+    assert [r.form.to_dict() for r, _ in httpserver.log] == [
+        {"message": "Hej Lena! Åsvägen plogas i eftermiddag."},
+        {"hide": "true"},
+    ]
