@@ -97,7 +97,7 @@ TEMPLATES = [
 # PostgreSQL is the only database: Swedish full-text search, GIN indexes, row locks.
 DATABASES = {
     "default": dj_database_url.parse(
-        required_in_production("DATABASE_URL", "postgres://smgov@127.0.0.1:55432/smgov"),
+        required_in_production("DATABASE_URL", f"postgres://smgov@127.0.0.1:{envint('SMGOV_PG_PORT', 55432)}/smgov"),
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0),
         conn_health_checks=True,
     )
@@ -106,7 +106,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:56379/0")
+REDIS_URL = env("REDIS_URL", f"redis://127.0.0.1:{envint('SMGOV_REDIS_PORT', 56379)}/0")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
