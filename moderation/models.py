@@ -1,0 +1,351 @@
+"""The communicators' inbox: one case per incoming comment, its flags, history and actions.
+
+A case is opened for every comment or reply from the public (never for the municipality's own
+posts and replies). Flags explain, a person decides: every decision is a service call that writes
+a `CaseEvent` in the same transaction.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department, ServiceAccount
+from archive.models import Record
+
+from .flags import GROUNDS, FlagKind, RemovalGround
+
+
+class CaseState(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_FOR_EXPERT = "waiting_for_expert", _("Waiting for expert")
+    ANSWERED = "answered", _("Answered")
+    NO_ACTION = "no_action", _("No action")
+    REMOVED = "removed", _("Removed")
+
+
+OPEN_STATES = (CaseState.NEW, CaseState.IN_PROGRESS, CaseState.WAITING_FOR_EXPERT)
+CLOSED_STATES = (CaseState.ANSWERED, CaseState.NO_ACTION, CaseState.REMOVED)
+
+
+class Priority(models.IntegerChoices):
+    NORMAL = 0, _("Normal")
+    HIGH = 1, _("High")
+
+
+FLAG_KIND_CHOICES = [
+    (FlagKind.PERSONAL_ID.value, _("Personal identity number")),
+    (FlagKind.COORDINATION_NUMBER.value, _("Coordination number")),
+    (FlagKind.PHONE.value, _("Phone number")),
+    (FlagKind.EMAIL.value, _("E-mail address")),
+    (FlagKind.ADDRESS.value, _("Street address")),
+    (FlagKind.GROUND.value, _("Possible removal ground")),
+    (FlagKind.LINK.value, _("Link")),
+    (FlagKind.IMAGE.value, _("Image or video")),
+]
+PERSONAL_DATA_KINDS = (
+    FlagKind.PERSONAL_ID.value,
+    FlagKind.COORDINATION_NUMBER.value,
+    FlagKind.PHONE.value,
+    FlagKind.EMAIL.value,
+    FlagKind.ADDRESS.value,
+)
+GROUND_CHOICES = [(ground.value, _(info.label)) for ground, info in GROUNDS.items()]
+
+
+class PlatformAction(models.TextChoices):
+    """What happened on the platform after a removal."""
+
+    NONE = "", _("Nothing")
+    PENDING = "pending", _("Being hidden on the platform")
+    DONE = "done", _("Hidden on the platform")
+    MANUAL = "manual", _("To be removed by hand on the platform")
+    FAILED = "failed", _("Hiding on the platform failed")
+
+
+class Case(models.Model):
+    record = models.OneToOneField(Record, on_delete=models.PROTECT, related_name="case")
+    account = models.ForeignKey(ServiceAccount, on_delete=models.PROTECT, related_name="cases")
+    # Copied from the record so that a department's inbox is one indexed filter, no join.
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cases")
+    platform = models.CharField(_("platform"), max_length=20)
+    state = models.CharField(_("state"), max_length=20, choices=CaseState.choices, default=CaseState.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    deadline = models.DateTimeField(_("answer by"))
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    has_personal_data = models.BooleanField(default=False)
+    has_ground = models.BooleanField(default=False)
+    # N9: criticism or errors are discussed with the manager before anyone replies.
+    needs_manager = models.BooleanField(_("discuss with the manager first"), default=False)
+    manager_cleared_at = models.DateTimeField(null=True, blank=True)
+    manager_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    platform_action = models.CharField(
+        max_length=10, choices=PlatformAction.choices, default=PlatformAction.NONE, blank=True
+    )
+    platform_error = models.TextField(blank=True)
+    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        permissions = [("answer_case", _("Can answer a question forwarded from the case"))]
+        indexes = [
+            models.Index(fields=["department", "state", "deadline"], name="case_department_state"),
+            models.Index(fields=["state", "deadline"], name="case_state_deadline"),
+            models.Index(fields=["assignee", "state"], name="case_assignee_state"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.record}"
+
+    def get_absolute_url(self):
+        return reverse("moderation:case", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_purged(self) -> bool:
+        return self.record.purged_at is not None
+
+    @property
+    def waiting_for_manager(self) -> bool:
+        return self.needs_manager and self.manager_cleared_at is None
+
+
+class CaseFlag(models.Model):
+    """What a detector found in the comment, and where; it explains, it never decides."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=30, choices=FLAG_KIND_CHOICES)
+    ground = models.CharField(max_length=30, choices=GROUND_CHOICES, blank=True)
+    matched = models.TextField(blank=True)
+    start = models.PositiveIntegerField(default=0)
+    end = models.PositiveIntegerField(default=0)
+    explanation = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["case", "start", "end", "pk"]
+        indexes = [models.Index(fields=["kind", "case"], name="caseflag_kind_case")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.matched}"
+
+    @property
+    def is_personal_data(self) -> bool:
+        return self.kind in PERSONAL_DATA_KINDS
+
+
+class CaseEvent(models.Model):
+    """The history of a case: every action, by whom and when, written with the action."""
+
+    class Action(models.TextChoices):
+        OPENED = "opened", _("opened")
+        ASSIGNED = "assigned", _("assigned")
+        UNASSIGNED = "unassigned", _("assignment removed")
+        STARTED = "started", _("taken up")
+        REPLY_DRAFTED = "reply_drafted", _("reply sent for review")
+        REPLY_REVIEWED = "reply_reviewed", _("reply reviewed")
+        REPLY_RETURNED = "reply_returned", _("reply returned by the reviewer")
+        REPLY_PUBLISHING = "reply_publishing", _("reply being published")
+        REPLY_PUBLISHED = "reply_published", _("reply published")
+        REPLY_FAILED = "reply_failed", _("publishing the reply failed")
+        REPLY_MANUAL = "reply_manual", _("answered on the platform")
+        FORWARDED = "forwarded", _("forwarded")
+        FORWARD_ANSWERED = "forward_answered", _("forwarded question answered")
+        MANAGER_REQUESTED = "manager_requested", _("sent to the manager to discuss first")
+        MANAGER_CLEARED = "manager_cleared", _("discussed with the manager")
+        REMOVED = "removed", _("removed")
+        PURGED = "purged", _("content purged")
+        PLATFORM_HIDDEN = "platform_hidden", _("hidden on the platform")
+        PLATFORM_FAILED = "platform_failed", _("hiding on the platform failed")
+        PLATFORM_MANUAL = "platform_manual", _("removed by hand on the platform")
+        REGISTRATION = "registration", _("sent to the registrar")
+        NO_ACTION = "no_action", _("closed without action")
+        REOPENED = "reopened", _("reopened")
+        NOTIFIED = "notified", _("notification sent")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=30, choices=Action.choices)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.get_action_display()}"
+
+
+class Reply(models.Model):
+    class Status(models.TextChoices):
+        AWAITING_REVIEW = "awaiting_review", _("Awaiting review")
+        RETURNED = "returned", _("Returned by the reviewer")
+        PUBLISHING = "publishing", _("Being published")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Publishing failed")
+        MANUAL = "manual", _("To be published by hand")
+        ANSWERED_MANUALLY = "answered_manually", _("Answered on the platform")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("reply"))
+    signature = models.CharField(_("signature"), max_length=300)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by expert"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    platform_reply_id = models.CharField(max_length=300, blank=True)
+    permalink = models.URLField(max_length=1000, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.get_status_display()}"
+
+    @property
+    def full_text(self) -> str:
+        """The text as published: the reply and its signature (F3)."""
+        return f"{self.text.rstrip()}\n\n{self.signature}"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Forward(models.Model):
+    """F9/N5: a question sent to the head of operations or an expert, answered into the case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="forwards")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="forwarded_questions",
+    )
+    to_email = models.EmailField(_("e-mail"), blank=True)
+    question = models.TextField(_("question"))
+    due_on = models.DateField(_("answer by"))
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.to_user or self.to_email}"
+
+    def get_absolute_url(self):
+        return reverse("moderation:forward_answer", args=[self.token])
+
+    @property
+    def recipient(self) -> str:
+        return str(self.to_user) if self.to_user_id else self.to_email
+
+
+class SavedReply(models.Model):
+    """N12: ready answers that refer correctly, with placeholders filled in when used."""
+
+    class Purpose(models.TextChoices):
+        WEBSITE = "website", _("Already answered on the website")
+        FEEDBACK = "feedback", _("Opinion, complaint or proposal: the feedback form")
+        PRIVATE = "private", _("Personal matter: contact privately")
+        OTHER = "other", _("Other")
+
+    title = models.CharField(_("title"), max_length=120)
+    purpose = models.CharField(_("used for"), max_length=20, choices=Purpose.choices, default=Purpose.OTHER)
+    text = models.TextField(
+        _("text"),
+        help_text=_(
+            "Placeholders: {namn} the commenter, {webbplats} the website, {synpunkten} the feedback form, {kommun} the municipality."
+        ),
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["purpose", "title"]
+        verbose_name = _("saved reply")
+        verbose_name_plural = _("saved replies")
+
+    def __str__(self):
+        return self.title
+
+
+class FlagRule(models.Model):
+    """One keyword or phrase that suggests a removal ground; the municipality edits these."""
+
+    ground = models.CharField(_("ground"), max_length=30, choices=GROUND_CHOICES)
+    phrase = models.CharField(
+        _("phrase"),
+        max_length=300,
+        help_text=_("Whole words, any case; * matches the rest of a word."),
+    )
+    is_regex = models.BooleanField(_("regular expression"), default=False)
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["ground", "phrase"]
+        verbose_name = _("flag rule")
+        verbose_name_plural = _("flag rules")
+        constraints = [
+            models.UniqueConstraint(fields=["ground", "phrase", "is_regex"], name="flagrule_unique_phrase")
+        ]
+
+    def __str__(self):
+        return f"{self.ground}: {self.phrase}"
+
+
+REMOVAL_GROUNDS = [ground.value for ground in RemovalGround]

@@ -1,0 +1,83 @@
+"""The moderation permission policy: who may see and handle which cases.
+
+Communicators handle the cases of their own department's accounts; the web communicator handles
+every department's. The head of a department sees the department's cases, and clears the ones
+held for discussion with the manager (N9). A person a question was forwarded to (F9, N5) gets a
+django-guardian object permission on that one case, for the answer page and the review.
+"""
+
+from django.db.models import QuerySet
+
+from accounts.roles import Role, has_role
+
+from .models import Case, Forward, Reply
+
+HANDLERS = (Role.COMMUNICATOR, Role.WEB_COMMUNICATOR)
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def can_use_inbox(user) -> bool:
+    return _active(user) and has_role(user, Role.COMMUNICATOR, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT)
+
+
+def visible_cases(user) -> QuerySet[Case]:
+    if not can_use_inbox(user):
+        return Case.objects.none()
+    if has_role(user, Role.WEB_COMMUNICATOR):
+        return Case.objects.all()
+    if user.department_id is None:
+        return Case.objects.none()
+    return Case.objects.filter(department_id=user.department_id)
+
+
+def can_view_case(user, case: Case) -> bool:
+    if not can_use_inbox(user):
+        return False
+    return has_role(user, Role.WEB_COMMUNICATOR) or case.department_id == user.department_id
+
+
+def can_handle_case(user, case: Case) -> bool:
+    """Assign, reply, forward, remove, close: the department's communicators and the web communicator."""
+    if not _active(user):
+        return False
+    if has_role(user, Role.WEB_COMMUNICATOR):
+        return True
+    return has_role(user, Role.COMMUNICATOR) and case.department_id == user.department_id
+
+
+def handled_cases(user) -> QuerySet[Case]:
+    """The cases `can_handle_case` allows, as a queryset (bulk actions)."""
+    if not _active(user):
+        return Case.objects.none()
+    if has_role(user, Role.WEB_COMMUNICATOR):
+        return Case.objects.all()
+    if has_role(user, Role.COMMUNICATOR) and user.department_id:
+        return Case.objects.filter(department_id=user.department_id)
+    return Case.objects.none()
+
+
+def can_clear_manager(user, case: Case) -> bool:
+    """N9: the head of the case's department."""
+    return _active(user) and case.department.head_id == user.pk
+
+
+def can_answer_forward(user, forward: Forward) -> bool:
+    return (
+        _active(user)
+        and forward.to_user_id == user.pk
+        and user.has_perm("moderation.answer_case", forward.case)
+    )
+
+
+def can_review_reply(user, reply: Reply) -> bool:
+    return (
+        _active(user) and reply.reviewer_id == user.pk and user.has_perm("moderation.answer_case", reply.case)
+    )
+
+
+def can_edit_settings(user) -> bool:
+    """Saved replies and the keyword rules are shared by the municipality's communicators."""
+    return _active(user) and has_role(user, Role.COMMUNICATOR, Role.WEB_COMMUNICATOR)
