@@ -79,6 +79,10 @@ start_redis() {
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$REDIS_DIR" \
       --appendonly yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" --save ""
     for _ in $(seq 50); do redis_running && break; sleep 0.1; done
+    if ! redis_running; then
+      echo "Redis did not start on port $REDIS_PORT; see $REDIS_DIR/redis.log" >&2
+      exit 1
+    fi
     echo "Redis started on 127.0.0.1:$REDIS_PORT"
   fi
 }
