@@ -241,3 +241,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Harvest: how often accounts are read and what is kept (see harvest/services.py).
+HARVEST_INTERVAL_MINUTES = envint("HARVEST_INTERVAL_MINUTES", 15)  # an account's normal interval
+HARVEST_MIN_INTERVAL_MINUTES = envint("HARVEST_MIN_INTERVAL_MINUTES", 5)  # busy accounts, at most this often
+HARVEST_MAX_INTERVAL_MINUTES = envint("HARVEST_MAX_INTERVAL_MINUTES", 60)  # quiet accounts, at least this often
+HARVEST_REPOLL_DAYS = envint("HARVEST_REPOLL_DAYS", 30)  # posts this young are read again for new comments
+HARVEST_MAX_MEDIA_BYTES = envint("HARVEST_MAX_MEDIA_BYTES", 50 * 1024 * 1024)  # larger files are skipped
+HARVEST_DOWNLOAD_MEDIA = envbool("HARVEST_DOWNLOAD_MEDIA", True)
+# Media addresses come from platform content; in production never fetch from the internal network.
+HARVEST_MEDIA_ALLOW_PRIVATE_HOSTS = envbool("HARVEST_MEDIA_ALLOW_PRIVATE_HOSTS", not PRODUCTION)
+HARVEST_HTTP_TIMEOUT = envint("HARVEST_HTTP_TIMEOUT", 20)
+HARVEST_HTTP_RETRIES = envint("HARVEST_HTTP_RETRIES", 3)  # within one attempt, for 5xx and broken connections
+HARVEST_TASK_MAX_RETRIES = envint("HARVEST_TASK_MAX_RETRIES", 5)  # attempts of a run after server errors
+HARVEST_RETRY_BACKOFF = envint("HARVEST_RETRY_BACKOFF", 60)  # seconds, doubled per attempt, with jitter
+HARVEST_VERIFY_PER_RUN = envint("HARVEST_VERIFY_PER_RUN", 20)  # missing items asked for one by one
+# A Mastodon-compatible demo feed under /demo-plattform/, so that the demo has something to harvest.
+DEMO_PLATFORM = envbool("DEMO_PLATFORM", DEBUG)
+
+from .schedules import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402

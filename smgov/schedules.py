@@ -1,0 +1,21 @@
+"""Every periodic task of smgov, in one place (imported by settings as CELERY_BEAT_SCHEDULE).
+
+Celery beat runs with django-celery-beat's database scheduler, which copies these entries into its
+tables at start-up; add entries here rather than in the admin, so that they are reviewed like code.
+"""
+
+BEAT_SCHEDULE: dict[str, dict] = {}
+
+# N4/N13: administrators of accounts nobody has checked in time are reminded.
+BEAT_SCHEDULE["accounts-supervision-reminders"] = {
+    "task": "accounts.tasks.send_supervision_reminders",
+    "schedule": 60.0 * 60,
+}
+
+# Harvest: one beat entry finds the accounts whose next run is due; each account's own interval
+# (adaptive to its traffic) lives beside its cursor in harvest.HarvestState.
+BEAT_SCHEDULE["harvest-schedule-due"] = {
+    "task": "harvest.schedule_due",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
