@@ -245,7 +245,7 @@ LOGGING = {
 # Harvest: how often accounts are read and what is kept (see harvest/services.py).
 HARVEST_INTERVAL_MINUTES = envint("HARVEST_INTERVAL_MINUTES", 15)  # an account's normal interval
 HARVEST_MIN_INTERVAL_MINUTES = envint("HARVEST_MIN_INTERVAL_MINUTES", 5)  # busy accounts, at most this often
-HARVEST_MAX_INTERVAL_MINUTES = envint("HARVEST_MAX_INTERVAL_MINUTES", 60)  # quiet accounts, at least this often
+HARVEST_MAX_INTERVAL_MINUTES = envint("HARVEST_MAX_INTERVAL_MINUTES", 60)  # quiet accounts, at least
 HARVEST_REPOLL_DAYS = envint("HARVEST_REPOLL_DAYS", 30)  # posts this young are read again for new comments
 HARVEST_MAX_MEDIA_BYTES = envint("HARVEST_MAX_MEDIA_BYTES", 50 * 1024 * 1024)  # larger files are skipped
 HARVEST_DOWNLOAD_MEDIA = envbool("HARVEST_DOWNLOAD_MEDIA", True)
@@ -259,4 +259,4 @@ HARVEST_VERIFY_PER_RUN = envint("HARVEST_VERIFY_PER_RUN", 20)  # missing items a
 # A Mastodon-compatible demo feed under /demo-plattform/, so that the demo has something to harvest.
 DEMO_PLATFORM = envbool("DEMO_PLATFORM", DEBUG)
 
-from .schedules import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402
+from .schedules import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402, F401
