@@ -63,6 +63,10 @@ start_pg() {
     [ "$(id -u)" = 0 ] && chown postgres "$VAR/pg"
     as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -U smgov --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
+  if pg_running && [ "$(sed -n 4p "$PG_DATA/postmaster.pid" 2>/dev/null)" != "$PG_PORT" ]; then
+    echo "PostgreSQL was running on another port; restarting it on $PG_PORT"
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
+  fi
   if ! pg_running; then
     as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -w -l "$VAR/pg/log" \
       -o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=${SMGOV_PG_FSYNC:-on}" start >/dev/null
