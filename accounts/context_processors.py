@@ -16,9 +16,14 @@ NAVIGATION = [
     ("moderation:inbox", _("Inbox"), {Role.COMMUNICATOR, Role.WEB_COMMUNICATOR}),
     ("accounts:list", _("Accounts"), EVERYONE),
     ("accounts:decisions", _("Decisions"), {Role.HEAD_OF_DEPARTMENT}),
+    (
+        "accounts:overview",
+        _("Where we are active"),
+        {Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT},
+    ),
     ("archive:search", _("Archive"), {Role.REGISTRAR, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT}),
     ("archive:diary", _("Diary"), {Role.REGISTRAR}),
-    ("archive:statistics", _("Statistics"), {Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT}),
+    ("reports:statistics", _("Statistics"), {Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT}),
 ]
 
 
@@ -43,6 +48,10 @@ def navigation(request):
         url = _url(name)
         if url is None:
             continue
-        active = current == url if url == "/" else current.startswith(url)
-        items.append({"url": url, "label": label, "active": active})
+        matches = current == url if url == "/" else current.startswith(url)
+        items.append({"url": url, "label": label, "active": matches})
+    # Only the most specific entry is current: /register/beslut/ is Decisions, not Accounts.
+    best = max((item for item in items if item["active"]), key=lambda item: len(item["url"]), default=None)
+    for item in items:
+        item["active"] = item is best
     return {**common, "navigation": items, "user_roles": [Role(code).label for code in sorted(roles)]}

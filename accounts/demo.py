@@ -9,9 +9,10 @@ from datetime import date, timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from . import services
-from .models import AccountState, Department, ServiceAccount, User
+from .models import AccountState, Credential, Department, ServiceAccount, User
 from .roles import Role
 
 DEMO_PASSWORD = "smgov-demo-2026"  # noqa: S105 - printed for the demo on purpose
@@ -255,6 +256,39 @@ def _walk_to(account: ServiceAccount, target: str, people: dict[str, User], spec
         services.account_retire(actor=requester, account=account, comment="Ersatt av Facebooksidan.")
 
 
+# account key, kind, days until it expires (None: never), last connection error ("" = it works)
+CREDENTIALS = [
+    ("Exempelby kommun/facebook", "page_access_token", 10, ""),
+    ("Exempelby kommun/mastodon", "access_token", None, ""),
+    (
+        "Exempelby kommun – Skola och förskola/facebook",
+        "page_access_token",
+        45,
+        "OAuthException 190: Error validating access token: the session has been invalidated.",
+    ),
+    ("Exempelby bibliotek/instagram", "access_token", 55, ""),
+]
+
+
+def _credentials(created: dict[str, ServiceAccount], people: dict[str, User]) -> None:
+    """Demo secrets with token health: one expires soon, one fails. Only made once."""
+    now = timezone.now()
+    for key, kind, days, error in CREDENTIALS:
+        account = created[key]
+        if Credential.objects.filter(account=account, name=kind).exists():
+            continue
+        services.credential_set(
+            actor=people["ida.strom"],
+            account=account,
+            name=kind,
+            secret=f"demo-{kind}-{account.pk}-not-a-real-token",
+            expires_at=now + timedelta(days=days) if days is not None else None,
+        )
+        services.credential_record_result(account, ok=True, name=kind, now=now - timedelta(hours=2))
+        if error:
+            services.credential_record_result(account, ok=False, error=error, name=kind, now=now)
+
+
 @transaction.atomic
 def seed_demo() -> dict[str, User]:
     people = _people()
@@ -284,4 +318,5 @@ def seed_demo() -> dict[str, User]:
             )
             _walk_to(account, spec.final_state, people, spec)
         created[key] = account
+    _credentials(created, people)
     return people

@@ -131,6 +131,9 @@ class ServiceAccount(models.Model):
     last_checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the administrators were last reminded of an overdue check, so they are told once per
+    # overdue period and not on every run of the reminder task (N13).
+    last_reminder_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
     state = models.CharField(
         _("state"), max_length=20, choices=AccountState.choices, default=AccountState.REQUESTED, db_index=True
     )
@@ -162,6 +165,14 @@ class ServiceAccount(models.Model):
 
     def get_absolute_url(self):
         return reverse("accounts:detail", args=[self.pk])
+
+    @property
+    def response_time_hours(self) -> int:
+        return round(self.response_time.total_seconds() / 3600)
+
+    @property
+    def supervision_hours(self) -> int:
+        return round(self.supervision_interval.total_seconds() / 3600)
 
 
 class AccountAdministrator(models.Model):

@@ -64,3 +64,39 @@ def can_manage_credentials(user, account: ServiceAccount) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return has_role(user, Role.INFORMATION_UNIT) or user.has_perm("accounts.manage_credentials", account)
+
+
+def requestable_departments(user) -> QuerySet[Department]:
+    """The departments a person may ask to start an account for (N2)."""
+    if not user.is_authenticated or not user.is_active:
+        return Department.objects.none()
+    if has_role(user, *SEES_ALL):
+        return Department.objects.all()
+    if has_role(user, Role.COMMUNICATOR, Role.HEAD_OF_DEPARTMENT) and user.department_id:
+        return Department.objects.filter(pk=user.department_id)
+    return Department.objects.none()
+
+
+def can_request(user) -> bool:
+    return requestable_departments(user).exists()
+
+
+def can_see_decisions(user) -> bool:
+    """The list of requests to decide is for heads of department (N1)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and has_role(user, Role.HEAD_OF_DEPARTMENT)
+        and Department.objects.filter(head=user).exists()
+    )
+
+
+def can_resubmit_request(user, account: ServiceAccount) -> bool:
+    return can_manage_account(user, account)
+
+
+def can_view_overview(user) -> bool:
+    """N19: where the municipality is active, for the web communicator, heads and the information unit."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return has_role(user, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT)

@@ -1,28 +1,54 @@
 """Reads of the account register."""
 
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 
-from .models import AccountState, ServiceAccount
+from .models import AccountEvent, AccountState, Credential, Department, Platform, ServiceAccount, User
 from .permissions import visible_accounts
+
+TOKEN_WARNING_DAYS = 14
+DECISION_ACTIONS = (AccountEvent.Action.APPROVED, AccountEvent.Action.REJECTED, AccountEvent.Action.RETURNED)
+
+
+def _with_check_due(accounts: QuerySet[ServiceAccount]) -> QuerySet[ServiceAccount]:
+    return accounts.annotate(
+        check_due_at=ExpressionWrapper(
+            Coalesce(F("last_checked_at"), F("created_at")) + F("supervision_interval"),
+            output_field=DateTimeField(),
+        )
+    )
 
 
 def accounts_overdue_for_check(*, user, now=None) -> QuerySet[ServiceAccount]:
     """N4/N13: active accounts no person has checked within their interval, oldest first."""
     now = now or timezone.now()
     return (
-        visible_accounts(user)
-        .filter(state=AccountState.ACTIVE)
-        .annotate(
-            check_due_at=ExpressionWrapper(
-                Coalesce(F("last_checked_at"), F("created_at")) + F("supervision_interval"),
-                output_field=DateTimeField(),
-            )
-        )
+        _with_check_due(visible_accounts(user).filter(state=AccountState.ACTIVE))
         .filter(check_due_at__lt=now)
         .select_related("department")
         .order_by("check_due_at")
+    )
+
+
+def accounts_due_for_reminder(*, now) -> QuerySet[ServiceAccount]:
+    """N13: overdue accounts whose administrators have not been reminded in this overdue
+    period, or not for a whole interval since the last reminder."""
+    return (
+        _with_check_due(ServiceAccount.objects.filter(state=AccountState.ACTIVE))
+        .filter(check_due_at__lt=now)
+        .filter(
+            Q(last_reminder_at__isnull=True)
+            | Q(last_reminder_at__lt=F("check_due_at"))
+            | Q(last_reminder_at__lte=ExpressionWrapper(now - F("supervision_interval"), DateTimeField()))
+        )
+        .order_by("pk")
     )
 
 
@@ -46,3 +72,172 @@ def requests_awaiting_decision(*, user) -> QuerySet[ServiceAccount]:
         .select_related("department", "request__requested_by")
         .order_by("created_at")
     )
+
+
+def account_list(*, user, department_id=None, platform=None, state=None) -> QuerySet[ServiceAccount]:
+    accounts = visible_accounts(user).select_related("department")
+    if department_id:
+        accounts = accounts.filter(department_id=department_id)
+    if platform:
+        accounts = accounts.filter(platform=platform)
+    if state:
+        accounts = accounts.filter(state=state)
+    return accounts.order_by("department__name", "display_name", "pk")
+
+
+def account_decisions(*, account: ServiceAccount) -> QuerySet[AccountEvent]:
+    """N1: the head's decisions on the request, newest first."""
+    return account.events.filter(action__in=DECISION_ACTIONS).select_related("actor")
+
+
+def administrator_candidates(*, department: Department, exclude=()) -> list:
+    """Active people of the department; the untrained ones are listed too, so a form can
+    show them as not selectable (N5)."""
+    return list(
+        User.objects.filter(department=department, is_active=True)
+        .exclude(pk__in=[user.pk for user in exclude])
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+@dataclass(frozen=True)
+class CredentialHealth:
+    """What the token health panel says about one credential."""
+
+    credential: Credential
+    expired: bool
+    expires_soon: bool
+    failing: bool
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.expired or self.expires_soon or self.failing
+
+
+def credential_health(*, account: ServiceAccount, now=None) -> list[CredentialHealth]:
+    now = now or timezone.now()
+    soon = now + timedelta(days=TOKEN_WARNING_DAYS)
+    health = []
+    for credential in account.credentials.select_related("updated_by").order_by("name"):
+        expires = credential.expires_at
+        failing = credential.last_error_at is not None and (
+            credential.last_success_at is None or credential.last_error_at > credential.last_success_at
+        )
+        health.append(
+            CredentialHealth(
+                credential=credential,
+                expired=expires is not None and expires <= now,
+                expires_soon=expires is not None and now < expires <= soon,
+                failing=failing,
+            )
+        )
+    return health
+
+
+def overview_matrix(*, user) -> dict:
+    """N19: the number of active accounts per department and platform."""
+    counts = {
+        (row["department_id"], row["platform"]): row["n"]
+        for row in ServiceAccount.objects.filter(state=AccountState.ACTIVE)
+        .values("department_id", "platform")
+        .annotate(n=Count("pk"))
+    }
+    platforms = list(Platform)
+    rows = []
+    for department in Department.objects.order_by("name"):
+        cells = [
+            {"platform": platform, "count": counts.get((department.pk, platform.value), 0)}
+            for platform in platforms
+        ]
+        rows.append(
+            {
+                "department": department,
+                "cells": cells,
+                "total": sum(cell["count"] for cell in cells),
+                "own": department.pk == user.department_id,
+            }
+        )
+    totals = [sum(row["cells"][i]["count"] for row in rows) for i in range(len(platforms))]
+    return {"platforms": platforms, "rows": rows, "totals": totals, "total": sum(totals)}
+
+
+# The public listing (F4, F8, N7, N22). It is built once per version and cached; the
+# services bump the version whenever an account changes, so a cached copy is never stale
+# for longer than it takes to commit. The timeout only bounds memory.
+PUBLIC_LISTING_VERSION_KEY = "accounts:public-listing:version"
+PUBLIC_LISTING_TIMEOUT = 24 * 60 * 60
+
+
+def public_listing_version() -> int:
+    version = cache.get(PUBLIC_LISTING_VERSION_KEY)
+    if version is None:
+        version = int(timezone.now().timestamp())
+        cache.add(PUBLIC_LISTING_VERSION_KEY, version, timeout=None)
+        version = cache.get(PUBLIC_LISTING_VERSION_KEY, version)
+    return version
+
+
+def public_listing_bump_version() -> None:
+    try:
+        cache.incr(PUBLIC_LISTING_VERSION_KEY)
+    except ValueError:
+        cache.set(PUBLIC_LISTING_VERSION_KEY, int(timezone.now().timestamp()), timeout=None)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _build_public_listing() -> list[dict]:
+    accounts = list(
+        ServiceAccount.objects.filter(state=AccountState.ACTIVE)
+        .select_related("department", "parent")
+        .order_by("department__name", "platform", "display_name", "pk")
+    )
+    active_ids = {account.pk for account in accounts}
+    children: dict[int, list[int]] = {}
+    for account in accounts:
+        if account.parent_id in active_ids:
+            children.setdefault(account.parent_id, []).append(account.pk)
+    names = {
+        account.pk: f"{account.display_name} ({Platform(account.platform).label})" for account in accounts
+    }
+    activated = dict(
+        AccountEvent.objects.filter(account_id__in=active_ids, action=AccountEvent.Action.ACTIVATED)
+        .values("account_id")
+        .annotate(first=Min("at"))
+        .values_list("account_id", "first")
+    )
+    listing = []
+    for account in accounts:
+        parent_id = account.parent_id if account.parent_id in active_ids else None
+        listing.append(
+            {
+                "id": account.pk,
+                "name": account.display_name,
+                "platform": account.platform,
+                "platform_name": str(Platform(account.platform).label),
+                "handle": account.handle,
+                "url": account.profile_url,
+                "department": account.department.name,
+                "department_code": account.department.series_code,
+                "municipality": settings.MUNICIPALITY_NAME,
+                "purpose": account.purpose,
+                "target_audience": account.target_audience,
+                "response_time_hours": round(account.response_time.total_seconds() / 3600, 2),
+                "response_time_text": account.response_time_text,
+                "parent_id": parent_id,
+                "parent_name": names.get(parent_id, ""),
+                "children": [{"id": pk, "name": names[pk]} for pk in children.get(account.pk, [])],
+                "active_since": _iso(activated.get(account.pk)),
+                "updated_at": _iso(account.updated_at),
+            }
+        )
+    return listing
+
+
+def public_listing() -> list[dict]:
+    """Every active account as plain data (JSON-safe), ordered by department, platform, name."""
+    # Platform names are translated, so each language has its own copy.
+    key = f"accounts:public-listing:{get_language()}:{public_listing_version()}"
+    return cache.get_or_set(key, _build_public_listing, timeout=PUBLIC_LISTING_TIMEOUT)

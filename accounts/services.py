@@ -14,12 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from . import permissions
+from . import crypto, permissions, selectors
 from .models import (
     AccountAdministrator,
     AccountEvent,
     AccountRequest,
     AccountState,
+    Credential,
+    CredentialAccess,
     Department,
     ServiceAccount,
     User,
@@ -52,6 +54,13 @@ def _move(account: ServiceAccount, actor, to_state: str, action: str, *, allowed
     account.state = to_state
     account.save(update_fields=["state", "updated_at"])
     _record(account, actor, action, from_state=from_state, to_state=to_state, comment=comment)
+    _public_listing_changed()
+
+
+def _public_listing_changed() -> None:
+    """The public listing is cached under a version number; a new number makes every cached
+    copy stale at once. Bumped after commit, so no reader caches a rolled-back change."""
+    transaction.on_commit(selectors.public_listing_bump_version)
 
 
 def _check_administrator_candidate(user: User) -> None:
@@ -148,11 +157,27 @@ def account_request_submit(
     return account
 
 
+REQUEST_FIELDS = {"goals", "channel_rationale", "resources", "graphic_profile_confirmed"}
+
+
 @transaction.atomic
 def account_request_resubmit(*, actor: User, account: ServiceAccount, comment: str = "", **changes) -> None:
-    """A request returned for changes goes back to the head after it was edited."""
-    if not permissions.can_manage_account(actor, account):
+    """A request returned for changes goes back to the head after it was edited.
+
+    `changes` may hold the account's editable fields and the purpose analysis
+    (goals, channel rationale, resources, graphic profile)."""
+    if not permissions.can_resubmit_request(actor, account):
         raise PermissionDenied
+    if account.state != AccountState.RETURNED:
+        raise ValidationError(_("Only a request that was sent back can be resubmitted."))
+    analysis = {name: changes.pop(name) for name in list(changes) if name in REQUEST_FIELDS}
+    if analysis.get("graphic_profile_confirmed") is False:
+        raise ValidationError(_("Confirm that the account follows the municipality's graphic profile (N11)."))
+    if analysis:
+        request = account.request
+        for name, value in analysis.items():
+            setattr(request, name, value)
+        request.save(update_fields=list(analysis))
     account_update(actor=actor, account=account, **changes)
     _move(
         account,
@@ -264,11 +289,14 @@ def account_update(*, actor: User, account: ServiceAccount, **changes) -> None:
     changed = [name for name, value in changes.items() if getattr(account, name) != value]
     if not changed:
         return
+    if "parent" in changed and changes["parent"] is not None and changes["parent"].pk == account.pk:
+        raise ValidationError(_("An account cannot be its own parent account."))
     for name in changed:
         setattr(account, name, changes[name])
     account.full_clean()
     account.save(update_fields=[*changed, "updated_at"])
     _record(account, actor, Action.UPDATED, comment=", ".join(sorted(changed)))
+    _public_listing_changed()
 
 
 @transaction.atomic
@@ -351,6 +379,116 @@ def account_mark_checked(*, actor: User, account: ServiceAccount) -> None:
     account.last_checked_by = actor
     account.save(update_fields=["last_checked_at", "last_checked_by", "updated_at"])
     _record(account, actor, Action.CHECKED)
+
+
+@transaction.atomic
+def supervision_send_reminders(*, now=None) -> list[int]:
+    """N4/N13: mail the administrators of every account overdue for a check, once per overdue
+    period (again only after another full interval without a check). Returns the account ids."""
+    now = now or timezone.now()
+    reminded = []
+    for account in selectors.accounts_due_for_reminder(now=now).select_for_update(
+        skip_locked=True, of=("self",)
+    ):
+        recipients = list(
+            account.administrators.filter(is_active=True).exclude(email="").values_list("email", flat=True)
+        )
+        _notify(
+            recipients,
+            _("%(name)s has not been checked in time") % {"name": account},
+            _(
+                "Nobody has checked %(name)s within its interval of %(hours)d hours. Look at the account's "
+                "page and its new comments, then mark it as checked at %(url)s"
+            )
+            % {
+                "name": account,
+                "hours": account.supervision_interval.total_seconds() // 3600,
+                "url": settings.SITE_URL + account.get_absolute_url(),
+            },
+        )
+        account.last_reminder_at = now
+        account.save(update_fields=["last_reminder_at"])
+        reminded.append(account.pk)
+    return reminded
+
+
+# The credential vault (F1): secrets are encrypted at rest, never shown again after entry,
+# and every read, replacement and re-encryption is logged.
+
+
+@transaction.atomic
+def credential_set(
+    *, actor: User, account: ServiceAccount, name: str, secret: str, expires_at=None
+) -> Credential:
+    """Store or replace a secret. The previous one is gone: nobody can read it back."""
+    if not permissions.can_manage_credentials(actor, account):
+        raise PermissionDenied
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("Say what kind of credential this is."))
+    if not secret:
+        raise ValidationError(_("Enter the secret."))
+    credential, _created = Credential.objects.update_or_create(
+        account=account,
+        name=name,
+        defaults={
+            "ciphertext": crypto.encrypt(secret),
+            "expires_at": expires_at,
+            "updated_by": actor,
+            # A new secret has not failed yet.
+            "last_error": "",
+            "last_error_at": None,
+        },
+    )
+    CredentialAccess.objects.create(
+        credential=credential, actor=actor, action=CredentialAccess.Action.REPLACED, purpose=_("replaced")
+    )
+    _record(account, actor, Action.CREDENTIAL_SET, comment=name)
+    return credential
+
+
+@transaction.atomic
+def credential_read(account: ServiceAccount, name: str, purpose: str, actor: User | None = None) -> str:
+    """The plaintext secret for the harvest and publishing code; every read is logged (F1)."""
+    if not purpose.strip():
+        raise ValueError("a credential is read only for a stated purpose")
+    credential = Credential.objects.get(account=account, name=name)
+    CredentialAccess.objects.create(
+        credential=credential, actor=actor, action=CredentialAccess.Action.READ, purpose=purpose[:200]
+    )
+    return crypto.decrypt(credential.ciphertext)
+
+
+def credential_record_result(
+    account: ServiceAccount, ok: bool, error: str = "", *, name: str | None = None, now=None
+) -> None:
+    """Token health: the outcome of the last connection made with the account's credentials
+    (all of them, or the one named)."""
+    now = now or timezone.now()
+    credentials = Credential.objects.filter(account=account)
+    if name is not None:
+        credentials = credentials.filter(name=name)
+    if ok:
+        credentials.update(last_success_at=now)
+    else:
+        credentials.update(last_error=error or _("unknown error"), last_error_at=now)
+
+
+def credentials_reencrypt() -> int:
+    """Re-encrypt every credential with the current first key, one row at a time."""
+    count = 0
+    for pk in Credential.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            credential = Credential.objects.select_for_update().get(pk=pk)
+            credential.ciphertext = crypto.rotate(credential.ciphertext)
+            credential.save(update_fields=["ciphertext"])
+            CredentialAccess.objects.create(
+                credential=credential,
+                action=CredentialAccess.Action.REENCRYPTED,
+                purpose="key rotation",
+            )
+        count += 1
+    return count
 
 
 def _notify(recipients: list[str], subject: str, body: str) -> None:
