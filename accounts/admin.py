@@ -4,6 +4,7 @@ read-only. Credentials never show their ciphertext."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -110,6 +111,7 @@ class ServiceAccountAdmin(ReadOnlyAdmin):
     list_filter = ["state", "platform", "department"]
     search_fields = ["display_name", "handle", "profile_url"]
     inlines = [RequestInline, AdministratorInline, CredentialInline, EventInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Credential)

@@ -23,7 +23,11 @@ NAVIGATION = [
     ),
     ("archive:search", _("Archive"), {Role.REGISTRAR, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT}),
     ("archive:diary", _("Diary"), {Role.REGISTRAR}),
-    ("reports:statistics", _("Statistics"), {Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT}),
+    (
+        "reports:statistics",
+        _("Statistics"),
+        {Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT},
+    ),
 ]
 
 
