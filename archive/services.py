@@ -307,3 +307,48 @@ def registration_request(*, record: Record, reason: str, requested_by=None, note
     return RegistrationRequest.objects.create(
         record=record, reason=reason, requested_by=requested_by, note=note
     )
+
+
+@transaction.atomic
+def media_file_store(
+    *,
+    record: Record,
+    url: str,
+    media_type: str,
+    alt_text: str = "",
+    content: bytes | None = None,
+    content_type: str = "",
+    skipped_reason: str = "",
+    fetched_at: datetime | None = None,
+):
+    """Keep a record's media file, since platform addresses expire: the bytes go to the default file
+    storage, named by their SHA-256, with type and size. Without ``content`` the file is recorded as
+    skipped with the reason (too large, not downloadable), so nothing is lost silently. Upsert by
+    (record, url): storing the same file again changes nothing."""
+    import mimetypes
+
+    from django.core.files.base import ContentFile
+
+    from .models import MediaFile
+
+    media, _created = MediaFile.objects.select_for_update().get_or_create(
+        record=record, url=url[:2000], defaults={"media_type": media_type, "alt_text": alt_text}
+    )
+    media.media_type, media.alt_text = media_type, alt_text
+    media.fetched_at = fetched_at or timezone.now()
+    if content is not None:
+        digest = sha256_hex(content)
+        content_type = (content_type or "application/octet-stream").split(";")[0].strip()[:100]
+        if media.sha256 != digest or not media.file:
+            extension = mimetypes.guess_extension(content_type) or ""
+            media.file.save(f"{digest}{extension}", ContentFile(content), save=False)
+        media.sha256, media.size, media.content_type, media.skipped_reason = (
+            digest,
+            len(content),
+            content_type,
+            "",
+        )
+    elif not media.file:
+        media.skipped_reason = (skipped_reason or "not downloaded")[:200]
+    media.save()
+    return media

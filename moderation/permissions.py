@@ -78,6 +78,11 @@ def can_review_reply(user, reply: Reply) -> bool:
     )
 
 
+def can_act_in_inbox(user) -> bool:
+    """Bulk actions in the inbox; each case is still checked with `handled_cases`."""
+    return _active(user) and has_role(user, *HANDLERS)
+
+
 def can_edit_settings(user) -> bool:
     """Saved replies and the keyword rules are shared by the municipality's communicators."""
-    return _active(user) and has_role(user, Role.COMMUNICATOR, Role.WEB_COMMUNICATOR)
+    return _active(user) and has_role(user, *HANDLERS)

@@ -3,12 +3,22 @@
 import html
 import logging
 import time
+from dataclasses import dataclass
 
 import nh3
+from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
+from accounts.models import User
+from accounts.permissions import visible_accounts
+from accounts.roles import Role, has_role
+from archive.models import Record
+
+from . import permissions
 from .flags import KeywordRule
-from .models import FlagRule
+from .models import CLOSED_STATES, OPEN_STATES, Case, CaseFlag, CaseState, FlagRule, SavedReply
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +62,174 @@ def plain_text(text: str, text_format: str) -> str:
         return text
     text = text.replace("<br", "\n<br").replace("</p>", "</p>\n\n")
     return html.unescape(nh3.clean(text, tags=set())).strip()
+
+
+# --- the inbox -------------------------------------------------------------------------------------
+
+SORTS = {
+    "deadline": ("-priority", "deadline", "pk"),
+    "newest": ("-record__published_at", "-pk"),
+    "oldest": ("record__published_at", "pk"),
+    "account": ("account__display_name", "deadline", "pk"),
+}
+FLAG_FILTERS = ("personal_data", "ground", "link", "image", "any", "none")
+STATE_FILTERS = ("open", "closed", "all")
+# The record's heavy columns are never needed in a list.
+HEAVY_RECORD_FIELDS = ("record__raw_json", "record__raw_canonical", "record__search_vector")
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    account: int | None = None
+    platform: str = ""
+    state: str = "open"
+    flag: str = ""
+    assignee: str = ""  # "me", "none" or a person's id
+    sort: str = "deadline"
+
+
+def inbox_cases(*, user, filters: InboxFilters) -> QuerySet[Case]:
+    """The cases a person may see, filtered and sorted; the page's flags come in one more query."""
+    cases = permissions.visible_cases(user)
+    if filters.state == "open":
+        cases = cases.filter(state__in=OPEN_STATES)
+    elif filters.state == "closed":
+        cases = cases.filter(state__in=CLOSED_STATES)
+    elif filters.state in CaseState.values:
+        cases = cases.filter(state=filters.state)
+    if filters.account:
+        cases = cases.filter(account_id=filters.account)
+    if filters.platform:
+        cases = cases.filter(platform=filters.platform)
+    if filters.flag == "personal_data":
+        cases = cases.filter(has_personal_data=True)
+    elif filters.flag == "ground":
+        cases = cases.filter(has_ground=True)
+    elif filters.flag in ("link", "image"):
+        cases = cases.filter(Exists(CaseFlag.objects.filter(case=OuterRef("pk"), kind=filters.flag)))
+    elif filters.flag == "any":
+        cases = cases.filter(Exists(CaseFlag.objects.filter(case=OuterRef("pk"))))
+    elif filters.flag == "none":
+        cases = cases.filter(~Exists(CaseFlag.objects.filter(case=OuterRef("pk"))))
+    if filters.assignee == "me":
+        cases = cases.filter(assignee_id=user.pk)
+    elif filters.assignee == "none":
+        cases = cases.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        cases = cases.filter(assignee_id=int(filters.assignee))
+    return (
+        cases.select_related("record", "account", "assignee")
+        .defer(*HEAVY_RECORD_FIELDS)
+        .prefetch_related(Prefetch("flags", queryset=CaseFlag.objects.only("case_id", "kind", "ground")))
+        .order_by(*SORTS.get(filters.sort, SORTS["deadline"]))
+    )
+
+
+def inbox_filter_choices(*, user) -> dict:
+    """The accounts and people the filters offer: two queries whatever the inbox holds."""
+    accounts = visible_accounts(user)
+    if not has_role(user, Role.WEB_COMMUNICATOR):
+        accounts = accounts.filter(department_id=user.department_id)
+    people = User.objects.filter(is_active=True, groups__name__in=permissions.HANDLERS)
+    if not has_role(user, Role.WEB_COMMUNICATOR):
+        people = people.filter(department_id=user.department_id)
+    return {
+        "accounts": list(accounts.order_by("display_name").only("pk", "display_name", "platform")),
+        "people": list(
+            people.distinct()
+            .order_by("first_name", "last_name")
+            .only("pk", "first_name", "last_name", "username")
+        ),
+    }
+
+
+def inbox_counts(*, user) -> dict:
+    """For the dashboard card: open and overdue cases a person may see."""
+    now = timezone.now()
+    return (
+        permissions.visible_cases(user)
+        .filter(state__in=OPEN_STATES)
+        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=now)))
+    )
+
+
+def overdue_cases(*, now=None) -> QuerySet[Case]:
+    now = now or timezone.now()
+    return (
+        Case.objects.filter(state__in=OPEN_STATES, deadline__lt=now)
+        .select_related("account")
+        .order_by("department_id", "deadline", "pk")
+    )
+
+
+# --- one case --------------------------------------------------------------------------------------
+
+THREAD_LIMIT = 200
+
+
+def case_thread(*, case: Case) -> list[Record]:
+    """The post and the comments around the case's comment, oldest first (at most THREAD_LIMIT)."""
+    record = case.record
+    records = Record.objects.defer("raw_json", "raw_canonical", "search_vector").select_related("case")
+    if record.thread_id:
+        thread = list(
+            records.filter(Q(thread_id=record.thread_id) | Q(pk=record.thread_id)).order_by(
+                "published_at", "pk"
+            )[:THREAD_LIMIT]
+        )
+        if record.pk not in {item.pk for item in thread}:
+            thread.append(record)
+        return thread
+    return [item for item in (record.parent, record) if item is not None]
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    flag: CaseFlag | None = None
+
+
+def highlighted(text: str, flags) -> list[Segment]:
+    """The text cut into plain and flagged pieces, to be rendered escaped with the flagged ones marked.
+    Overlapping flags mark the first; flags outside the text (an edited comment) are skipped."""
+    segments, position = [], 0
+    for flag in sorted(flags, key=lambda f: (f.start, -f.end)):
+        if flag.end <= flag.start or flag.start < position or flag.end > len(text):
+            continue
+        if text[flag.start : flag.end] != flag.matched:
+            continue
+        if flag.start > position:
+            segments.append(Segment(text[position : flag.start]))
+        segments.append(Segment(text[flag.start : flag.end], flag))
+        position = flag.end
+    if position < len(text):
+        segments.append(Segment(text[position:]))
+    return segments
+
+
+def sanitised_html(text: str) -> str:
+    """Platform HTML made safe to show: only harmless tags, links that cannot script."""
+    return nh3.clean(text, link_rel="noopener noreferrer nofollow")
+
+
+class _KeepUnknown(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def saved_reply_text(*, saved_reply: SavedReply, case: Case) -> str:
+    """N12: a saved reply with its placeholders filled in for this case."""
+    values = _KeepUnknown(
+        namn=(case.record.author_name or "").split(" ")[0],
+        webbplats=settings.MUNICIPALITY_WEBSITE,
+        synpunkten=settings.FEEDBACK_FORM_URL,
+        kommun=settings.MUNICIPALITY_NAME,
+    )
+    try:
+        return saved_reply.text.format_map(values)
+    except (ValueError, IndexError):
+        return saved_reply.text
+
+
+def saved_replies() -> list[SavedReply]:
+    return list(SavedReply.objects.filter(is_active=True).order_by("purpose", "title"))

@@ -2,20 +2,41 @@
 its `CaseEvent` in the same transaction."""
 
 import logging
+from collections.abc import Iterable
+from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from accounts.roles import Role
-from archive.models import Record, RecordKind
+from archive import services as archive_services
+from archive.models import Record, RecordKind, RegistrationRequest
 
-from . import selectors
-from .flags import GROUNDS, FlagKind, flag_text
-from .models import PERSONAL_DATA_KINDS, Case, CaseEvent, CaseFlag, Priority
+from . import permissions, platform, selectors
+from .flags import GROUNDS, FlagKind, KeywordRule, RemovalGround, flag_text
+from .models import (
+    OPEN_STATES,
+    PERSONAL_DATA_KINDS,
+    Case,
+    CaseEvent,
+    CaseFlag,
+    CaseState,
+    FlagRule,
+    Forward,
+    PlatformAction,
+    Priority,
+    Reply,
+    SavedReply,
+)
+
+Action = CaseEvent.Action
 
 logger = logging.getLogger(__name__)
 
@@ -117,3 +138,641 @@ def _notify_unlawful(case: Case, grounds) -> None:
         % {"account": case.account, "grounds": names, "url": _case_url(case)},
     )
     _event(case, None, CaseEvent.Action.NOTIFIED, ", ".join(recipients))
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _locked(case: Case) -> Case:
+    """The case re-read under a row lock, so two people acting at once are serialised."""
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("record", "account", "department")
+        .get(pk=case.pk)
+    )
+
+
+def _require_handler(actor, case: Case) -> None:
+    if not permissions.can_handle_case(actor, case):
+        raise PermissionDenied
+
+
+def _require_open(case: Case) -> None:
+    if not case.is_open:
+        raise ValidationError(_("The case is closed."))
+
+
+def _start(case: Case, actor) -> list[str]:
+    """A new case is taken up by whoever first acts on it."""
+    fields = []
+    if case.state == CaseState.NEW:
+        case.state = CaseState.IN_PROGRESS
+        fields.append("state")
+    if case.assignee_id is None and actor is not None:
+        case.assignee = actor
+        fields.append("assignee")
+    return fields
+
+
+def _close(case: Case, actor, state: str) -> None:
+    case.state = state
+    case.closed_at = timezone.now()
+    case.closed_by = actor
+    case.save(update_fields=["state", "closed_at", "closed_by", "updated_at"])
+
+
+# --- assignment and closing ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_assign(*, actor: User, case: Case, assignee: User | None) -> None:
+    _require_handler(actor, case)
+    case = _locked(case)
+    if assignee is not None and not permissions.can_handle_case(assignee, case):
+        raise ValidationError(_("%(person)s cannot handle this department's cases.") % {"person": assignee})
+    case.assignee = assignee
+    fields = ["assignee", "updated_at"]
+    if assignee is not None and case.state == CaseState.NEW:
+        case.state = CaseState.IN_PROGRESS
+        fields.append("state")
+    case.save(update_fields=fields)
+    if assignee is None:
+        _event(case, actor, Action.UNASSIGNED)
+    else:
+        _event(case, actor, Action.ASSIGNED, str(assignee))
+
+
+@transaction.atomic
+def case_close_no_action(*, actor: User, case: Case, note: str = "") -> None:
+    """N17: nothing to answer or of minor importance; the comment is still a public record."""
+    _require_handler(actor, case)
+    case = _locked(case)
+    _require_open(case)
+    _close(case, actor, CaseState.NO_ACTION)
+    _event(case, actor, Action.NO_ACTION, note.strip())
+
+
+@transaction.atomic
+def case_reopen(*, actor: User, case: Case) -> None:
+    _require_handler(actor, case)
+    case = _locked(case)
+    if case.state not in (CaseState.NO_ACTION, CaseState.ANSWERED):
+        raise ValidationError(_("Only a case closed without action or answered can be reopened."))
+    case.state = CaseState.IN_PROGRESS
+    case.closed_at = None
+    case.closed_by = None
+    case.save(update_fields=["state", "closed_at", "closed_by", "updated_at"])
+    _event(case, actor, Action.REOPENED)
+
+
+def _bulk(actor: User, case_ids: Iterable[int]):
+    return (
+        permissions.handled_cases(actor)
+        .filter(pk__in=list(case_ids), state__in=OPEN_STATES)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def cases_assign_to_me(*, actor: User, case_ids: Iterable[int]) -> int:
+    """Bulk: take the chosen open cases; cases the person may not handle are left alone."""
+    cases = list(_bulk(actor, case_ids))
+    for case in cases:
+        case.assignee = actor
+        if case.state == CaseState.NEW:
+            case.state = CaseState.IN_PROGRESS
+    Case.objects.bulk_update(cases, ["assignee", "state"])
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case=case, actor=actor, action=Action.ASSIGNED, note=str(actor)) for case in cases
+    )
+    return len(cases)
+
+
+@transaction.atomic
+def cases_close_no_action(*, actor: User, case_ids: Iterable[int], note: str = "") -> int:
+    cases = list(_bulk(actor, case_ids))
+    now = timezone.now()
+    for case in cases:
+        case.state, case.closed_at, case.closed_by = CaseState.NO_ACTION, now, actor
+    Case.objects.bulk_update(cases, ["state", "closed_at", "closed_by"])
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case=case, actor=actor, action=Action.NO_ACTION, note=note.strip()) for case in cases
+    )
+    return len(cases)
+
+
+# --- N9: discuss with the manager first ------------------------------------------------------------
+
+
+@transaction.atomic
+def case_request_manager(*, actor: User, case: Case, note: str = "") -> None:
+    """N9: errors or criticism are discussed with the manager before anyone replies."""
+    _require_handler(actor, case)
+    case = _locked(case)
+    _require_open(case)
+    case.needs_manager = True
+    case.manager_cleared_at = None
+    case.manager_cleared_by = None
+    fields = ["needs_manager", "manager_cleared_at", "manager_cleared_by", "updated_at", *_start(case, actor)]
+    case.save(update_fields=fields)
+    _event(case, actor, Action.MANAGER_REQUESTED, note.strip())
+    head = case.department.head
+    if head is not None:
+        _mail(
+            [head.email],
+            _("A comment to discuss before replying: %(account)s") % {"account": case.account},
+            _("%(person)s wants to discuss a comment with you before it is answered.\n\n%(note)s\n\n%(url)s")
+            % {"person": actor, "note": note.strip(), "url": _case_url(case)},
+        )
+
+
+@transaction.atomic
+def case_clear_manager(*, actor: User, case: Case, note: str = "") -> None:
+    if not permissions.can_clear_manager(actor, case):
+        raise PermissionDenied
+    case = _locked(case)
+    if not case.waiting_for_manager:
+        raise ValidationError(_("The case is not waiting for the manager."))
+    case.manager_cleared_at = timezone.now()
+    case.manager_cleared_by = actor
+    case.save(update_fields=["manager_cleared_at", "manager_cleared_by", "updated_at"])
+    _event(case, actor, Action.MANAGER_CLEARED, note.strip())
+    if case.assignee_id:
+        _mail(
+            [case.assignee.email],
+            _("Discussed with the manager: %(account)s") % {"account": case.account},
+            _("%(person)s has discussed the comment; you can reply now.\n\n%(note)s\n\n%(url)s")
+            % {"person": actor, "note": note.strip(), "url": _case_url(case)},
+        )
+
+
+# --- replies (F3, N5, N12) -------------------------------------------------------------------------
+
+
+def signature_for(user: User) -> str:
+    """F3/N5: every reply is signed with the replier's name and title; without them, no reply."""
+    if not user.first_name.strip() or not user.title.strip():
+        raise ValidationError(
+            _(
+                "Replies are signed with your name and title, and your profile has no %(missing)s. "
+                "Ask the information unit to add it before you reply."
+            )
+            % {"missing": _("title") if user.first_name.strip() else _("name")}
+        )
+    return f"/{user.first_name.strip()}, {user.title.strip()}"
+
+
+def _publish(reply: Reply, case: Case, actor) -> None:
+    """Publish through the connector after commit where the platform can, else by hand."""
+    if platform.can_publish(case.platform):
+        reply.status = Reply.Status.PUBLISHING
+        reply.save(update_fields=["status"])
+        _event(case, actor, Action.REPLY_PUBLISHING)
+        from .tasks import publish_reply
+
+        transaction.on_commit(lambda: publish_reply.delay(reply.pk))
+    else:
+        reply.status = Reply.Status.MANUAL
+        reply.save(update_fields=["status"])
+
+
+@transaction.atomic
+def reply_submit(*, actor: User, case: Case, text: str, reviewer: User | None = None) -> Reply:
+    """Send a signed reply (F3); with a reviewer it waits for the expert's approval first (N5)."""
+    _require_handler(actor, case)
+    signature = signature_for(actor)
+    case = _locked(case)
+    _require_open(case)
+    if case.waiting_for_manager:
+        raise ValidationError(
+            _("This comment is to be discussed with the manager before anyone replies (N9).")
+        )
+    if case.is_purged or case.record.removed_at:
+        raise ValidationError(_("A removed comment is not answered."))
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write the reply."))
+    if reviewer is not None and reviewer.pk == actor.pk:
+        raise ValidationError(_("Choose someone else to review the reply."))
+    reply = Reply.objects.create(
+        case=case,
+        author=actor,
+        text=text,
+        signature=signature,
+        status=Reply.Status.AWAITING_REVIEW if reviewer else Reply.Status.MANUAL,
+        reviewer=reviewer,
+    )
+    fields = _start(case, actor)
+    if reviewer is not None:
+        assign_perm("moderation.answer_case", reviewer, case)
+        case.state = CaseState.WAITING_FOR_EXPERT
+        fields.append("state")
+        case.save(update_fields=[*set(fields), "updated_at"])
+        _event(case, actor, Action.REPLY_DRAFTED, str(reviewer))
+        _mail(
+            [reviewer.email],
+            _("A reply to review: %(account)s") % {"account": case.account},
+            _("%(person)s asks you to review a reply before it is published.\n\n%(url)s")
+            % {
+                "person": actor,
+                "url": settings.SITE_URL + reverse("moderation:reply_review", args=[reply.pk]),
+            },
+        )
+    else:
+        if fields:
+            case.save(update_fields=[*fields, "updated_at"])
+        _publish(reply, case, actor)
+    return reply
+
+
+@transaction.atomic
+def reply_review(*, actor: User, reply: Reply, approve: bool, note: str = "") -> None:
+    """N5: the expert approves (the reply is published) or returns it with a note."""
+    if not permissions.can_review_reply(actor, reply):
+        raise PermissionDenied
+    case = _locked(reply.case)
+    reply = Reply.objects.select_for_update().get(pk=reply.pk)
+    if reply.status != Reply.Status.AWAITING_REVIEW:
+        raise ValidationError(_("The reply has already been reviewed."))
+    reply.reviewed_by, reply.reviewed_at, reply.review_note = actor, timezone.now(), note.strip()
+    reply.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+    if case.state == CaseState.WAITING_FOR_EXPERT and not _other_waits(case, reply=reply):
+        case.state = CaseState.IN_PROGRESS
+        case.save(update_fields=["state", "updated_at"])
+    if approve:
+        _event(case, actor, Action.REPLY_REVIEWED, reply.review_note)
+        _publish(reply, case, reply.author)
+    else:
+        reply.status = Reply.Status.RETURNED
+        reply.save(update_fields=["status"])
+        _event(case, actor, Action.REPLY_RETURNED, reply.review_note)
+        _mail(
+            [reply.author.email],
+            _("Your reply was returned: %(account)s") % {"account": case.account},
+            _("%(person)s returned your reply.\n\n%(note)s\n\n%(url)s")
+            % {"person": actor, "note": reply.review_note, "url": _case_url(case)},
+        )
+
+
+def _other_waits(case: Case, *, reply: Reply | None = None, forward: Forward | None = None) -> bool:
+    replies = case.replies.filter(status=Reply.Status.AWAITING_REVIEW)
+    forwards = case.forwards.filter(answered_at__isnull=True)
+    if reply is not None:
+        replies = replies.exclude(pk=reply.pk)
+    if forward is not None:
+        forwards = forwards.exclude(pk=forward.pk)
+    return replies.exists() or forwards.exists()
+
+
+def reply_publish_run(*, reply_id: int) -> None:
+    """Publish one reply through the platform's connector (run by a task, after commit).
+
+    The platform is called outside any transaction; the outcome is written on the reply and the
+    case afterwards. A retried task finds the reply no longer `publishing` and does nothing.
+    """
+    reply = Reply.objects.select_related("case__record", "case__account").get(pk=reply_id)
+    if reply.status != Reply.Status.PUBLISHING:
+        return
+    case = reply.case
+    from harvest.connectors.base import ConnectorError, CredentialsInvalid, NotSupported
+
+    try:
+        connector = platform.connector_for(
+            case.account, purpose=_("publish a reply in case %(id)s") % {"id": case.pk}
+        )
+        platform_id = connector.publish_reply(case.record.platform_id, reply.full_text)
+    except (NotSupported, CredentialsInvalid) as exc:
+        _reply_outcome(reply.pk, Reply.Status.MANUAL, error=exc.message)
+    except ConnectorError as exc:
+        _reply_outcome(reply.pk, Reply.Status.FAILED, error=exc.message)
+    else:
+        _reply_outcome(reply.pk, Reply.Status.PUBLISHED, platform_id=platform_id)
+
+
+@transaction.atomic
+def _reply_outcome(reply_id: int, status: str, *, error: str = "", platform_id: str = "") -> None:
+    reply = Reply.objects.select_for_update().get(pk=reply_id)
+    case = _locked(reply.case)
+    reply.status, reply.error = status, error
+    fields = ["status", "error"]
+    if status == Reply.Status.PUBLISHED:
+        reply.platform_reply_id, reply.published_at = platform_id, timezone.now()
+        fields += ["platform_reply_id", "published_at"]
+        reply.save(update_fields=fields)
+        _event(case, None, Action.REPLY_PUBLISHED, platform_id)
+        if case.is_open:
+            _close(case, reply.author, CaseState.ANSWERED)
+    else:
+        reply.save(update_fields=fields)
+        _event(case, None, Action.REPLY_FAILED, error)
+
+
+@transaction.atomic
+def reply_retry(*, actor: User, reply: Reply) -> None:
+    _require_handler(actor, reply.case)
+    case = _locked(reply.case)
+    reply = Reply.objects.select_for_update().get(pk=reply.pk)
+    if reply.status != Reply.Status.FAILED:
+        raise ValidationError(_("Only a reply whose publishing failed can be tried again."))
+    _publish(reply, case, actor)
+
+
+@transaction.atomic
+def reply_record_manual(*, actor: User, reply: Reply, permalink: str = "") -> None:
+    """The reply was published by hand on the platform: the case records it with the link."""
+    _require_handler(actor, reply.case)
+    case = _locked(reply.case)
+    reply = Reply.objects.select_for_update().get(pk=reply.pk)
+    if reply.status not in (Reply.Status.MANUAL, Reply.Status.FAILED):
+        raise ValidationError(_("This reply is not waiting to be published by hand."))
+    reply.status = Reply.Status.ANSWERED_MANUALLY
+    reply.permalink = permalink.strip()
+    reply.published_at = timezone.now()
+    reply.save(update_fields=["status", "permalink", "published_at"])
+    _event(case, actor, Action.REPLY_MANUAL, reply.permalink)
+    if case.is_open:
+        _close(case, actor, CaseState.ANSWERED)
+
+
+# --- forwarding (F9, N5) ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def forward_create(
+    *,
+    actor: User,
+    case: Case,
+    question: str,
+    due_on: date,
+    to_user: User | None = None,
+    to_email: str = "",
+) -> Forward:
+    """F9: a question to the head of operations or an expert, with a due date; they get an e-mail
+    and (if they have a login) a page where the answer goes straight back to the case."""
+    _require_handler(actor, case)
+    case = _locked(case)
+    _require_open(case)
+    question = question.strip()
+    to_email = to_email.strip()
+    if not question:
+        raise ValidationError(_("Write the question."))
+    if due_on < timezone.localdate():
+        raise ValidationError(_("The answer cannot be due in the past."))
+    if to_user is None and to_email:
+        to_user = User.objects.filter(email__iexact=to_email, is_active=True).first()
+    if to_user is None and not to_email:
+        raise ValidationError(_("Choose a person or give an e-mail address."))
+    if to_user is not None and to_user.pk == actor.pk:
+        raise ValidationError(_("Forward the question to someone else."))
+    forward = Forward.objects.create(
+        case=case,
+        asked_by=actor,
+        to_user=to_user,
+        to_email="" if to_user else to_email,
+        question=question,
+        due_on=due_on,
+    )
+    if to_user is not None:
+        assign_perm("moderation.answer_case", to_user, case)
+    fields = _start(case, actor)
+    case.state = CaseState.WAITING_FOR_EXPERT
+    case.save(update_fields=list({*fields, "state", "updated_at"}))
+    _event(
+        case,
+        actor,
+        Action.FORWARDED,
+        _("%(to)s, answer by %(due)s") % {"to": forward.recipient, "due": due_on},
+    )
+    values = {"person": actor, "question": question, "due": due_on}
+    if to_user is not None:
+        body = _(
+            "%(person)s asks you a question about a comment. Answer by %(due)s:\n\n%(question)s\n\n%(url)s"
+        ) % {
+            **values,
+            "url": settings.SITE_URL + forward.get_absolute_url(),
+        }
+    else:
+        body = _(
+            "%(person)s asks you a question about a comment. Answer by %(due)s by replying to %(email)s:\n\n%(question)s"
+        ) % {**values, "email": actor.email}
+    _mail(
+        [to_user.email if to_user else to_email],
+        _("A question from the municipality's social media: answer by %(due)s") % {"due": due_on},
+        body,
+    )
+    return forward
+
+
+@transaction.atomic
+def forward_answer(*, actor: User, forward: Forward, answer: str) -> None:
+    """The expert's answer returns to the case; for a question sent by e-mail to someone without a
+    login, a communicator records the answer that came back."""
+    allowed = permissions.can_answer_forward(actor, forward) or (
+        forward.to_user_id is None and permissions.can_handle_case(actor, forward.case)
+    )
+    if not allowed:
+        raise PermissionDenied
+    case = _locked(forward.case)
+    forward = Forward.objects.select_for_update().get(pk=forward.pk)
+    if forward.answered_at is not None:
+        raise ValidationError(_("The question has already been answered."))
+    answer = answer.strip()
+    if not answer:
+        raise ValidationError(_("Write the answer."))
+    forward.answer, forward.answered_at, forward.answered_by = answer, timezone.now(), actor
+    forward.save(update_fields=["answer", "answered_at", "answered_by"])
+    _event(case, actor, Action.FORWARD_ANSWERED, str(forward.recipient))
+    if case.state == CaseState.WAITING_FOR_EXPERT and not _other_waits(case, forward=forward):
+        case.state = CaseState.IN_PROGRESS
+        case.save(update_fields=["state", "updated_at"])
+    _mail(
+        [forward.asked_by.email],
+        _("Your question was answered: %(account)s") % {"account": case.account},
+        _("%(person)s answered your question.\n\n%(url)s") % {"person": actor, "url": _case_url(case)},
+    )
+
+
+# --- removal (F7, N14) -----------------------------------------------------------------------------
+
+# Removed items on these grounds are secret or criminal material, registered as such (N14).
+SECRET_OR_CRIMINAL = frozenset(RemovalGround) - {RemovalGround.OTHER, RemovalGround.COPYRIGHT}
+
+
+@transaction.atomic
+def case_remove(*, actor: User, case: Case, ground: str, reason: str = "") -> None:
+    """F7/N14: remove a comment on a legal ground. The record stays in the archive marked removed,
+    by whom and why, and goes to the registrar; the platform hides it where its API can, otherwise
+    the case shows the steps. Child sexual abuse material is purged instead: only metadata and
+    hashes are kept, and the case points to the police."""
+    _require_handler(actor, case)
+    try:
+        ground = RemovalGround(ground)
+    except ValueError:
+        raise ValidationError(_("Choose the legal ground for the removal.")) from None
+    reason = reason.strip()
+    if ground == RemovalGround.OTHER and not reason:
+        raise ValidationError(_("Say why the comment is removed when the ground is Other."))
+    case = _locked(case)
+    if case.state == CaseState.REMOVED:
+        raise ValidationError(_("The comment has already been removed."))
+    record = case.record
+    info = GROUNDS[ground]
+    if ground == RemovalGround.CSAM:
+        archive_services.record_purge(actor=actor, record=record, ground=ground.value)
+        # What matched is part of the content: it goes too, only the kind of flag stays.
+        case.flags.update(matched="")
+        case.replies.filter(status__in=[Reply.Status.AWAITING_REVIEW, Reply.Status.MANUAL]).delete()
+        _event(case, actor, Action.PURGED, info.swedish_name)
+        note = _("Purged: only metadata and hashes are kept. Report it to the police.")
+        reason_code = RegistrationRequest.Reason.SECRET
+    else:
+        archive_services.record_remove(actor=actor, record=record, ground=ground.value, reason=reason)
+        _event(case, actor, Action.REMOVED, f"{info.swedish_name}: {reason}" if reason else info.swedish_name)
+        note = f"{info.swedish_name} ({info.law_reference}). {reason}".strip()
+        reason_code = (
+            RegistrationRequest.Reason.SECRET
+            if ground in SECRET_OR_CRIMINAL
+            else RegistrationRequest.Reason.REMOVED
+        )
+    archive_services.registration_request(record=record, reason=reason_code, requested_by=actor, note=note)
+    _event(case, actor, Action.REGISTRATION)
+    if platform.can_hide(case.platform):
+        case.platform_action = PlatformAction.PENDING
+        from .tasks import hide_comment
+
+        case_id = case.pk
+        transaction.on_commit(lambda: hide_comment.delay(case_id))
+    else:
+        case.platform_action = PlatformAction.MANUAL
+    case.save(update_fields=["platform_action", "updated_at"])
+    _close(case, actor, CaseState.REMOVED)
+
+
+def case_hide_run(*, case_id: int) -> None:
+    """Hide a removed comment on the platform (run by a task, after commit)."""
+    case = Case.objects.select_related("record", "account").get(pk=case_id)
+    if case.platform_action != PlatformAction.PENDING:
+        return
+    from harvest.connectors.base import ConnectorError, NotSupported
+
+    try:
+        connector = platform.connector_for(
+            case.account, purpose=_("hide a removed comment in case %(id)s") % {"id": case.pk}
+        )
+        connector.hide_comment(case.record.platform_id)
+    except NotSupported as exc:
+        _platform_outcome(case.pk, PlatformAction.MANUAL, exc.message)
+    except ConnectorError as exc:
+        _platform_outcome(case.pk, PlatformAction.FAILED, exc.message)
+    else:
+        _platform_outcome(case.pk, PlatformAction.DONE)
+
+
+@transaction.atomic
+def _platform_outcome(case_id: int, outcome: str, error: str = "") -> None:
+    case = Case.objects.select_for_update().get(pk=case_id)
+    case.platform_action, case.platform_error = outcome, error
+    case.save(update_fields=["platform_action", "platform_error", "updated_at"])
+    _event(
+        case,
+        None,
+        Action.PLATFORM_HIDDEN if outcome == PlatformAction.DONE else Action.PLATFORM_FAILED,
+        error,
+    )
+
+
+@transaction.atomic
+def case_mark_removed_on_platform(*, actor: User, case: Case) -> None:
+    _require_handler(actor, case)
+    case = _locked(case)
+    if case.platform_action not in (PlatformAction.MANUAL, PlatformAction.FAILED):
+        raise ValidationError(_("Nothing is waiting to be removed by hand."))
+    case.platform_action, case.platform_error = PlatformAction.DONE, ""
+    case.save(update_fields=["platform_action", "platform_error", "updated_at"])
+    _event(case, actor, Action.PLATFORM_MANUAL)
+
+
+# --- notifications ---------------------------------------------------------------------------------
+
+
+def overdue_digest_send(*, now=None) -> int:
+    """N13/N21: once a day, each department's communicators get the list of their overdue cases.
+    Returns the number of departments mailed."""
+    now = now or timezone.now()
+    by_department: dict[int, list[Case]] = {}
+    for case in selectors.overdue_cases(now=now):
+        by_department.setdefault(case.department_id, []).append(case)
+    mailed = 0
+    for department_id, cases in by_department.items():
+        recipients = list(department_communicators(department_id).values_list("email", flat=True))
+        if not recipients:
+            continue
+        lines = [
+            f"- {case.account.display_name}: {timezone.localtime(case.deadline):%Y-%m-%d %H:%M} {_case_url(case)}"
+            for case in cases
+        ]
+        send_mail(
+            _("%(count)s overdue comments in the inbox") % {"count": len(cases)},
+            _("These comments were not handled by their deadline:\n\n%(lines)s")
+            % {"lines": "\n".join(lines)},
+            None,
+            sorted(set(recipients)),
+        )
+        mailed += 1
+    return mailed
+
+
+# --- saved replies and keyword rules (the municipality's own data) ----------------------------------
+
+
+@transaction.atomic
+def saved_reply_save(
+    *,
+    actor: User,
+    saved_reply: SavedReply | None = None,
+    title: str,
+    purpose: str,
+    text: str,
+    is_active: bool = True,
+) -> SavedReply:
+    if not permissions.can_edit_settings(actor):
+        raise PermissionDenied
+    saved_reply = saved_reply or SavedReply()
+    saved_reply.title, saved_reply.purpose, saved_reply.text = title.strip(), purpose, text.strip()
+    saved_reply.is_active, saved_reply.updated_by = is_active, actor
+    saved_reply.full_clean()
+    saved_reply.save()
+    return saved_reply
+
+
+@transaction.atomic
+def flag_rule_save(
+    *,
+    actor: User,
+    rule: FlagRule | None = None,
+    ground: str,
+    phrase: str,
+    is_regex: bool = False,
+    is_active: bool = True,
+) -> FlagRule:
+    """A keyword rule the detector cannot use is refused here, where it is entered."""
+    if not permissions.can_edit_settings(actor):
+        raise PermissionDenied
+    phrase = phrase.strip()
+    try:
+        KeywordRule(ground, phrase, is_regex)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    rule = rule or FlagRule()
+    rule.ground, rule.phrase, rule.is_regex, rule.is_active, rule.updated_by = (
+        ground,
+        phrase,
+        is_regex,
+        is_active,
+        actor,
+    )
+    rule.full_clean()
+    rule.save()
+    selectors.flag_rules_bump_version()
+    return rule

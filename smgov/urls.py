@@ -12,5 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("inkorg/", include("moderation.urls")),
+    path("insamling/", include("harvest.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,185 @@
+"""Forms of the inbox: they parse input; the rules are in services.py."""
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.roles import Role
+
+from .flags import GROUNDS, RemovalGround
+from .models import CaseState, FlagRule, SavedReply
+from .selectors import FLAG_FILTERS, SORTS
+
+STATE_CHOICES = [
+    ("open", _("Open")),
+    ("closed", _("Closed")),
+    ("all", _("All")),
+    *CaseState.choices,
+]
+FLAG_CHOICES = [
+    ("", _("All")),
+    ("personal_data", _("Personal data")),
+    ("ground", _("Possible removal ground")),
+    ("link", _("Link")),
+    ("image", _("Image or video")),
+    ("any", _("Any flag")),
+    ("none", _("No flag")),
+]
+SORT_CHOICES = [
+    ("deadline", _("Priority and deadline")),
+    ("newest", _("Newest first")),
+    ("oldest", _("Oldest first")),
+    ("account", _("Account")),
+]
+assert {code for code, _label in SORT_CHOICES} == set(SORTS)
+assert {code for code, _label in FLAG_CHOICES if code} == set(FLAG_FILTERS)
+
+
+class InboxFilterForm(forms.Form):
+    account = forms.TypedChoiceField(label=_("Account"), required=False, coerce=int, empty_value=None)
+    platform = forms.ChoiceField(label=_("Platform"), required=False)
+    state = forms.ChoiceField(label=_("State"), choices=STATE_CHOICES, required=False)
+    flag = forms.ChoiceField(label=_("Flag"), choices=FLAG_CHOICES, required=False)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args, accounts=(), people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.models import Platform
+
+        self.fields["account"].choices = [("", _("All"))] + [(a.pk, a.display_name) for a in accounts]
+        self.fields["platform"].choices = [("", _("All")), *Platform.choices]
+        self.fields["assignee"].choices = [
+            ("", _("Anyone")),
+            ("me", _("Me")),
+            ("none", _("No one")),
+            *[(str(p.pk), p.get_full_name() or p.username) for p in people],
+        ]
+
+
+def _handlers(department=None):
+    """People who may be assigned: the department's communicators and the web communicators."""
+    query = Q(groups__name=Role.WEB_COMMUNICATOR)
+    if department is not None:
+        query |= Q(groups__name=Role.COMMUNICATOR, department=department)
+    else:
+        query |= Q(groups__name=Role.COMMUNICATOR)
+    return User.objects.filter(query, is_active=True).distinct()
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, department=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _handlers(department).order_by("first_name", "last_name")
+        self.fields["assignee"].empty_label = _("No one")
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Reply"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Your name and title are added as the signature."),
+    )
+    reviewer = forms.ModelChoiceField(
+        label=_("Have an expert review it before it is published (optional)"),
+        queryset=User.objects.none(),
+        required=False,
+    )
+    discuss_with_manager = forms.BooleanField(
+        label=_("This is criticism or about an error: discuss it with the manager before replying"),
+        required=False,
+    )
+
+    def __init__(self, *args, reviewers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = (
+            reviewers if reviewers is not None else User.objects.filter(is_active=True)
+        )
+        self.fields["reviewer"].empty_label = _("No review")
+
+
+class ManualReplyForm(forms.Form):
+    permalink = forms.URLField(
+        label=_("Link to the reply on the platform"), required=False, assume_scheme="https"
+    )
+
+
+class ForwardForm(forms.Form):
+    to_user = forms.ModelChoiceField(label=_("To a person"), queryset=User.objects.none(), required=False)
+    to_email = forms.EmailField(label=_("or to an e-mail address"), required=False)
+    question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 4}))
+    due_on = forms.DateField(label=_("Answer by"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = (
+            people if people is not None else User.objects.filter(is_active=True)
+        )
+        self.fields["to_user"].empty_label = _("Choose a person")
+        if not self.is_bound:
+            self.initial.setdefault("due_on", timezone.localdate() + timezone.timedelta(days=2))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("to_user") and not data.get("to_email"):
+            raise forms.ValidationError(_("Choose a person or give an e-mail address."))
+        return data
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve and publish")), ("return", _("Return with a note"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+GROUND_FORM_CHOICES = [
+    (ground.value, f"{info.swedish_name} – {info.law_reference}" if info.law_reference else info.swedish_name)
+    for ground, info in GROUNDS.items()
+]
+
+
+class RemoveForm(forms.Form):
+    ground = forms.ChoiceField(
+        label=_("Legal ground"), choices=[("", _("Choose a ground")), *GROUND_FORM_CHOICES]
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Required when the ground is Other."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("ground") == RemovalGround.OTHER and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the comment is removed when the ground is Other."))
+        return data
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note (optional)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class SavedReplyForm(forms.ModelForm):
+    class Meta:
+        model = SavedReply
+        fields = ["title", "purpose", "text", "is_active"]
+
+
+class FlagRuleForm(forms.ModelForm):
+    class Meta:
+        model = FlagRule
+        fields = ["ground", "phrase", "is_regex", "is_active"]

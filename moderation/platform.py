@@ -1,0 +1,63 @@
+"""The platform side of moderation: publishing replies and hiding comments through the connectors.
+
+Which platform can do what is the connector's business (`can_reply`, `can_hide`); this module only
+builds a connector for an account, with the account's credentials read through the logged vault.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts import services as account_services
+from accounts.models import ServiceAccount
+from harvest.connectors import get_connector_class
+from harvest.connectors.base import Connector
+
+# What a person does by hand where the platform's API cannot hide or delete a comment.
+MANUAL_REMOVAL_STEPS = {
+    "facebook": _("Open the comment on Facebook, choose … and Hide or Delete."),
+    "instagram": _("Open the comment in Instagram, swipe left on it (or press and hold) and choose Delete."),
+    "youtube": _("Open the comment in YouTube Studio under Comments and choose Remove."),
+    "mastodon": _(
+        "Log in to the account, open the reply and report it, or block the author; Mastodon only lets the author delete it."
+    ),
+    "bluesky": _("Open the post in Bluesky, choose … and Hide reply for everyone (or report it)."),
+    "rss": _("Log in to the blog's administration and delete or unpublish the comment."),
+}
+DEFAULT_REMOVAL_STEPS = _("Log in to the platform with the account and delete or hide the comment.")
+
+
+def connector_class(platform: str) -> type[Connector] | None:
+    try:
+        return get_connector_class(platform)
+    except KeyError:
+        return None
+
+
+def can_publish(platform: str) -> bool:
+    cls = connector_class(platform)
+    return bool(cls and cls.can_reply)
+
+
+def can_hide(platform: str) -> bool:
+    cls = connector_class(platform)
+    return bool(cls and cls.can_hide)
+
+
+def removal_steps(platform: str) -> str:
+    return MANUAL_REMOVAL_STEPS.get(platform, DEFAULT_REMOVAL_STEPS)
+
+
+def _credentials(account: ServiceAccount, purpose: str) -> dict[str, str]:
+    names = account.credentials.values_list("name", flat=True)
+    return {
+        name: account_services.credential_read(account=account, name=name, purpose=purpose) for name in names
+    }
+
+
+def connector_for(account: ServiceAccount, *, purpose: str) -> Connector:
+    cls = get_connector_class(account.platform)
+    return cls(
+        base_url=account.api_base_url or None,
+        platform_id=account.platform_id,
+        handle=account.handle,
+        credentials=_credentials(account, purpose),
+    )
