@@ -19,3 +19,12 @@ BEAT_SCHEDULE["harvest-schedule-due"] = {
     "schedule": 60.0,
     "options": {"expires": 55},
 }
+
+# Moderation: each department's communicators get their overdue cases every morning (N13, N21).
+from celery.schedules import crontab  # noqa: E402
+
+BEAT_SCHEDULE["moderation-overdue-digest"] = {
+    "task": "moderation.send_overdue_digest",
+    "schedule": crontab(hour=7, minute=0),
+    "options": {"expires": 60 * 60},
+}

@@ -7,11 +7,11 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from accounts.models import Credential
 from accounts import crypto
+from accounts.models import Credential
 from archive.models import RegistrationRequest
 from moderation import services
-from moderation.flags import FlagKind, RemovalGround
+from moderation.flags import RemovalGround
 from moderation.models import CaseEvent, CaseState, PlatformAction, Reply, SavedReply
 from moderation.selectors import saved_reply_text
 from tests.factories import ServiceAccountFactory, UserFactory
@@ -69,9 +69,14 @@ def test_reply_on_platform_without_api_is_recorded_as_answered_by_hand(org):
     assert reply.status == Reply.Status.ANSWERED_MANUALLY and reply.permalink
 
 
-def test_reply_is_published_through_the_connector_after_commit(org, httpserver, django_capture_on_commit_callbacks):
+def test_reply_is_published_through_the_connector_after_commit(
+    org, httpserver, django_capture_on_commit_callbacks
+):
     account = ServiceAccountFactory(
-        department=org.own, platform="mastodon", api_base_url=httpserver.url_for("/"), admins=[org.alice, org.bob]
+        department=org.own,
+        platform="mastodon",
+        api_base_url=httpserver.url_for("/"),
+        admins=[org.alice, org.bob],
     )
     Credential.objects.create(account=account, name="access_token", ciphertext=crypto.encrypt("secret-token"))
     case = open_case(account, platform_id="109")
@@ -94,11 +99,16 @@ def test_reply_is_published_through_the_connector_after_commit(org, httpserver, 
 
 def test_failed_publish_is_recorded_on_the_reply(org, httpserver, django_capture_on_commit_callbacks):
     account = ServiceAccountFactory(
-        department=org.own, platform="mastodon", api_base_url=httpserver.url_for("/"), admins=[org.alice, org.bob]
+        department=org.own,
+        platform="mastodon",
+        api_base_url=httpserver.url_for("/"),
+        admins=[org.alice, org.bob],
     )
     Credential.objects.create(account=account, name="access_token", ciphertext=crypto.encrypt("t"))
     case = open_case(account)
-    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json({"error": "nope"}, status=422)
+    httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(
+        {"error": "nope"}, status=422
+    )
     with django_capture_on_commit_callbacks():
         reply = services.reply_submit(actor=org.alice, case=case, text="Hej!")
     services.reply_publish_run(reply_id=reply.pk)
@@ -140,7 +150,9 @@ def test_n5_returned_reply_is_not_published(org, case):
 # --- N9: criticism is discussed with the manager first ------------------------------------------
 
 
-def test_n9_criticism_waits_for_the_manager_before_anyone_replies(org, case, django_capture_on_commit_callbacks):
+def test_n9_criticism_waits_for_the_manager_before_anyone_replies(
+    org, case, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.case_request_manager(actor=org.alice, case=case, note="Kritik mot skolskjutsen")
     assert mail.outbox[0].to == [org.head.email]
@@ -157,7 +169,9 @@ def test_n9_criticism_waits_for_the_manager_before_anyone_replies(org, case, dja
 
 def test_n9_checkbox_on_the_reply_form_routes_to_the_manager(client, org, case):
     client.force_login(org.alice)
-    response = client.post(f"/inkorg/arende/{case.pk}/svara/", {"text": "Utkast", "discuss_with_manager": "on"})
+    response = client.post(
+        f"/inkorg/arende/{case.pk}/svara/", {"text": "Utkast", "discuss_with_manager": "on"}
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.waiting_for_manager and not Reply.objects.exists()
@@ -166,7 +180,9 @@ def test_n9_checkbox_on_the_reply_form_routes_to_the_manager(client, org, case):
 # --- F9: forward to the head of operations or an expert ------------------------------------------
 
 
-def test_f9_forward_mails_the_expert_and_the_answer_returns_to_the_case(client, org, case, django_capture_on_commit_callbacks):
+def test_f9_forward_mails_the_expert_and_the_answer_returns_to_the_case(
+    client, org, case, django_capture_on_commit_callbacks
+):
     expert = UserFactory(username="expert", department=org.own, title="Rektor")
     with django_capture_on_commit_callbacks(execute=True):
         forward = services.forward_create(
@@ -194,7 +210,11 @@ def test_f9_forward_mails_the_expert_and_the_answer_returns_to_the_case(client, 
 
 def test_f9_forward_to_an_outside_address_is_answered_by_the_communicator(org, case):
     forward = services.forward_create(
-        actor=org.alice, case=case, question="Fråga", due_on=timezone.localdate(), to_email="expert@konsult.example"
+        actor=org.alice,
+        case=case,
+        question="Fråga",
+        due_on=timezone.localdate(),
+        to_email="expert@konsult.example",
     )
     assert forward.to_user is None
     services.forward_answer(actor=org.bob, forward=forward, answer="Svar via e-post")
@@ -207,7 +227,11 @@ def test_f9_forward_needs_a_recipient_and_a_future_due_date(org, case):
         services.forward_create(actor=org.alice, case=case, question="Fråga", due_on=timezone.localdate())
     with pytest.raises(ValidationError):
         services.forward_create(
-            actor=org.alice, case=case, question="Fråga", due_on=timezone.localdate() - timedelta(days=1), to_user=org.head
+            actor=org.alice,
+            case=case,
+            question="Fråga",
+            due_on=timezone.localdate() - timedelta(days=1),
+            to_user=org.head,
         )
 
 
@@ -238,7 +262,9 @@ def test_n14_removed_comment_stays_in_archive_and_goes_to_the_registrar(org):
     assert actions(case)[-2:] == [Action.REMOVED, Action.REGISTRATION]
 
 
-def test_n14_removal_hides_the_comment_on_platforms_that_can(org, httpserver, django_capture_on_commit_callbacks):
+def test_n14_removal_hides_the_comment_on_platforms_that_can(
+    org, httpserver, django_capture_on_commit_callbacks
+):
     account = ServiceAccountFactory(
         department=org.own, platform="facebook", platform_id="page1", api_base_url=httpserver.url_for("/"),
         admins=[org.alice, org.bob],
