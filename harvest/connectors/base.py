@@ -256,6 +256,10 @@ class Connector(ABC):
     default_base_url: ClassVar[str]
     can_reply: ClassVar[bool] = False
     can_hide: ClassVar[bool] = False
+    # Whether a listing read to its end returns everything that still exists, so that an item it
+    # leaves out is missing and ``fetch_item``'s NotFound means deleted. Feeds only show their latest
+    # entries: for them neither holds.
+    complete_listings: ClassVar[bool] = True
     # Query parameters that carry secrets: sent to the platform, removed from every stored URL.
     secret_params: ClassVar[tuple[str, ...]] = ()
 

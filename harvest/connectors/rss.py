@@ -43,6 +43,7 @@ ENCLOSURE_TYPES: dict[str, MediaType] = {"image": "image", "video": "video", "au
 class RSSConnector(Connector):
     platform = "rss"
     default_base_url = ""
+    complete_listings = False  # a feed holds only its latest entries
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

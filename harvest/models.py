@@ -1,0 +1,136 @@
+"""Where each account's harvest stands, and what every run did.
+
+Progress lives in PostgreSQL, never in a worker's memory: `HarvestState` holds the cursors that the
+pipeline saves in the same transaction as the items they cover, so a killed worker resumes exactly
+where its last committed page ended.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ServiceAccount
+
+
+def default_interval() -> timedelta:
+    return timedelta(minutes=settings.HARVEST_INTERVAL_MINUTES)
+
+
+def default_repoll_days() -> int:
+    return settings.HARVEST_REPOLL_DAYS
+
+
+class ConnectionStatus(models.TextChoices):
+    OK = "ok", _("Working")
+    RATE_LIMITED = "rate_limited", _("Rate limited by the platform")
+    NEEDS_RECONNECTION = "needs_reconnection", _("Needs reconnection")
+    FAILING = "failing", _("Failing")
+
+
+class HarvestState(models.Model):
+    """One account's place in its harvest: cursors, schedule and the health of the connection."""
+
+    account = models.OneToOneField(
+        ServiceAccount, primary_key=True, on_delete=models.CASCADE, related_name="harvest_state"
+    )
+    # Posts: `posts_cursor` resumes an interrupted listing (or, for feeds, makes the next request
+    # conditional); `posts_since` is the newest post stored by a completed listing, where the next
+    # listing stops. A listing in progress has `posts_pass_started_at`; the newest post it has seen is
+    # promoted to `posts_since` only when it completes, so a crash never skips older pages.
+    posts_cursor = models.JSONField(null=True, blank=True)
+    posts_since = models.CharField(max_length=300, blank=True)
+    posts_pass_started_at = models.DateTimeField(null=True, blank=True)
+    posts_pass_full = models.BooleanField(default=False)
+    posts_pass_newest_id = models.CharField(max_length=300, blank=True)
+    posts_pass_newest_at = models.DateTimeField(null=True, blank=True)
+    # Comments: the posts whose comments are still to be read in this round (new posts and posts
+    # younger than the re-poll window), the cursor within the first of them and when its listing began.
+    comment_queue = models.JSONField(default=list, blank=True)
+    comment_cursor = models.JSONField(null=True, blank=True)
+    comment_pass_started_at = models.DateTimeField(null=True, blank=True)
+
+    interval = models.DurationField(
+        _("harvest every"), default=default_interval, help_text=_("The normal interval between harvests.")
+    )
+    current_interval = models.DurationField(default=default_interval)
+    repoll_days = models.PositiveSmallIntegerField(
+        _("read comments again on posts younger than (days)"), default=default_repoll_days
+    )
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    status = models.CharField(max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.OK)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    # When the administrators were told that the account needs reconnecting: once per failure.
+    notified_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last harvested"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("harvest state")
+
+    def __str__(self):
+        return f"{self.account}: {self.get_status_display()}"
+
+
+class HarvestRun(models.Model):
+    """One attempt to harvest an account, shown on the account page while it runs."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+        DEFERRED = "deferred", _("Waiting for the platform")
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("schedule")
+        MANUAL = "manual", _("manual")
+
+    account = models.ForeignKey(ServiceAccount, on_delete=models.CASCADE, related_name="harvest_runs")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE)
+    attempt = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    pages = models.PositiveIntegerField(default=0)
+    items_new = models.PositiveIntegerField(default=0)
+    items_changed = models.PositiveIntegerField(default=0)
+    items_missing = models.PositiveIntegerField(default=0)
+    items_deleted = models.PositiveIntegerField(default=0)
+    media_saved = models.PositiveIntegerField(default=0)
+    media_skipped = models.PositiveIntegerField(default=0)
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    # What the run is doing now, for the account page: {"phase": "comments", "post": 3, "posts": 12, ...}
+    progress = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("harvest run")
+        indexes = [models.Index(fields=["account", "-started_at"], name="harvestrun_account_started")]
+
+    def __str__(self):
+        return f"{self.account} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+
+class FollowerCount(models.Model):
+    """The account's number of followers as the platform reported it (N18 statistics)."""
+
+    account = models.ForeignKey(ServiceAccount, on_delete=models.CASCADE, related_name="follower_counts")
+    at = models.DateTimeField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["account", "-at"]
+        indexes = [models.Index(fields=["account", "-at"], name="followercount_account_at")]
+
+    def __str__(self):
+        return f"{self.account}: {self.count} ({self.at:%Y-%m-%d})"

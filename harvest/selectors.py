@@ -1,0 +1,101 @@
+"""Reads for the harvest: what to poll next, and what the account page shows about it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, F, Func, IntegerField, QuerySet
+
+from accounts.models import ServiceAccount
+from archive.models import Record, RecordKind
+
+from .models import FollowerCount, HarvestRun, HarvestState
+
+
+def posts_to_repoll(*, account: ServiceAccount, since: datetime) -> list[str]:
+    """Posts young enough that comments may still arrive, newest first."""
+    return list(
+        Record.objects.filter(
+            account=account,
+            kind=RecordKind.POST,
+            published_at__gte=since,
+            deleted_on_platform_at__isnull=True,
+            removed_at__isnull=True,
+        )
+        .order_by("-published_at")
+        .values_list("platform_id", flat=True)
+    )
+
+
+def thread_items_not_seen_since(
+    *, account: ServiceAccount, post_id: str, since: datetime
+) -> QuerySet[Record]:
+    """Comments and replies of a post that a complete listing begun at ``since`` did not return."""
+    return Record.objects.filter(
+        account=account,
+        thread_platform_id=post_id,
+        last_seen_at__lt=since,
+        missing_since__isnull=True,
+        deleted_on_platform_at__isnull=True,
+    ).exclude(kind=RecordKind.POST)
+
+
+def posts_not_seen_since(*, account: ServiceAccount, since: datetime) -> QuerySet[Record]:
+    return Record.objects.filter(
+        account=account,
+        kind=RecordKind.POST,
+        last_seen_at__lt=since,
+        missing_since__isnull=True,
+        deleted_on_platform_at__isnull=True,
+    )
+
+
+def records_to_verify(*, account: ServiceAccount, limit: int) -> QuerySet[Record]:
+    """Records a listing no longer returned: asked for one by one, oldest absence first."""
+    return Record.objects.filter(
+        account=account, missing_since__isnull=False, deleted_on_platform_at__isnull=True
+    ).order_by("missing_since", "pk")[:limit]
+
+
+def record_for(*, account: ServiceAccount, platform_id: str) -> Record | None:
+    return Record.objects.filter(platform=account.platform, platform_id=platform_id).first()
+
+
+def records_lacking_media(*, account: ServiceAccount, first_seen_since: datetime) -> QuerySet[Record]:
+    """Records with media entries that have no stored (or skipped) file yet, e.g. after a crash
+    between storing a page and downloading its files."""
+    return (
+        Record.objects.filter(account=account, first_seen_at__gte=first_seen_since, purged_at__isnull=True)
+        .exclude(media=[])
+        .annotate(
+            n_files=Count("media_files"),
+            n_media=Func(F("media"), function="jsonb_array_length", output_field=IntegerField()),
+        )
+        .filter(n_files__lt=F("n_media"))
+        .prefetch_related("media_files")
+    )
+
+
+@dataclass(frozen=True)
+class AccountHarvestStatus:
+    state: HarvestState | None
+    latest: HarvestRun | None
+    running: HarvestRun | None
+    recent: list[HarvestRun]
+    followers: FollowerCount | None
+
+
+def account_harvest_status(*, account: ServiceAccount, recent: int = 5) -> AccountHarvestStatus:
+    state = HarvestState.objects.filter(account=account).first()
+    runs = list(HarvestRun.objects.filter(account=account).order_by("-started_at", "-pk")[:recent])
+    running = next((run for run in runs if run.is_running), None)
+    return AccountHarvestStatus(
+        state=state,
+        latest=runs[0] if runs else None,
+        running=running,
+        recent=runs,
+        followers=FollowerCount.objects.filter(account=account).order_by("-at").first(),
+    )
+
+
+def due_states(*, now: datetime) -> QuerySet[HarvestState]:
+    return HarvestState.objects.filter(account__state="active", next_run_at__lte=now).order_by("next_run_at")

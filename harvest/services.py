@@ -1,0 +1,630 @@
+"""The harvest pipeline: from a platform connector's pages into the archive and the inbox.
+
+One run of one account:
+1. the profile (follower count, N18);
+2. the account's posts, paged from the stored cursor, stopping at the newest post already stored;
+3. the comments of new posts and of posts younger than the re-poll window (comments keep arriving);
+4. items a complete listing no longer returned are marked missing, and asked for one by one: only an
+   explicit not-found from the platform makes them deleted on the platform (N20);
+5. media files of new and changed items are downloaded, since platform addresses expire.
+
+Every page is stored in ONE transaction: the API response exactly as received, each item upserted into
+the archive (drawn-up/received date = published time, a new version when the text changed), a
+moderation case for each new incoming comment, and the cursor that resumes after the page. A worker
+killed at any moment therefore resumes from the last committed page and stores nothing twice.
+
+Exactly one run per account at a time: a PostgreSQL advisory lock, held by the database session and
+released by PostgreSQL when the session ends, even if the worker is killed. A second run is recorded as
+skipped instead of queueing behind the first.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import selectors as accounts_selectors
+from accounts import services as accounts_services
+from accounts.models import AccountState, ServiceAccount
+from archive import services as archive_services
+from archive.services import IncomingItem, IngestResult
+from moderation import services as moderation_services
+
+from . import selectors
+from .connectors import get_connector_class
+from .connectors.base import (
+    USER_AGENT,
+    Connector,
+    ConnectorError,
+    CredentialsInvalid,
+    Item,
+    ItemKind,
+    NotFound,
+    NotSupported,
+    Page,
+    RateLimited,
+    TransientError,
+    http_session,
+)
+from .models import ConnectionStatus, FollowerCount, HarvestRun, HarvestState
+
+logger = logging.getLogger(__name__)
+
+LOCK_NAMESPACE = 0x68617276  # first key of the advisory lock; the second is the account id
+# The credential names the connectors understand; an account's other secrets (e.g. a password for
+# people) are never read by the harvest.
+HARVEST_CREDENTIAL_NAMES = ("access_token", "key", "oauth_token")
+BUSY_RUN = 10  # new items in one run that make an account "busy": harvest it more often
+RECONNECT_RETRY = timedelta(hours=24)  # an account needing reconnection is tried again daily
+MEDIA_REDIRECTS = 3
+
+
+class HarvestDeferred(Exception):
+    """The platform asked us to wait: retry after ``retry_after`` seconds, from the stored cursor."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# --- building blocks ------------------------------------------------------------------------------
+
+
+def incoming_item(item: Item) -> IncomingItem:
+    """A connector's item in the archive's own terms (the archive knows nothing of connectors)."""
+    author = item.author
+    return IncomingItem(
+        platform_id=item.platform_id,
+        kind=str(item.kind),
+        published_at=item.published_at,
+        text=item.text,
+        text_format=item.text_format,
+        is_own=item.is_own,
+        parent_platform_id=item.parent_id or "",
+        thread_platform_id=item.thread_id or "",
+        author_name=author.name if author else "",
+        author_handle=author.handle if author else "",
+        author_platform_id=author.platform_id if author else "",
+        media=[{"url": m.url, "type": m.type, "alt_text": m.alt_text} for m in item.media],
+        permalink=item.permalink or "",
+        edited_at=item.edited_at,
+        raw=item.raw,
+    )
+
+
+def connector_for(account: ServiceAccount) -> Connector:
+    """The account's connector, with its credentials read from the vault (each read is logged, F1)."""
+    stored = {health.credential.name for health in accounts_selectors.credential_health(account=account)}
+    credentials = {
+        name: accounts_services.credential_read(account=account, name=name, purpose="harvest")
+        for name in HARVEST_CREDENTIAL_NAMES
+        if name in stored
+    }
+    connector_class = get_connector_class(account.platform)
+    return connector_class(
+        base_url=account.api_base_url or None,
+        platform_id=account.platform_id,
+        handle=account.handle,
+        credentials=credentials,
+        session=http_session(retries=settings.HARVEST_HTTP_RETRIES),
+        timeout=settings.HARVEST_HTTP_TIMEOUT,
+    )
+
+
+def harvest_state_for(account: ServiceAccount) -> HarvestState:
+    state, _created = HarvestState.objects.get_or_create(account=account)
+    return state
+
+
+def next_interval(*, base: timedelta, current: timedelta, items_new: int) -> timedelta:
+    """More often with more traffic (N13): halve the interval after a busy run, stretch it after a
+    run that found nothing, return to the normal interval otherwise; always within the bounds."""
+    lowest = timedelta(minutes=settings.HARVEST_MIN_INTERVAL_MINUTES)
+    highest = max(timedelta(minutes=settings.HARVEST_MAX_INTERVAL_MINUTES), lowest)
+    if items_new >= BUSY_RUN:
+        wanted = min(current, base) / 2
+    elif items_new == 0:
+        wanted = max(current, base) * 1.5
+    else:
+        wanted = base
+    return min(max(wanted, lowest), highest)
+
+
+@contextmanager
+def _account_lock(account_id: int) -> Iterator[bool]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, account_id])
+        locked = cursor.fetchone()[0]
+    try:
+        yield locked
+    finally:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, account_id])
+
+
+def _public_address(url: str) -> bool:
+    """Whether every address the URL's host resolves to is on the public internet."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if settings.HARVEST_MEDIA_ALLOW_PRIVATE_HOSTS:
+        return True
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    return all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
+
+
+def download_media(session: requests.Session, url: str) -> tuple[bytes | None, str, str]:
+    """(content, content type, reason it was not downloaded). Never more than the size limit is read."""
+    if not settings.HARVEST_DOWNLOAD_MEDIA:
+        return None, "", "media downloads are turned off"
+    limit = settings.HARVEST_MAX_MEDIA_BYTES
+    for _hop in range(MEDIA_REDIRECTS + 1):
+        if not _public_address(url):
+            return None, "", f"not downloaded: {urlsplit(url).hostname or url} is not a public address"
+        try:
+            with session.get(
+                url, stream=True, allow_redirects=False, timeout=settings.HARVEST_HTTP_TIMEOUT
+            ) as response:
+                if response.is_redirect and response.headers.get("Location"):
+                    url = urljoin(url, response.headers["Location"])
+                    continue
+                content_type = response.headers.get("Content-Type", "")
+                if response.status_code != 200:
+                    return None, content_type, f"download failed: HTTP {response.status_code}"
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    return None, content_type, f"larger than the limit of {limit} bytes ({declared} bytes)"
+                body = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > limit:
+                        return None, content_type, f"larger than the limit of {limit} bytes"
+                return bytes(body), content_type, ""
+        except requests.RequestException as e:
+            return None, "", f"download failed: {type(e).__name__}"
+    return None, "", "download failed: too many redirects"
+
+
+def _notify_reconnection(account: ServiceAccount, error: str) -> None:
+    recipients = sorted({user.email for user in account.administrators.filter(is_active=True) if user.email})
+    if not recipients:
+        return
+    subject = _("%(account)s needs to be reconnected") % {"account": account.display_name}
+    body = _(
+        "The harvest of %(account)s stopped because the platform no longer accepts its login "
+        "details:\n\n%(error)s\n\nAsk the information unit to renew them: %(url)s\n"
+    ) % {"account": account, "error": error, "url": settings.SITE_URL + account.get_absolute_url()}
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=False))
+
+
+# --- one run --------------------------------------------------------------------------------------
+
+
+class _Run:
+    """The work of one run; every write goes through the archive's and moderation's services."""
+
+    def __init__(
+        self,
+        *,
+        account: ServiceAccount,
+        state: HarvestState,
+        run: HarvestRun,
+        connector: Connector,
+        full: bool,
+    ) -> None:
+        self.account, self.state, self.run, self.connector, self.full = account, state, run, connector, full
+        self.media_session = requests.Session()
+        self.media_session.headers["User-Agent"] = USER_AGENT
+
+    def execute(self) -> None:
+        self.profile()
+        self.posts()
+        self.comments()
+        self.verify_missing()
+        self.media_catch_up()
+
+    def _progress(self, **progress) -> None:
+        self.run.progress = progress
+
+    def profile(self) -> None:
+        self._progress(phase="profile")
+        try:
+            profile = self.connector.fetch_profile()
+        except NotSupported:
+            return
+        if profile.followers_count is not None:
+            FollowerCount.objects.create(
+                account=self.account, at=timezone.now(), count=profile.followers_count
+            )
+            self.run.followers = profile.followers_count
+            self.run.save(update_fields=["followers", "progress"])
+
+    def store_page(self, page: Page, advance: Callable[[list[IngestResult]], None]) -> list[IngestResult]:
+        """Store one page and move the cursor, all or nothing."""
+        seen_at = timezone.now()
+        response = page.response
+        with transaction.atomic():
+            source = archive_services.source_response_store(
+                account=self.account,
+                url=response.url,
+                status=response.status,
+                headers=response.headers,
+                body=response.body,
+                fetched_at=response.fetched_at,
+                method=response.method,
+            )
+            results = []
+            for item in page.items:
+                result = archive_services.record_ingest(
+                    account=self.account, item=incoming_item(item), source=source, seen_at=seen_at
+                )
+                if result.created:
+                    self.run.items_new += 1
+                    self.hand_over(result)
+                elif result.changed:
+                    self.run.items_changed += 1
+                results.append(result)
+            advance(results)
+            self.run.pages += 1
+            self.run.save(update_fields=["pages", "items_new", "items_changed", "items_missing", "progress"])
+            self.state.save()
+        self.download_media([r.record for r in results if (r.created or r.changed) and r.record.media])
+        return results
+
+    def hand_over(self, result: IngestResult) -> None:
+        """The one place where a new record goes to the moderation inbox; moderation decides
+        whether it needs a case (incoming comments and replies do, own posts do not)."""
+        moderation_services.case_open(record=result.record)
+
+    # posts ------------------------------------------------------------------------------------
+
+    def posts(self) -> None:
+        state = self.state
+        if state.posts_pass_started_at is None:
+            state.posts_pass_started_at = timezone.now()
+            state.posts_pass_full = self.full or not state.posts_since
+            state.posts_pass_newest_id, state.posts_pass_newest_at = "", None
+            if self.full:
+                state.posts_cursor = None
+        since = None if state.posts_pass_full else state.posts_since or None
+        pages = self.connector.fetch_posts(since=since, cursor=state.posts_cursor or None)
+        for page_number, page in enumerate(pages, start=1):
+            self._progress(phase="posts", page=page_number)
+
+            def advance(results: list[IngestResult], page: Page = page) -> None:
+                for item, result in zip(page.items, results, strict=True):
+                    if item.kind != ItemKind.POST:
+                        continue
+                    newest = state.posts_pass_newest_at
+                    if newest is None or item.published_at > newest:
+                        state.posts_pass_newest_id = item.platform_id
+                        state.posts_pass_newest_at = item.published_at
+                    if result.created and item.platform_id not in state.comment_queue:
+                        state.comment_queue = [*state.comment_queue, item.platform_id]
+                state.posts_cursor = page.cursor
+
+            self.store_page(page, advance)
+        with transaction.atomic():
+            now = timezone.now()
+            if state.posts_pass_full and self.connector.complete_listings:
+                for record in selectors.posts_not_seen_since(
+                    account=self.account, since=state.posts_pass_started_at
+                ):
+                    archive_services.record_mark_missing(record=record, at=now)
+                    self.run.items_missing += 1
+            if state.posts_pass_newest_id:
+                state.posts_since = state.posts_pass_newest_id
+            state.posts_pass_started_at = None
+            state.posts_pass_full = False
+            state.posts_pass_newest_id, state.posts_pass_newest_at = "", None
+            state.save()
+            self.run.save(update_fields=["items_missing"])
+
+    # comments ---------------------------------------------------------------------------------
+
+    def comments(self) -> None:
+        state = self.state
+        window_start = timezone.now() - timedelta(days=state.repoll_days)
+        with transaction.atomic():
+            queue = list(state.comment_queue)
+            for post_id in selectors.posts_to_repoll(account=self.account, since=window_start):
+                if post_id not in queue:
+                    queue.append(post_id)
+            state.comment_queue = queue
+            state.save(update_fields=["comment_queue"])
+        done = 0
+        while state.comment_queue:
+            post_id = state.comment_queue[0]
+            done += 1
+            self._progress(phase="comments", post=done, posts=done - 1 + len(state.comment_queue), page=0)
+            self.comments_of(post_id)
+
+    def comments_of(self, post_id: str) -> None:
+        state = self.state
+        started = state.comment_pass_started_at or timezone.now()
+        completed = False
+        try:
+            for page in self.connector.fetch_comments(post_id, cursor=state.comment_cursor or None):
+                self.run.progress["page"] = self.run.progress.get("page", 0) + 1
+
+                def advance(results: list[IngestResult], page: Page = page) -> None:
+                    nonlocal completed
+                    state.comment_pass_started_at = started
+                    if page.cursor is None:
+                        self._complete_post(post_id, started)
+                        completed = True
+                    else:
+                        state.comment_cursor = page.cursor
+
+                self.store_page(page, advance)
+        except NotFound:
+            self._post_not_found(post_id)
+            return
+        if not completed:
+            with transaction.atomic():
+                self._complete_post(post_id, started)
+                state.save()
+                self.run.save(update_fields=["items_missing"])
+
+    def _complete_post(self, post_id: str, started) -> None:
+        """The listing of one post's comments reached its end: what it did not return is missing."""
+        state = self.state
+        if self.connector.complete_listings:
+            now = timezone.now()
+            for record in selectors.thread_items_not_seen_since(
+                account=self.account, post_id=post_id, since=started
+            ):
+                archive_services.record_mark_missing(record=record, at=now)
+                self.run.items_missing += 1
+        state.comment_queue = [pid for pid in state.comment_queue if pid != post_id]
+        state.comment_cursor = None
+        state.comment_pass_started_at = None
+
+    def _post_not_found(self, post_id: str) -> None:
+        """The platform does not find the post whose comments we asked for: confirm it is gone."""
+        record = selectors.record_for(account=self.account, platform_id=post_id)
+        if record is not None and self.connector.complete_listings:
+            self._verify(record)
+        with transaction.atomic():
+            state = self.state
+            state.comment_queue = [pid for pid in state.comment_queue if pid != post_id]
+            state.comment_cursor = None
+            state.comment_pass_started_at = None
+            state.save()
+
+    # missing and deleted ----------------------------------------------------------------------
+
+    def verify_missing(self) -> None:
+        if not self.connector.complete_listings:
+            return
+        self._progress(phase="verify")
+        for record in selectors.records_to_verify(
+            account=self.account, limit=settings.HARVEST_VERIFY_PER_RUN
+        ):
+            self._verify(record)
+
+    def _verify(self, record) -> None:
+        """Ask the platform for one item: an explicit not-found makes it deleted on the platform;
+        finding it clears the missing mark (through the ordinary upsert)."""
+        now = timezone.now()
+        try:
+            item = self.connector.fetch_item(record.platform_id)
+        except NotFound:
+            with transaction.atomic():
+                archive_services.record_mark_missing(record=record, at=now)
+                archive_services.record_mark_deleted_on_platform(record=record, at=now)
+                self.run.items_deleted += 1
+                self.run.save(update_fields=["items_deleted"])
+            return
+        archive_services.record_ingest(account=self.account, item=incoming_item(item), seen_at=now)
+
+    # media ------------------------------------------------------------------------------------
+
+    def download_media(self, records) -> None:
+        for record in records:
+            stored = {media.url for media in record.media_files.all()}
+            for entry in record.media:
+                url = entry.get("url") or ""
+                if not url or url in stored:
+                    continue
+                content, content_type, reason = download_media(self.media_session, url)
+                archive_services.media_file_store(
+                    record=record,
+                    url=url,
+                    media_type=entry.get("type", "other"),
+                    alt_text=entry.get("alt_text", ""),
+                    content=content,
+                    content_type=content_type,
+                    skipped_reason=reason,
+                )
+                if content is None:
+                    self.run.media_skipped += 1
+                else:
+                    self.run.media_saved += 1
+                stored.add(url)
+        self.run.save(update_fields=["media_saved", "media_skipped"])
+
+    def media_catch_up(self) -> None:
+        self._progress(phase="media")
+        since = timezone.now() - timedelta(days=self.state.repoll_days)
+        self.download_media(selectors.records_lacking_media(account=self.account, first_seen_since=since))
+
+
+# --- the service functions ------------------------------------------------------------------------
+
+
+def _finish(run: HarvestRun, status: str, error: str = "") -> HarvestRun:
+    run.status = status
+    run.error = error
+    run.finished_at = timezone.now()
+    run.progress = {"phase": "done"}
+    run.save()
+    return run
+
+
+def _skipped(account: ServiceAccount, trigger: str, reason: str) -> HarvestRun:
+    now = timezone.now()
+    return HarvestRun.objects.create(
+        account=account,
+        trigger=trigger,
+        started_at=now,
+        finished_at=now,
+        status=HarvestRun.Status.SKIPPED,
+        error=reason,
+    )
+
+
+def harvest_account(
+    *,
+    account_id: int,
+    trigger: str = HarvestRun.Trigger.SCHEDULE,
+    full: bool = False,
+    attempt: int = 0,
+    will_retry: bool = False,
+) -> HarvestRun:
+    """Harvest one account now and record the run.
+
+    Raises ``HarvestDeferred`` when the platform asks us to wait, and ``TransientError`` after server
+    errors outlasting the connector's own retries (the task retries both, from the stored cursor).
+    Invalid credentials and permanent errors end the run as failed without raising: retrying would
+    not help, a person has to act.
+    """
+    account = ServiceAccount.objects.select_related("department").get(pk=account_id)
+    with _account_lock(account.pk) as locked:
+        if not locked:
+            return _skipped(account, trigger, _("Another harvest of this account was running."))
+        if account.state != AccountState.ACTIVE:
+            return _skipped(account, trigger, _("The account is not active."))
+        now = timezone.now()
+        HarvestRun.objects.filter(account=account, status=HarvestRun.Status.RUNNING).update(
+            status=HarvestRun.Status.FAILED,
+            finished_at=now,
+            error=_("Interrupted before it ended; the next run resumed from the last stored page."),
+        )
+        state = harvest_state_for(account)
+        run = HarvestRun.objects.create(
+            account=account, trigger=trigger, attempt=attempt, started_at=now, progress={"phase": "start"}
+        )
+        state.last_run_at = now
+        state.save(update_fields=["last_run_at"])
+        try:
+            connector = connector_for(account)
+            _Run(account=account, state=state, run=run, connector=connector, full=full).execute()
+        except RateLimited as e:
+            until = timezone.now() + timedelta(seconds=e.retry_after)
+            _problem(
+                state, ConnectionStatus.RATE_LIMITED, e.message, next_run_at=until, rate_limited_until=until
+            )
+            _finish(run, HarvestRun.Status.DEFERRED, e.message)
+            raise HarvestDeferred(e.message, e.retry_after) from e
+        except CredentialsInvalid as e:
+            _needs_reconnection(account, state, e.message)
+            return _finish(run, HarvestRun.Status.FAILED, e.message)
+        except TransientError as e:
+            _problem(state, ConnectionStatus.FAILING, e.message)
+            _finish(run, HarvestRun.Status.DEFERRED if will_retry else HarvestRun.Status.FAILED, e.message)
+            raise
+        except ConnectorError as e:
+            _problem(state, ConnectionStatus.FAILING, e.message)
+            return _finish(run, HarvestRun.Status.FAILED, e.message)
+        except SoftTimeLimitExceeded:
+            message = _("Time limit reached; the next run continues from the last stored page.")
+            _problem(state, ConnectionStatus.OK, message, next_run_at=timezone.now())
+            return _finish(run, HarvestRun.Status.FAILED, message)
+        except Exception as e:
+            logger.exception("harvest of account %s failed", account.pk)
+            _problem(state, ConnectionStatus.FAILING, f"{type(e).__name__}: {e}")
+            _finish(run, HarvestRun.Status.FAILED, f"{type(e).__name__}: {e}")
+            raise
+        _succeeded(account, state, run)
+        return _finish(run, HarvestRun.Status.SUCCEEDED)
+
+
+def _problem(state: HarvestState, status: str, error: str, **fields) -> None:
+    state.refresh_from_db()
+    state.status = status
+    state.last_error = error
+    state.last_error_at = timezone.now()
+    for name, value in fields.items():
+        setattr(state, name, value)
+    state.save()
+
+
+@transaction.atomic
+def _needs_reconnection(account: ServiceAccount, state: HarvestState, error: str) -> None:
+    """The platform refuses the credentials: stop trying, tell the administrators once."""
+    state.refresh_from_db()
+    now = timezone.now()
+    state.status = ConnectionStatus.NEEDS_RECONNECTION
+    state.last_error, state.last_error_at = error, now
+    state.next_run_at = now + RECONNECT_RETRY
+    if state.notified_at is None:
+        _notify_reconnection(account, error)
+        state.notified_at = now
+    state.save()
+    accounts_services.credential_record_result(account=account, ok=False, error=error)
+
+
+@transaction.atomic
+def _succeeded(account: ServiceAccount, state: HarvestState, run: HarvestRun) -> None:
+    state.refresh_from_db()
+    now = timezone.now()
+    state.current_interval = next_interval(
+        base=state.interval, current=state.current_interval, items_new=run.items_new
+    )
+    state.status = ConnectionStatus.OK
+    state.rate_limited_until = None
+    state.notified_at = None
+    state.last_success_at = now
+    state.next_run_at = now + state.current_interval
+    state.save()
+    accounts_services.credential_record_result(account=account, ok=True)
+
+
+def harvest_schedule_due(*, now=None) -> list[int]:
+    """Enqueue a run for every active account whose next run is due (called by beat every minute).
+
+    The account's next run time is moved on in the same transaction, so an account is enqueued once
+    per interval; the run sets the real next time when it ends. Concurrent callers skip each other's
+    rows (``skip_locked``), so two beats never enqueue the same account twice.
+    """
+    from .tasks import run_account
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        missing = ServiceAccount.objects.filter(state=AccountState.ACTIVE, harvest_state__isnull=True)
+        HarvestState.objects.bulk_create(
+            [HarvestState(account=account, next_run_at=now) for account in missing], ignore_conflicts=True
+        )
+        enqueued = []
+        for state in selectors.due_states(now=now).select_for_update(skip_locked=True, of=("self",)):
+            state.next_run_at = now + state.current_interval
+            state.save(update_fields=["next_run_at"])
+            enqueued.append(state.account_id)
+        for account_id in enqueued:
+            transaction.on_commit(lambda account_id=account_id: run_account.delay(account_id))
+    return enqueued
+
+
+def harvest_request(*, actor, account: ServiceAccount) -> None:
+    """A person asks for a harvest now (the run still obeys the one-run-per-account rule)."""
+    from .tasks import run_account
+
+    transaction.on_commit(lambda: run_account.delay(account.pk, HarvestRun.Trigger.MANUAL))

@@ -1,0 +1,49 @@
+"""Harvest tasks: thin; each re-fetches by id and calls one service.
+
+`run_account` is retried by Celery itself, from the cursor stored in PostgreSQL: after a rate limit
+exactly when the platform said (no request storm), after server errors and timeouts with exponential
+backoff and jitter, a bounded number of times. Invalid credentials are never retried.
+"""
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+from .connectors.base import TransientError
+
+# Celery's countdowns live in the broker; longer waits are left to the schedule (next_run_at).
+MAX_RATE_LIMIT_WAIT = 60 * 60
+MAX_RATE_LIMIT_RETRIES = 20
+
+
+@shared_task(
+    bind=True,
+    name="harvest.run_account",
+    acks_late=True,
+    autoretry_for=(TransientError,),
+    max_retries=settings.HARVEST_TASK_MAX_RETRIES,
+    retry_backoff=settings.HARVEST_RETRY_BACKOFF,
+    retry_backoff_max=60 * 60,
+    retry_jitter=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def run_account(self, account_id: int, trigger: str = "schedule", full: bool = False) -> str:
+    try:
+        run = services.harvest_account(
+            account_id=account_id,
+            trigger=trigger,
+            full=full,
+            attempt=self.request.retries,
+            will_retry=self.request.retries < (self.max_retries or 0),
+        )
+    except services.HarvestDeferred as e:
+        if e.retry_after > MAX_RATE_LIMIT_WAIT:
+            return "deferred"
+        raise self.retry(exc=e, countdown=max(e.retry_after, 1), max_retries=MAX_RATE_LIMIT_RETRIES) from e
+    return run.status
+
+
+@shared_task(name="harvest.schedule_due", soft_time_limit=50, time_limit=60)
+def schedule_due() -> int:
+    return len(services.harvest_schedule_due())
