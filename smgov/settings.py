@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "archive",
     "moderation",
     "harvest",
+    "reports",
 ]
 
 MIDDLEWARE = [

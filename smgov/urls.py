@@ -11,6 +11,7 @@ urlpatterns = [
     path("halsa/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
+    path("statistik/", include("reports.urls")),
     path("inkorg/", include("moderation.urls")),
     path("insamling/", include("harvest.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,153 @@
+"""The yearly report as files: CSV (UTF-8 with BOM, so spreadsheet programs read it right) and PDF."""
+
+import csv
+import io
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from . import presentation
+from .selectors import Figures
+from .yearly import YearlyReport
+
+CSV_COLUMNS = [
+    "year",
+    "level",
+    "department",
+    "account",
+    "platform",
+    "handle",
+    "address",
+    "state",
+    "purpose",
+    "target_audience",
+    "posts",
+    "comments",
+    "questions",
+    "answered",
+    "answered_in_time",
+    "median_response_minutes",
+    "p90_response_minutes",
+    "overdue_now",
+    "removals",
+    "questions_with_personal_data",
+    "followers",
+]
+
+
+def _minutes(value) -> str:
+    return "" if value is None else str(round(value.total_seconds() / 60))
+
+
+def _figure_values(figures: Figures) -> list[str]:
+    return [
+        str(figures.posts),
+        str(figures.comments),
+        str(figures.questions),
+        str(figures.answered),
+        str(figures.answered_in_time),
+        _minutes(figures.median_response),
+        _minutes(figures.p90_response),
+        str(figures.overdue_now),
+        str(figures.removals),
+        str(figures.personal_data),
+        "" if figures.followers is None else str(figures.followers),
+    ]
+
+
+def report_csv(report: YearlyReport) -> str:
+    """One row for the municipality (when the report covers it), one per department, one per account."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    year = str(report.year)
+    if report.whole_municipality:
+        writer.writerow(
+            [year, "municipality", settings.MUNICIPALITY_NAME, *[""] * 7, *_figure_values(report.total)]
+        )
+    for section in report.departments:
+        department = section.department.name
+        writer.writerow([year, "department", department, *[""] * 7, *_figure_values(section.figures)])
+        for row in section.accounts:
+            account = row.account
+            writer.writerow(
+                [
+                    year,
+                    "account",
+                    department,
+                    account.display_name,
+                    account.platform,
+                    account.handle,
+                    account.profile_url,
+                    account.state,
+                    account.purpose,
+                    account.target_audience,
+                    *_figure_values(row.figures),
+                ]
+            )
+    return out.getvalue()
+
+
+def report_html(report: YearlyReport) -> str:
+    """The report as one self-contained HTML document, for printing to PDF."""
+    return render_to_string(
+        "reports/yearly_report_print.html",
+        {
+            "report": report,
+            "municipality_name": settings.MUNICIPALITY_NAME,
+            "charts": presentation.yearly_charts(report),
+        },
+    )
+
+
+PDF_TIMEOUT_MS = 30_000
+
+
+def _print_pdf(html: str) -> bytes:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=PDF_TIMEOUT_MS
+        )
+        try:
+            context = browser.new_context(java_script_enabled=False, offline=True)
+            page = context.new_page()
+            # The document is complete in itself: nothing may be fetched while printing it.
+            page.route("**/*", lambda route: route.abort())
+            page.set_content(html, wait_until="load", timeout=PDF_TIMEOUT_MS)
+            return page.pdf(
+                format="A4",
+                landscape=True,
+                print_background=True,
+                margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"},
+            )
+        finally:
+            browser.close()
+
+
+CHROMIUM = os.environ.get("SMGOV_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print HTML to PDF with headless Chromium.
+
+    Playwright's synchronous API refuses to run in a thread that already has an event loop (an
+    async server, a browser test), so the printing gets a thread of its own."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print_pdf, html).result()
+
+
+def report_pdf(report: YearlyReport) -> bytes:
+    return html_to_pdf(report_html(report))

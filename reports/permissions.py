@@ -1,0 +1,65 @@
+"""The reports permission policy: who sees whose figures.
+
+The web communicator and the information unit see the whole municipality; a head of department
+sees their own department; nobody else sees statistics. The yearly report for central management
+(N19) is taken out by the web communicator (all departments) and heads (their own department).
+"""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Department, ServiceAccount
+from accounts.roles import Role, has_role
+
+SEES_ALL = (Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT)
+REPORTS_ALL = (Role.WEB_COMMUNICATOR,)
+
+
+def _active(user) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def _own_departments(user) -> QuerySet[Department]:
+    if not has_role(user, Role.HEAD_OF_DEPARTMENT):
+        return Department.objects.none()
+    return Department.objects.filter(Q(head=user) | Q(pk=user.department_id))
+
+
+def statistics_departments(user) -> QuerySet[Department]:
+    """The departments whose figures the person may see."""
+    if not _active(user):
+        return Department.objects.none()
+    if has_role(user, *SEES_ALL):
+        return Department.objects.all()
+    return _own_departments(user)
+
+
+def sees_whole_municipality(user) -> bool:
+    return _active(user) and has_role(user, *SEES_ALL)
+
+
+def can_view_statistics(user) -> bool:
+    return statistics_departments(user).exists()
+
+
+def statistics_accounts(user) -> QuerySet[ServiceAccount]:
+    return ServiceAccount.objects.filter(department__in=statistics_departments(user))
+
+
+def report_departments(user) -> QuerySet[Department]:
+    """The departments whose yearly report the person may take out (N19)."""
+    if not _active(user):
+        return Department.objects.none()
+    if has_role(user, *REPORTS_ALL):
+        return Department.objects.all()
+    return _own_departments(user)
+
+
+def can_take_out_report(user, department: Department | None = None) -> bool:
+    """`department=None` is the whole municipality's report."""
+    if department is None:
+        return _active(user) and has_role(user, *REPORTS_ALL)
+    return report_departments(user).filter(pk=department.pk).exists()
+
+
+def can_take_out_any_report(user) -> bool:
+    return report_departments(user).exists()

@@ -1,0 +1,174 @@
+"""The statistics pages and the yearly report: who may see what, and what they show."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+STATISTICS = reverse("reports:statistics")
+YEARLY = reverse("reports:yearly")
+YEARLY_CSV = reverse("reports:yearly_csv")
+YEARLY_PDF = reverse("reports:yearly_pdf")
+
+# person -> (statistics page, yearly report of the own department, the whole municipality's report);
+# "scoped" is a report of the person's own department only, given when no department is asked for.
+MATRIX = {
+    "alice": (403, 403, 403),  # communicator
+    "charlie": (403, 403, 403),  # communicator of the other department
+    "registrar": (403, 403, 403),
+    "head": (200, 200, "scoped"),
+    "other_head": (200, 403, "scoped"),  # the own department is not theirs
+    "web": (200, 200, 200),
+    "info": (200, 403, 403),  # sees statistics; the yearly report is the web communicator's
+}
+
+
+@pytest.mark.parametrize("person", sorted(MATRIX))
+def test_n19_access_matrix(client, org, person):
+    statistics, own_report, whole_report = MATRIX[person]
+    client.force_login(getattr(org, person))
+    assert client.get(STATISTICS).status_code == statistics
+    query = f"?year=2026&department={org.own.pk}"
+    for url in (YEARLY, YEARLY_CSV):
+        assert client.get(url + query).status_code == own_report, url
+    response = client.get(YEARLY_CSV + "?year=2026&department=")
+    if whole_report == "scoped":
+        assert response.status_code == 200
+        levels = {row["level"] for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))}
+        assert "municipality" not in levels
+    else:
+        assert response.status_code == whole_report
+
+
+@pytest.mark.parametrize("url", [STATISTICS, YEARLY, YEARLY_CSV, YEARLY_PDF])
+def test_anonymous_is_sent_to_log_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_head_sees_only_the_own_department(client, known):
+    org = known.org
+    client.force_login(org.head)
+    response = client.get(STATISTICS, {"period": "custom", "start": "2026-03-01", "end": "2026-03-31"})
+    assert response.status_code == 200
+    rows = {account.pk: cells for account, cells in response.context["by_account"]}
+    assert set(rows) == {known.a.pk}
+    assert response.context["total"].questions == 5
+    assert response.context["by_department"] == []
+    # Asking for the other department is refused by the form, not answered with its figures.
+    response = client.get(
+        STATISTICS, {"start": "2026-03-01", "end": "2026-03-31", "department": org.other.pk}
+    )
+    assert "department" in response.context["form"].errors
+    assert response.context["total"].questions == 5
+    response = client.get(STATISTICS, {"start": "2026-03-01", "end": "2026-03-31", "account": known.b.pk})
+    assert "account" in response.context["form"].errors
+    assert known.b.display_name not in response.content.decode()
+
+
+def test_web_communicator_sees_every_department_and_the_charts(client, known):
+    client.force_login(known.org.web)
+    response = client.get(STATISTICS, {"start": "2026-03-01", "end": "2026-03-31"})
+    html = response.content.decode()
+    assert response.context["total"].questions == 11
+    assert {d.pk for d, _cells in response.context["by_department"]} == {known.org.own.pk, known.org.other.pk}
+    for chart_id in ("chart-response", "chart-volume", "chart-removals", "chart-activity"):
+        assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in html
+        assert f'id="{chart_id}-title"' in html
+    assert " style=" not in html  # the CSP allows no inline styles
+    assert "<script>" not in html
+
+
+def test_filtering_by_account_and_department(client, known):
+    client.force_login(known.org.web)
+    response = client.get(
+        STATISTICS, {"start": "2026-03-01", "end": "2026-03-31", "department": known.org.other.pk}
+    )
+    assert response.context["total"].questions == 6
+    response = client.get(STATISTICS, {"start": "2026-03-01", "end": "2026-03-31", "account": known.a.pk})
+    assert response.context["total"].questions == 5
+    response = client.get(
+        STATISTICS,
+        {"start": "2026-03-01", "end": "2026-03-31", "account": known.a.pk, "department": known.org.other.pk},
+    )
+    assert "account" in response.context["form"].errors
+
+
+def test_a_period_that_ends_before_it_starts_is_an_error(client, org):
+    client.force_login(org.web)
+    response = client.get(STATISTICS, {"start": "2026-03-31", "end": "2026-03-01"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+
+
+def test_n19_yearly_report_lists_departments_platforms_and_purpose(client, known):
+    client.force_login(known.org.web)
+    response = client.get(YEARLY, {"year": 2026})
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.whole_municipality
+    assert report.total.questions == 12  # the year also holds February's question
+    names = [section.department.name for section in report.departments]
+    assert names == sorted([known.org.own.name, known.org.other.name])
+    html = response.content.decode()
+    assert "Information om bygglov och trafik." in html
+    assert report.platforms == ["facebook", "mastodon"]
+    matrix = {dept.pk: counts for dept, counts in report.matrix()}
+    assert matrix[known.org.own.pk] == [0, 1]
+    assert matrix[known.org.other.pk][0] == 1
+
+
+def test_n19_yearly_report_csv_has_exact_figures(client, known):
+    client.force_login(known.org.web)
+    response = client.get(YEARLY_CSV, {"year": 2026})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="arsrapport-2026-kommunen.csv"' in response["Content-Disposition"]
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    municipality = [r for r in rows if r["level"] == "municipality"]
+    assert len(municipality) == 1
+    # The whole year 2026 also holds February's question and April's post.
+    assert municipality[0]["posts"] == "4"
+    assert municipality[0]["questions"] == "12"
+    assert municipality[0]["answered"] == "5"
+    assert municipality[0]["answered_in_time"] == "3"
+    assert municipality[0]["median_response_minutes"] == "180"
+    assert municipality[0]["p90_response_minutes"] == str(17 * 60 + 12)
+    assert municipality[0]["removals"] == "3"
+    assert municipality[0]["questions_with_personal_data"] == "2"
+    departments = {r["department"]: r for r in rows if r["level"] == "department"}
+    assert departments[known.org.own.name]["questions"] == "6"
+    assert departments[known.org.other.name]["median_response_minutes"] == "120"
+    accounts = {r["account"]: r for r in rows if r["level"] == "account"}
+    b = accounts["Samhällsbyggnad på Facebook"]
+    assert (b["platform"], b["purpose"], b["department"]) == (
+        "facebook",
+        "Information om bygglov och trafik.",
+        known.org.other.name,
+    )
+    assert (b["questions"], b["answered"], b["p90_response_minutes"]) == ("6", "2", "168")
+
+
+def test_n19_head_takes_out_the_own_department_only(client, known):
+    client.force_login(known.org.head)
+    response = client.get(YEARLY_CSV, {"year": 2026})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert {r["level"] for r in rows} == {"department", "account"}
+    assert {r["department"] for r in rows} == {known.org.own.name}
+    assert re.search(r'filename="arsrapport-2026-BUN\.csv"', response["Content-Disposition"])
+    assert client.get(YEARLY_CSV, {"year": 2026, "department": known.org.other.pk}).status_code == 403
+
+
+def test_navigation_links_to_the_statistics(client, org):
+    client.force_login(org.web)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert f'href="{STATISTICS}"' in html
+    client.force_login(org.alice)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert f'href="{STATISTICS}"' not in html
