@@ -111,6 +111,8 @@ class Record(models.Model):
             models.Index(fields=["account", "-published_at"], name="record_account_published"),
             models.Index(fields=["department", "-published_at"], name="record_department_published"),
             models.Index(fields=["thread"], name="record_thread"),
+            GinIndex(fields=["author_name"], opclasses=["gin_trgm_ops"], name="record_author_name_trgm"),
+            GinIndex(fields=["author_handle"], opclasses=["gin_trgm_ops"], name="record_author_handle_trgm"),
         ]
 
     def __str__(self):
@@ -191,3 +193,136 @@ class RegistrationRequest(models.Model):
 
     def __str__(self):
         return f"{self.record} ({self.get_reason_display()})"
+
+
+class ChainHead(models.Model):
+    """The last link of an account's hash chain. Writers lock this row, so the chain never forks."""
+
+    account = models.OneToOneField(
+        ServiceAccount, primary_key=True, on_delete=models.PROTECT, related_name="+"
+    )
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self):
+        return f"{self.account_id}#{self.seq}"
+
+
+class ChainEntry(models.Model):
+    """One link of an account's append-only hash chain: a version, a removal, a purge or a disposal.
+
+    The record is named by its platform id rather than a foreign key, so the link outlives a
+    disposed record. The database refuses to change or delete a link.
+    """
+
+    class Kind(models.TextChoices):
+        VERSION = "version", _("Version")
+        REMOVAL = "removal", _("Removal")
+        PURGE = "purge", _("Purge")
+        DISPOSAL = "disposal", _("Disposal")
+
+    account = models.ForeignKey(ServiceAccount, on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    record_id_at_entry = models.BigIntegerField(null=True, blank=True)
+    platform = models.CharField(max_length=20)
+    platform_id = models.CharField(max_length=300)
+    version_number = models.PositiveIntegerField(null=True, blank=True)
+    payload_sha256 = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["account", "seq"]
+        verbose_name = _("hash chain entry")
+        constraints = [models.UniqueConstraint(fields=["account", "seq"], name="chain_unique_seq")]
+        indexes = [models.Index(fields=["platform", "platform_id"], name="chain_record")]
+
+    def __str__(self):
+        return f"{self.account_id}#{self.seq} {self.kind}"
+
+
+class DisclosureExport(models.Model):
+    """Records selected for a request for public records (utlämnande), with passages masked
+    after secrecy review, and the files made from them."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being produced")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    request_reference = models.CharField(
+        _("request reference"),
+        max_length=200,
+        help_text=_("Who asked and when, or the diary number of the request."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf_made_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("disclosure export")
+
+    def __str__(self):
+        return self.request_reference
+
+    def get_absolute_url(self):
+        return reverse("archive:export", args=[self.pk])
+
+
+class DisclosureItem(models.Model):
+    """One record in an export; `masks` are [start, end) character ranges of its text to black out."""
+
+    export = models.ForeignKey(DisclosureExport, on_delete=models.CASCADE, related_name="items")
+    # No database constraint: what was disclosed stays on file after the record is disposed of.
+    record = models.ForeignKey(Record, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    position = models.PositiveIntegerField()
+    masks = models.JSONField(default=list, blank=True)
+    mask_author = models.BooleanField(_("mask the author"), default=False)
+
+    class Meta:
+        ordering = ["export", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["export", "record"], name="disclosure_unique_record"),
+        ]
+
+    def __str__(self):
+        return f"{self.export_id}: {self.record_id}"
+
+
+class AccessLog(models.Model):
+    """Who looked at or took out what from the archive, and when. The database keeps it append-only."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed record")
+        SOURCE = "source", _("Downloaded received response")
+        EXPORT = "export", _("Exported")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # No database constraint: the log outlives a disposed record.
+    record = models.ForeignKey(
+        Record, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    export = models.ForeignKey(
+        DisclosureExport, null=True, blank=True, on_delete=models.PROTECT, related_name="access_log"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("archive access")
+
+    def __str__(self):
+        return f"{self.user_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -1,17 +1,42 @@
 """Writes to the archive: records come in through `record_ingest` and change only here."""
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import ServiceAccount
 
-from .models import Record, RecordKind, RecordVersion, RegistrationRequest, SourceResponse
-from .search import record_search_vector
+from .hashing import canonical_json, sha256_hex, version_hash
+from .integrity import archive_write, chain_append
+from .models import (
+    AccessLog,
+    ChainEntry,
+    DisclosureExport,
+    DisclosureItem,
+    Record,
+    RecordKind,
+    RecordVersion,
+    RegistrationRequest,
+    SourceResponse,
+)
+from .search import record_search_vector, searchable_text
+
+
+def _chain_version(record: Record, version: RecordVersion) -> None:
+    chain_append(
+        account_id=record.account_id,
+        kind=ChainEntry.Kind.VERSION,
+        platform=record.platform,
+        platform_id=record.platform_id,
+        payload_sha256=version.sha256,
+        record_id=record.pk,
+        version_number=version.number,
+        at=version.seen_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -40,21 +65,6 @@ class IngestResult:
     record: Record
     created: bool
     changed: bool
-
-
-def sha256_hex(data: bytes | str) -> str:
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    return hashlib.sha256(data).hexdigest()
-
-
-def canonical_json(raw: dict) -> str:
-    """One exact serialisation of a JSON value, so its hash can be recomputed later."""
-    return json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def version_hash(*, platform: str, platform_id: str, number: int, text: str, raw_sha256: str) -> str:
-    return sha256_hex(canonical_json([platform, platform_id, number, text, raw_sha256]))
 
 
 def source_response_store(
@@ -154,7 +164,7 @@ def _create(*, account, item: IncomingItem, source, seen_at, raw_canonical, raw_
         content_sha256=digest,
         source=source,
     )
-    RecordVersion.objects.create(
+    version = RecordVersion.objects.create(
         record=record,
         number=1,
         text=item.text,
@@ -165,6 +175,7 @@ def _create(*, account, item: IncomingItem, source, seen_at, raw_canonical, raw_
         sha256=digest,
         source=source,
     )
+    _chain_version(record, version)
     _link_relatives(record)
     _refresh_search(record)
     return record
@@ -217,7 +228,7 @@ def record_ingest(
             text=item.text,
             raw_sha256=raw_sha256,
         )
-        RecordVersion.objects.create(
+        version = RecordVersion.objects.create(
             record=record,
             number=number,
             text=item.text,
@@ -241,9 +252,13 @@ def record_ingest(
             "text", "edited_at", "media", "raw_json", "raw_canonical", "raw_sha256",
             "content_sha256", "version_count", "source",
         ]  # fmt: skip
-    record.save(update_fields=fields)
     if changed:
+        _chain_version(record, version)
+        with archive_write("version"):
+            record.save(update_fields=fields)
         _refresh_search(record)
+    else:
+        record.save(update_fields=fields)
     return IngestResult(record, created=False, changed=changed)
 
 
@@ -280,6 +295,17 @@ def record_remove(
         ground,
         reason,
     )
+    chain_append(
+        account_id=record.account_id,
+        kind=ChainEntry.Kind.REMOVAL,
+        platform=record.platform,
+        platform_id=record.platform_id,
+        payload_sha256=sha256_hex(
+            canonical_json({"ground": ground, "reason": reason, "by": getattr(actor, "pk", None)})
+        ),
+        record_id=record.pk,
+        at=at,
+    )
 
 
 @transaction.atomic
@@ -288,12 +314,50 @@ def record_purge(*, actor, record: Record, ground: str, at: datetime | None = No
     erased; only metadata and the hashes that prove what was there remain."""
     at = at or timezone.now()
     record_remove(actor=actor, record=record, ground=ground, reason="", at=at)
-    record.media_files.all().delete()
-    record.versions.update(text="", raw_canonical="")
-    Record.objects.filter(pk=record.pk).update(
-        text="", media=[], raw_json={}, raw_canonical="", search_vector=None, purged_at=at
+    source_ids = {record.source_id, *record.versions.values_list("source_id", flat=True)} - {None}
+    with archive_write("purge"):
+        record.media_files.all().delete()
+        record.versions.update(text="", raw_canonical="")
+        Record.objects.filter(pk=record.pk).update(
+            text="", media=[], raw_json={}, raw_canonical="", search_vector=None, purged_at=at
+        )
+        # The responses it came in are erased too; their hashes still prove what was received.
+        SourceResponse.objects.filter(pk__in=source_ids).update(body=b"")
+    chain_append(
+        account_id=record.account_id,
+        kind=ChainEntry.Kind.PURGE,
+        platform=record.platform,
+        platform_id=record.platform_id,
+        payload_sha256=record.content_sha256,
+        record_id=record.pk,
+        at=at,
     )
     record.refresh_from_db()
+
+
+@transaction.atomic
+def record_dispose(*, actor, record: Record, note: str = "", at: datetime | None = None) -> None:
+    """Delete a record with its versions and media (gallring). The only path the database allows;
+    the account's hash chain keeps a link naming what was disposed of and its last hash. The
+    caller decides whether the record may be disposed of and keeps its own disposal log."""
+    at = at or timezone.now()
+    chain_append(
+        account_id=record.account_id,
+        kind=ChainEntry.Kind.DISPOSAL,
+        platform=record.platform,
+        platform_id=record.platform_id,
+        payload_sha256=sha256_hex(
+            canonical_json({"content": record.content_sha256, "by": getattr(actor, "pk", None), "note": note})
+        ),
+        record_id=record.pk,
+        at=at,
+    )
+    with archive_write("dispose"):
+        Record.objects.filter(parent=record).update(parent=None)
+        Record.objects.filter(thread=record).exclude(pk=record.pk).update(thread=None)
+        record.media_files.all().delete()
+        record.versions.all().delete()
+        Record.objects.filter(pk=record.pk).delete()
 
 
 @transaction.atomic
@@ -352,3 +416,158 @@ def media_file_store(
         media.skipped_reason = (skipped_reason or "not downloaded")[:200]
     media.save()
     return media
+
+
+# The access log and disclosure exports.
+
+
+def access_log(*, user, action: str, record: Record | None = None, export=None, detail: dict | None = None):
+    """Write who viewed or took out what. Called in the same transaction as the read it records."""
+    return AccessLog.objects.create(
+        user=user, action=action, record=record, export=export, detail=detail or {}
+    )
+
+
+@transaction.atomic
+def record_view(*, user, record: Record) -> None:
+    access_log(user=user, action=AccessLog.Action.VIEW, record=record)
+
+
+@transaction.atomic
+def source_download(*, user, record: Record, source: SourceResponse) -> bytes:
+    access_log(
+        user=user,
+        action=AccessLog.Action.SOURCE,
+        record=record,
+        detail={"source": source.pk, "sha256": source.sha256, "url": source.url},
+    )
+    return bytes(source.body)
+
+
+MAX_EXPORT_RECORDS = 1000
+
+
+@transaction.atomic
+def export_create(
+    *, actor, request_reference: str, record_ids: list[int], note: str = ""
+) -> DisclosureExport:
+    """Start a disclosure: the chosen records the person may see, in the order given."""
+    from .permissions import can_export, visible_records
+
+    if not can_export(actor):
+        raise PermissionDenied
+    request_reference = request_reference.strip()
+    if not request_reference:
+        raise ValidationError(_("Say which request the records are disclosed for."))
+    wanted = list(dict.fromkeys(int(pk) for pk in record_ids))[:MAX_EXPORT_RECORDS]
+    visible = set(visible_records(actor).filter(pk__in=wanted).values_list("pk", flat=True))
+    chosen = [pk for pk in wanted if pk in visible]
+    if not chosen:
+        raise ValidationError(_("Choose at least one record."))
+    export = DisclosureExport.objects.create(created_by=actor, request_reference=request_reference, note=note)
+    DisclosureItem.objects.bulk_create(
+        DisclosureItem(export=export, record_id=pk, position=index) for index, pk in enumerate(chosen)
+    )
+    return export
+
+
+def _editable(export: DisclosureExport) -> None:
+    if export.status in (DisclosureExport.Status.QUEUED, DisclosureExport.Status.RUNNING):
+        raise ValidationError(_("The PDF is being produced; wait until it is ready."))
+
+
+@transaction.atomic
+def export_item_mask(
+    *, actor, item: DisclosureItem, passages: list[str], mask_author: bool
+) -> DisclosureItem:
+    """Secrecy review: every occurrence of each passage in the record's text is masked."""
+    from .export import mask_ranges
+
+    export = DisclosureExport.objects.select_for_update().get(pk=item.export_id)
+    _editable(export)
+    text = export_text(item.record)
+    item.masks = mask_ranges(text, passages)
+    item.mask_author = mask_author
+    item.save(update_fields=["masks", "mask_author"])
+    if export.status == DisclosureExport.Status.DONE:
+        # The PDF no longer matches the review; it is made again on request.
+        DisclosureExport.objects.filter(pk=export.pk).update(
+            status=DisclosureExport.Status.DRAFT, pdf=None, pdf_sha256="", progress=0
+        )
+    return item
+
+
+def export_text(record: Record) -> str:
+    return searchable_text(record.text, record.text_format)
+
+
+@transaction.atomic
+def export_queue_pdf(*, actor, export: DisclosureExport) -> None:
+    export = DisclosureExport.objects.select_for_update().get(pk=export.pk)
+    _editable(export)
+    DisclosureExport.objects.filter(pk=export.pk).update(
+        status=DisclosureExport.Status.QUEUED, progress=0, error="", pdf=None, pdf_sha256=""
+    )
+    from .tasks import export_pdf
+
+    transaction.on_commit(lambda: export_pdf.delay(export.pk))
+
+
+def _progress(export_id: int, **fields) -> None:
+    # Written outside the task's work so the page that polls sees it at once.
+    DisclosureExport.objects.filter(pk=export_id).update(**fields)
+
+
+def export_render_pdf(*, export_id: int) -> DisclosureExport:
+    """Produce the masked PDF of an export (run by a worker)."""
+    from .export import render_pdf
+
+    export = DisclosureExport.objects.get(pk=export_id)
+    if export.status not in (DisclosureExport.Status.QUEUED, DisclosureExport.Status.RUNNING):
+        return export
+    _progress(export_id, status=DisclosureExport.Status.RUNNING, progress=5)
+    try:
+        pdf = render_pdf(export, progress=lambda percent: _progress(export_id, progress=percent))
+    except Exception as error:
+        _progress(export_id, status=DisclosureExport.Status.FAILED, error=str(error)[:2000])
+        raise
+    _progress(
+        export_id,
+        status=DisclosureExport.Status.DONE,
+        progress=100,
+        pdf=pdf,
+        pdf_sha256=sha256_hex(pdf),
+        pdf_made_at=timezone.now(),
+    )
+    export.refresh_from_db()
+    return export
+
+
+@transaction.atomic
+def export_take_out(*, actor, export: DisclosureExport, file_format: str) -> bytes:
+    """The export as a file (pdf, csv or json), masked; logged with the request it answers."""
+    from .export import export_csv, export_json
+
+    if file_format == "pdf":
+        if export.status != DisclosureExport.Status.DONE or not export.pdf:
+            raise ValidationError(_("The PDF is not ready."))
+        content = bytes(export.pdf)
+    elif file_format == "csv":
+        content = export_csv(export)
+    elif file_format == "json":
+        content = export_json(export)
+    else:
+        raise ValueError(file_format)
+    record_ids = list(export.items.values_list("record_id", flat=True))
+    access_log(
+        user=actor,
+        action=AccessLog.Action.EXPORT,
+        export=export,
+        detail={
+            "format": file_format,
+            "request_reference": export.request_reference,
+            "records": record_ids,
+            "sha256": sha256_hex(content),
+        },
+    )
+    return content

@@ -14,5 +14,6 @@ urlpatterns = [
     path("statistik/", include("reports.urls")),
     path("inkorg/", include("moderation.urls")),
     path("insamling/", include("harvest.urls")),
+    path("arkiv/", include("archive.urls")),
     path("admin/", admin.site.urls),
 ]

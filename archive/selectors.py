@@ -1,0 +1,379 @@
+"""Reads of the archive: the registrar's search, the record page, exports.
+
+The search is written for a million records. The matching rows are found through the GIN
+index of the search vectors; the facet counts (and the total) come from one pass over them
+with GROUPING SETS; only a bounded number of matches is ranked — when a search matches more
+than `RANK_LIMIT` records they are listed newest first instead, which the index of
+`published_at` serves without touching every match.
+"""
+
+import difflib
+import html
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Department, Platform, ServiceAccount
+
+from .models import AccessLog, ChainEntry, DisclosureExport, Record, RecordKind, RecordVersion
+from .permissions import visible_department_ids, visible_exports, visible_records
+from .search import SEARCH_CONFIG, parse_query, searchable_text, tsquery_sql
+
+RANK_LIMIT = 2000
+PER_PAGE = 20
+MAX_PAGE = 500
+AUTHOR_SIMILARITY = 0.4
+HEADLINE_OPTIONS = (
+    "StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, "
+    'FragmentDelimiter=" … "'
+)
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    q: str = ""
+    author: str = ""
+    department: int | None = None
+    account: int | None = None
+    platform: str = ""
+    kind: str = ""
+    year: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    removed: bool | None = None
+    deleted: bool | None = None
+    # Records chosen by another app's selector (for example moderation flags or outcomes).
+    record_ids: tuple[int, ...] | None = None
+    sort: str = "relevance"
+
+
+@dataclass
+class FacetValue:
+    value: object
+    label: str
+    count: int
+
+
+@dataclass
+class SearchPage:
+    """What the pagination include needs, without counting twice."""
+
+    number: int
+    per_page: int
+    count: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, min(MAX_PAGE, -(-self.count // self.per_page)))
+
+    @property
+    def paginator(self):
+        return self
+
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+@dataclass
+class SearchResult:
+    records: list[Record]
+    total: int
+    page: SearchPage
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    ranked: bool = False
+    snippets: dict[int, str] = field(default_factory=dict)
+
+
+def _local_day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str | None, list]:
+    """The WHERE conditions of a search (with parameters), and its tsquery SQL if it has words."""
+    where: list[str] = []
+    params: list = []
+    departments = visible_department_ids(user)
+    if departments is not None:
+        where.append("r.department_id = ANY(%s)")
+        params.append(departments)
+    tsquery, tsparams = None, []
+    parsed = parse_query(filters.q)
+    if parsed:
+        tsquery, tsparams = tsquery_sql(parsed)
+        where.append(f"r.search_vector @@ {tsquery}")
+        params += tsparams
+    if filters.author.strip():
+        where.append("(r.author_name %%> %s OR r.author_handle %%> %s)")
+        params += [filters.author.strip(), filters.author.strip().lstrip("@")]
+    for column, value in (
+        ("department_id", filters.department),
+        ("account_id", filters.account),
+        ("platform", filters.platform),
+        ("kind", filters.kind),
+    ):
+        if value:
+            where.append(f"r.{column} = %s")
+            params.append(value)
+    if filters.year:
+        filters = SearchFilters(
+            **{
+                **filters.__dict__,
+                "date_from": max(filters.date_from or date.min, date(filters.year, 1, 1)),
+                "date_to": min(filters.date_to or date.max, date(filters.year, 12, 31)),
+            }
+        )
+    if filters.date_from:
+        where.append("r.published_at >= %s")
+        params.append(_local_day_start(filters.date_from))
+    if filters.date_to:
+        where.append("r.published_at < %s")
+        params.append(_local_day_start(filters.date_to + timedelta(days=1)))
+    for column, value in (("removed_at", filters.removed), ("deleted_on_platform_at", filters.deleted)):
+        if value is not None:
+            where.append(f"r.{column} IS {'NOT ' if value else ''}NULL")
+    if filters.record_ids is not None:
+        where.append("r.id = ANY(%s)")
+        params.append(list(filters.record_ids))
+    return where, params, tsquery, tsparams
+
+
+def _facets(cursor, where_sql: str, params: list) -> tuple[int, dict[str, dict]]:
+    """Counts per platform, kind, department and year over every match, in one pass.
+
+    Grouping by all four at once (a few hundred groups at most) and summing here lets
+    PostgreSQL aggregate in parallel, which GROUPING SETS cannot.
+    """
+    cursor.execute(
+        f"""
+        SELECT r.platform, r.kind, r.department_id,
+               extract(year FROM r.published_at AT TIME ZONE %s)::int, count(*)
+        FROM archive_record r
+        WHERE {where_sql}
+        GROUP BY 1, 2, 3, 4
+        """,  # noqa: S608 - conditions are built from constants; values are parameters
+        [timezone.get_default_timezone_name(), *params],
+    )
+    facets: dict[str, dict] = {"platform": {}, "kind": {}, "department": {}, "year": {}}
+    total = 0
+    for platform, kind, department_id, year, count in cursor.fetchall():
+        total += count
+        for name, value in (
+            ("platform", platform),
+            ("kind", kind),
+            ("department", department_id),
+            ("year", year),
+        ):
+            facets[name][value] = facets[name].get(value, 0) + count
+    return total, facets
+
+
+def _labelled_facets(raw: dict[str, dict]) -> dict[str, list[FacetValue]]:
+    platforms = dict(Platform.choices)
+    kinds = dict(RecordKind.choices)
+    departments = dict(Department.objects.filter(pk__in=list(raw["department"])).values_list("pk", "name"))
+    return {
+        "platform": sorted(
+            (FacetValue(k, str(platforms.get(k, k)), n) for k, n in raw["platform"].items()),
+            key=lambda f: (-f.count, f.label),
+        ),
+        "kind": sorted(
+            (FacetValue(k, str(kinds.get(k, k)), n) for k, n in raw["kind"].items()),
+            key=lambda f: (-f.count, f.label),
+        ),
+        "department": sorted(
+            (FacetValue(k, departments.get(k, str(k)), n) for k, n in raw["department"].items()),
+            key=lambda f: (-f.count, f.label),
+        ),
+        "year": sorted((FacetValue(k, str(k), n) for k, n in raw["year"].items()), key=lambda f: -f.value),
+    }
+
+
+def record_search(
+    *, user, filters: SearchFilters, page: int = 1, per_page: int = PER_PAGE, snippets: bool = True
+) -> SearchResult:
+    """One page of the records the person may see that match, with facet counts over all matches.
+
+    Ordering is stable: every ordering ends with the record id.
+    """
+    where, params, tsquery, tsparams = search_where(user=user, filters=filters)
+    where_sql = " AND ".join(where) or "TRUE"
+    page = max(1, min(page, MAX_PAGE))
+    with connection.cursor() as cursor:
+        if filters.author.strip():
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(AUTHOR_SIMILARITY)]
+            )
+        total, raw_facets = _facets(cursor, where_sql, params)
+        ranked = bool(tsquery) and filters.sort == "relevance" and total <= RANK_LIMIT
+        if ranked:
+            order = f"ts_rank_cd(r.search_vector, {tsquery}) DESC, r.published_at DESC, r.id DESC"
+            order_params = tsparams
+        elif filters.sort == "oldest":
+            order, order_params = "r.published_at ASC, r.id ASC", []
+        else:
+            order, order_params = "r.published_at DESC, r.id DESC", []
+        cursor.execute(
+            f"SELECT r.id FROM archive_record r WHERE {where_sql} ORDER BY {order} LIMIT %s OFFSET %s",  # noqa: S608
+            [*params, *order_params, per_page, (page - 1) * per_page],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    by_id = Record.objects.select_related("account", "department").in_bulk(ids)
+    records = [by_id[pk] for pk in ids if pk in by_id]
+    result = SearchResult(
+        records=records,
+        total=total,
+        page=SearchPage(page, per_page, total),
+        facets=_labelled_facets(raw_facets),
+        ranked=ranked,
+    )
+    if snippets and tsquery and records:
+        result.snippets = highlight(records=records, tsquery=tsquery, tsparams=tsparams)
+    return result
+
+
+def highlight(*, records: list[Record], tsquery: str, tsparams: list) -> dict[int, str]:
+    """Snippets with the matching words marked, safe to put in a page as HTML.
+
+    The record's text is HTML-escaped first (after removing two control characters), then
+    PostgreSQL picks the fragments and marks the words with those control characters, which
+    are finally turned into <mark> elements — so nothing from the record can become markup.
+    """
+    texts = [
+        html.escape(searchable_text(record.text, record.text_format).replace("\x02", "").replace("\x03", ""))
+        for record in records
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ts_headline(%s::regconfig, t, {tsquery}, %s) FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",  # noqa: S608
+            [SEARCH_CONFIG, *tsparams, HEADLINE_OPTIONS, texts],
+        )
+        headlines = [row[0] for row in cursor.fetchall()]
+    return {
+        record.pk: headline.replace("\x02", "<mark>").replace("\x03", "</mark>")
+        for record, headline in zip(records, headlines, strict=True)
+    }
+
+
+def search_record_ids(*, user, filters: SearchFilters, limit: int) -> list[int]:
+    """Ids of all matches (newest first, at most `limit`), for "export all results"."""
+    where, params, _tsquery, _ = search_where(user=user, filters=filters)
+    with connection.cursor() as cursor:
+        if filters.author.strip():
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(AUTHOR_SIMILARITY)]
+            )
+        cursor.execute(
+            f"SELECT r.id FROM archive_record r WHERE {' AND '.join(where) or 'TRUE'} "  # noqa: S608
+            "ORDER BY r.published_at DESC, r.id DESC LIMIT %s",
+            [*params, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def search_filter_choices(*, user) -> dict:
+    """The departments and accounts a person can filter by."""
+    departments = visible_department_ids(user)
+    department_qs = Department.objects.order_by("name")
+    account_qs = ServiceAccount.objects.order_by("display_name")
+    if departments is not None:
+        department_qs = department_qs.filter(pk__in=departments)
+        account_qs = account_qs.filter(department_id__in=departments)
+    return {"departments": list(department_qs), "accounts": list(account_qs)}
+
+
+# The record page.
+
+
+@dataclass
+class DiffLine:
+    tag: str  # "equal", "delete", "insert" or "replace"
+    old: str
+    new: str
+
+
+@dataclass
+class VersionPair:
+    old: RecordVersion | None
+    new: RecordVersion
+    lines: list[DiffLine]
+
+
+def version_pairs(versions: list[RecordVersion]) -> list[VersionPair]:
+    """Each version beside the one before it, line by line."""
+    pairs = []
+    previous = None
+    for version in versions:
+        old_lines = previous.text.splitlines() if previous else []
+        new_lines = version.text.splitlines()
+        lines: list[DiffLine] = []
+        matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            old_part, new_part = old_lines[i1:i2], new_lines[j1:j2]
+            for index in range(max(len(old_part), len(new_part))):
+                lines.append(
+                    DiffLine(
+                        tag,
+                        old_part[index] if index < len(old_part) else "",
+                        new_part[index] if index < len(new_part) else "",
+                    )
+                )
+        pairs.append(VersionPair(previous, version, lines))
+        previous = version
+    return pairs
+
+
+def record_for_page(*, user, pk: int) -> Record:
+    return (
+        visible_records(user)
+        .select_related("account", "department", "source", "removed_by", "parent", "thread")
+        .get(pk=pk)
+    )
+
+
+def record_thread(*, user, record: Record) -> list[Record]:
+    """The post and the comments around it, oldest first, as far as the person may see."""
+    root_id = record.thread_id or record.pk
+    return list(
+        visible_records(user)
+        .filter(pk=root_id)
+        .union(visible_records(user).filter(thread_id=root_id))
+        .order_by("published_at", "id")[:500]
+    )
+
+
+def record_versions(*, record: Record) -> list[RecordVersion]:
+    return list(record.versions.select_related("source").order_by("number"))
+
+
+def record_chain(*, record: Record) -> QuerySet[ChainEntry]:
+    return ChainEntry.objects.filter(
+        account_id=record.account_id, platform=record.platform, platform_id=record.platform_id
+    ).order_by("seq")
+
+
+def record_access_log(*, record: Record, limit: int = 50) -> list[AccessLog]:
+    return list(AccessLog.objects.filter(record=record).select_related("user").order_by("-at", "-pk")[:limit])
+
+
+def export_list(*, user) -> QuerySet[DisclosureExport]:
+    return visible_exports(user).select_related("created_by")
+
+
+def export_items(*, export: DisclosureExport):
+    return list(export.items.select_related("record", "record__account", "record__department"))

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "archive"
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("handling/<int:pk>/", views.record, name="record"),
+    path("handling/<int:pk>/kalla/<int:source_pk>/", views.record_source, name="record_source"),
+    path("utlamnanden/", views.export_list, name="exports"),
+    path("utlamnanden/ny/", views.export_create, name="export_create"),
+    path("utlamnanden/<int:pk>/", views.export_detail, name="export"),
+    path("utlamnanden/<int:pk>/maskera/<int:item_pk>/", views.export_mask, name="export_mask"),
+    path("utlamnanden/<int:pk>/pdf/", views.export_pdf, name="export_pdf"),
+    path("utlamnanden/<int:pk>/status/", views.export_status, name="export_status"),
+    path("utlamnanden/<int:pk>/fil.<str:file_format>", views.export_download, name="export_download"),
+]

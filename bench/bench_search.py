@@ -1,0 +1,547 @@
+"""Search benchmark: a million Swedish records, one results page with its facet counts.
+
+Creates (and at the end drops) its own database `smgov_bench`, fills it with
+`SMGOV_BENCH_RECORDS` records (default 1,000,000) through COPY, and times each query two
+ways in the same run: through `archive.selectors.record_search` (the page, its facets, the
+records and their highlighted snippets, as the search page does it) and as the same query
+written by hand in plain SQL. `SMGOV_BENCH_KEEP=1` keeps the database for another run
+(`SMGOV_BENCH_REUSE=1` then skips the fill).
+"""
+
+import io
+import json
+import os
+import random
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+BENCH_DB = os.environ.get("SMGOV_BENCH_DB", "smgov_bench")
+RECORDS = int(os.environ.get("SMGOV_BENCH_RECORDS", "1000000"))
+ROUNDS = int(os.environ.get("SMGOV_BENCH_ROUNDS", "5"))
+SEED = 20261102
+
+DEPARTMENTS = [
+    ("Kommunstyrelseförvaltningen", "KS"),
+    ("Barn- och utbildningsförvaltningen", "BUN"),
+    ("Samhällsbyggnadsförvaltningen", "SBN"),
+    ("Socialförvaltningen", "SN"),
+    ("Kultur- och fritidsförvaltningen", "KFN"),
+    ("Tekniska förvaltningen", "TN"),
+]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+PLATFORMS = ["facebook", "instagram", "youtube", "mastodon", "bluesky", "rss"]
+FIRST = _words(
+    "Anna Eva Maria Karin Sara Lena Emma Kerstin Ingrid Johanna Lars Erik Karl Anders Johan Per Nils "
+    "Mikael Jan Hans Peter Olof Sven Fredrik Gunilla Birgitta Ulla Åsa Örjan Björn Märta Göran"
+)
+LAST = _words(
+    "Andersson Johansson Karlsson Nilsson Eriksson Larsson Olsson Persson Svensson Gustafsson Pettersson "
+    "Jonsson Jansson Hansson Bengtsson Jönsson Lindberg Jakobsson Magnusson Lindström Lindqvist Lindgren "
+    "Berg Axelsson Bergström Lundberg Lind Lundgren Lundqvist Mattsson Berglund Fredriksson Sandberg "
+    "Henriksson Forsberg Sjöberg Wallin Engström Eklund Danielsson Håkansson Lundin Björk Bergman "
+    "Gunnarsson Holm Wikström Samuelsson Isaksson Fransson Bergqvist Nyström Holmberg Arvidsson Löfgren "
+    "Söderberg Nyberg Blomqvist Claesson Nordström Mårtensson Lundström Viklund Björklund Eliasson"
+)
+STREETS = _words(
+    "Storgatan Kyrkogatan Skolgatan Järnvägsgatan Drottninggatan Parkvägen Björkvägen Ringvägen "
+    "Industrigatan Åsgatan Sjövägen Älvgatan Norra Allén Södra Vägen Trädgårdsgatan Tallvägen"
+)
+PLACES = _words(
+    "centrum Norrby Söderby Västra hamnen Östermalm Skogsbacken Ängsvik Bergsjön Lillån Kvarnbacken "
+    "Tallåsen Ekbacken Strandängen Hagalund Mossen Kyrkbyn"
+)
+FACILITIES = [
+    "biblioteket", "simhallen", "ishallen", "återvinningscentralen", "idrottshallen", "fritidsgården",
+    "kommunhuset", "badplatsen", "motionsspåret", "lekplatsen", "förskolan", "skolan", "äldreboendet",
+    "medborgarkontoret", "kulturhuset", "konsthallen", "gymnastiksalen", "skolbiblioteket",
+]  # fmt: skip
+TOPIC_TEMPLATES = [
+    "Snöröjningen på {street} {when}.",
+    "Plogningen i {place} börjar {time}, sandningen av gångbanorna följer efter.",
+    "Varför har ingen plogat {street} ännu? Bussen kommer inte fram och barnen halkar på väg till skolan.",
+    "När öppnar {facility} igen efter renoveringen?",
+    "{Facility} har nya öppettider från och med {date}.",
+    "Vattenledningen på {street} läcker, vattnet stängs av {time} i {place}.",
+    "Kokningsrekommendation för dricksvattnet i {place} tills vidare.",
+    "Matsedeln i skolorna för vecka {week}: fiskgratäng, köttbullar och vegetarisk lasagne.",
+    "Skolans matsal är stängd på grund av vattenskada, eleverna äter i gymnastiksalen.",
+    "Förskoleklassen på {place}skolan gör studiebesök på {facility}.",
+    "Ansökan till förskola och fritidshem öppnar {date}.",
+    "Bygglov för nya bostäder i {place} har beviljats av samhällsbyggnadsnämnden.",
+    "Detaljplanen för {place} är ute på samråd, lämna dina synpunkter senast {date}.",
+    "Gatubelysningen på {street} är trasig sedan flera veckor.",
+    "Sophämtningen i {place} är försenad på grund av helgdagen.",
+    "Kommunfullmäktige sammanträder {date}, mötet sänds direkt på webben.",
+    "Budgeten för nästa år: mer pengar till äldreomsorgen och skolan.",
+    "Hemtjänsten söker sommarvikarier, ansök senast {date}.",
+    "Tack till alla som deltog i städdagen i {place}!",
+    "Ny cykelväg mellan {place} och centrum invigs {date}.",
+    "Trafikomläggning på {street} under vägarbetet, räkna med förseningar.",
+    "Ishallens konstfrusna bana är öppen för allmänhetens åkning {time}.",
+    "Simskolan för barn startar {date}, anmälan via e-tjänsten.",
+    "Parkeringen vid {facility} stängs för asfaltering {time}.",
+    "Brandövning vid {facility} {time}, ingen fara.",
+    "Biblioteksbussen kommer till {place} varannan tisdag.",
+    "Hur ansöker man om bostadsanpassning?",
+    "Felanmälan om potthål på {street}, det är farligt för cyklister.",
+    "Lekplatsen i {place} har fått nya gungor och en klätterställning.",
+    "Kulturskolans konsert i kulturhuset {date}, fri entré.",
+    "Valet närmar sig: här kan du förtidsrösta i kommunen.",
+    "Krisberedskapsveckan: har du vatten, värme och mat för en vecka?",
+    "Tyck till om kollektivtrafiken i {place}!",
+    "Äldreboendet {place}gården får besök av skolklasser inför jul.",
+    "Snöskottning av taken på kommunens fastigheter pågår, gå inte under takfoten.",
+]
+COMMENTS = [
+    "Bra initiativ!", "Varför tar det så lång tid?", "Tack för informationen.", "Äntligen!",
+    "Det här är ett slöseri med skattepengar.", "Gäller det även {place}?", "Hur gör jag för att anmäla mig?",
+    "Min granne har klagat på det här i månader.", "Kan ni svara på mejl också?", "Vilken tid börjar det?",
+    "Skandal att ingen har plogat {street}.", "Barnen älskar {facility}.", "Vem ansvarar för detta?",
+    "Jag ringde kundtjänst men fick inget svar.", "Snälla, laga gatubelysningen på {street}.",
+]  # fmt: skip
+WHEN = ["börjar i natt", "pågår hela dagen", "är klar", "börjar i morgon bitti", "fortsätter i helgen"]
+TIMES = ["i natt", "i morgon", "på måndag", "under förmiddagen", "i eftermiddag", "nästa vecka"]
+START = datetime(2019, 1, 1, tzinfo=UTC)
+END = datetime(2026, 11, 1, tzinfo=UTC)
+
+# The queries a registrar runs: (label, filters as keyword arguments, as which user)
+QUERIES = [
+    ("skolan", {"q": "skolan"}, "registrar"),
+    ("skolor (all depts)", {"q": "skolor"}, "web"),
+    ("snöröjning", {"q": "snöröjning"}, "web"),
+    ("snö (compound part)", {"q": "snö"}, "web"),
+    ("plogat gatan", {"q": "plogat storgatan"}, "web"),
+    ('"snöröjningen på"', {"q": '"snöröjningen på storgatan"'}, "web"),
+    ("bibliot*", {"q": "bibliot*"}, "web"),
+    ("vatten + platform", {"q": "vattnet", "platform": "facebook"}, "web"),
+    ("detaljplan + year", {"q": "detaljplanen", "year": 2024}, "web"),
+    ("bygglov, dept", {"q": "bygglov"}, "registrar"),
+    ("rare: kokningsrekommendation", {"q": "kokningsrekommendation"}, "web"),
+    ("rare + date", {"q": "brandövning", "date_from": "2025-01-01", "date_to": "2025-06-30"}, "web"),
+    ("OR query", {"q": "simhallen OR ishallen"}, "web"),
+    ("no words, dept filter", {"department": "BUN"}, "web"),
+    ("author trigram", {"author": "Lindqvst"}, "registrar"),
+    ("removed only", {"removed": True}, "web"),
+]
+
+
+def _django():
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smgov.settings")
+    django.setup()
+    from django.db import connections
+
+    return connections
+
+
+def _admin_connection(settings_dict):
+    import psycopg2
+
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=settings_dict["USER"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+        password=settings_dict.get("PASSWORD") or None,
+    )
+    connection.autocommit = True
+    return connection
+
+
+def _switch_to_bench(connections) -> dict:
+    default = connections["default"]
+    default.close()
+    default.settings_dict["NAME"] = BENCH_DB
+    return default.settings_dict
+
+
+def _create_database(settings_dict) -> None:
+    admin = _admin_connection(settings_dict)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    finally:
+        admin.close()
+
+
+def _drop_database(settings_dict) -> None:
+    admin = _admin_connection(settings_dict)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
+def _people_and_accounts():
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Department, ServiceAccount, User
+
+    departments = {}
+    for name, code in DEPARTMENTS:
+        departments[code] = Department.objects.create(name=name, series_code=code)
+    accounts = []
+    for code, department in departments.items():
+        for index in range(4):
+            platform = PLATFORMS[(len(accounts) + index) % len(PLATFORMS)]
+            accounts.append(
+                ServiceAccount.objects.create(
+                    platform=platform,
+                    display_name=f"Exempelby kommun – {code} {index + 1}",
+                    handle=f"exempelby_{code.lower()}_{index + 1}",
+                    department=department,
+                    purpose="Information.",
+                    target_audience="Invånare.",
+                    response_time=timedelta(hours=24),
+                    state="active",
+                )
+            )
+    registrar = User.objects.create(username="bench-registrar", department=departments["BUN"])
+    registrar.groups.add(Group.objects.get(name="registrar"))
+    web = User.objects.create(username="bench-web", department=departments["KS"])
+    web.groups.add(Group.objects.get(name="web_communicator"))
+    return departments, accounts, {"registrar": registrar, "web": web}
+
+
+def _fill(template: str, rng: random.Random) -> str:
+    return template.format(
+        street=rng.choice(STREETS),
+        place=rng.choice(PLACES),
+        facility=rng.choice(FACILITIES),
+        Facility=rng.choice(FACILITIES).capitalize(),
+        when=rng.choice(WHEN),
+        time=rng.choice(TIMES),
+        date=f"{rng.randint(1, 28)} {rng.choice(['januari', 'mars', 'maj', 'augusti', 'oktober', 'december'])}",
+        week=rng.randint(1, 52),
+    )
+
+
+def _copy_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _generate(accounts, count: int, chunk: int = 50_000):
+    """Rows for COPY into a staging table, in chunks."""
+    from archive.hashing import canonical_json, sha256_hex, version_hash
+
+    rng = random.Random(SEED)
+    span = (END - START).total_seconds()
+    posts_by_account: dict[int, list[int]] = {account.pk: [] for account in accounts}
+    buffer = io.StringIO()
+    rows = 0
+    for number in range(1, count + 1):
+        account = accounts[rng.randrange(len(accounts))]
+        published = START + timedelta(seconds=span * (number / count) + rng.random() * 3600)
+        posts = posts_by_account[account.pk]
+        is_post = not posts or rng.random() < 0.25
+        platform_id = f"{account.platform[:2]}{number}"
+        if is_post:
+            kind, is_own, thread_id = "post", True, number
+            text = " ".join(_fill(rng.choice(TOPIC_TEMPLATES), rng) for _ in range(rng.randint(1, 3)))
+            author, handle = account.display_name, account.handle
+            posts.append(number)
+            if len(posts) > 50:
+                posts.pop(0)
+        else:
+            kind, is_own, thread_id = "comment", False, rng.choice(posts)
+            parts = [_fill(rng.choice(COMMENTS), rng)]
+            if rng.random() < 0.4:
+                parts.append(_fill(rng.choice(TOPIC_TEMPLATES), rng))
+            text = " ".join(parts)
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            author, handle = f"{first} {last}", f"{first.lower()}{last.lower()}{rng.randint(1, 99)}"
+        raw = {
+            "id": platform_id,
+            "created_time": published.isoformat(),
+            "message": text,
+            "from": {"name": author, "id": f"u{rng.randint(1, 10**9)}"},
+            "permalink_url": f"https://example.invalid/{account.handle}/{platform_id}",
+            "reactions": {"summary": {"total_count": rng.randint(0, 500)}},
+            "comments": {"summary": {"total_count": rng.randint(0, 80)}},
+        }
+        canonical = canonical_json(raw)
+        raw_sha = sha256_hex(canonical)
+        content_sha = version_hash(
+            platform=account.platform, platform_id=platform_id, number=1, text=text, raw_sha256=raw_sha
+        )
+        removed = rng.random() < 0.005
+        deleted = rng.random() < 0.02
+        stamp = published.isoformat()
+        fields = [
+            str(number), str(account.pk), str(account.department_id), account.platform, platform_id, kind,
+            "t" if is_own else "f", str(thread_id), author, handle, text, json.dumps(raw, ensure_ascii=False),
+            canonical, raw_sha, content_sha, stamp,
+            (published + timedelta(days=2)).isoformat() if removed else "\\N",
+            "unlawful_threat" if removed else "",
+            (published + timedelta(days=5)).isoformat() if deleted else "\\N",
+        ]  # fmt: skip
+        buffer.write("\t".join(_copy_escape(f) if f != "\\N" else f for f in fields) + "\n")
+        rows += 1
+        if rows == chunk:
+            yield buffer
+            buffer, rows = io.StringIO(), 0
+    if rows:
+        yield buffer
+
+
+STAGING_COLUMNS = (
+    "id bigint, account_id bigint, department_id bigint, platform text, platform_id text, kind text, "
+    "is_own boolean, thread_id bigint, author_name text, author_handle text, text text, raw_json jsonb, "
+    "raw_canonical text, raw_sha256 text, content_sha256 text, published_at timestamptz, "
+    "removed_at timestamptz, removal_ground text, deleted_on_platform_at timestamptz"
+)
+SEARCH_INDEXES = ("record_search_gin", "record_author_name_trgm", "record_author_handle_trgm")
+
+
+def _load(connections, accounts, count: int) -> None:
+    from django.db import connection
+
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE UNLOGGED TABLE bench_staging ({STAGING_COLUMNS})")
+        raw = cursor.connection
+        with raw.cursor() as copy_cursor:
+            for buffer in _generate(accounts, count):
+                buffer.seek(0)
+                copy_cursor.copy_expert("COPY bench_staging FROM STDIN", buffer)
+    print(f"  generated and copied {count:,} rows in {time.monotonic() - started:.0f} s", flush=True)
+    started = time.monotonic()
+    index_definitions = {}
+    with connection.cursor() as cursor:
+        for name in SEARCH_INDEXES:
+            cursor.execute("SELECT pg_get_indexdef(%s::regclass)", [name])
+            index_definitions[name] = cursor.fetchone()[0]
+            cursor.execute(f"DROP INDEX {name}")
+        cursor.execute("ALTER TABLE archive_record DISABLE TRIGGER USER")
+    # Two sessions compute the search vectors (ispell + stemmer) in parallel.
+    import threading
+
+    def insert(part: int) -> None:
+        import psycopg2
+
+        settings = connection.settings_dict
+        session = psycopg2.connect(
+            dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"]
+        )
+        with session, session.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO archive_record (
+                    id, account_id, department_id, platform, platform_id, kind, is_own, thread_id,
+                    parent_id, parent_platform_id, thread_platform_id, author_name, author_handle,
+                    author_platform_id, text, text_format, media, permalink, published_at, first_seen_at,
+                    last_seen_at, removed_at, removal_ground, removal_reason, deleted_on_platform_at,
+                    legal_hold, raw_json, raw_canonical, raw_sha256, content_sha256, version_count,
+                    search_vector, created_at)
+                SELECT id, account_id, department_id, platform, platform_id, kind, is_own, NULL,
+                    NULL, '', '', author_name, author_handle, '', text, 'plain', '[]', '', published_at,
+                    published_at, published_at, removed_at, removal_ground, '', deleted_on_platform_at,
+                    false, raw_json, raw_canonical, raw_sha256, content_sha256, 1,
+                    setweight(to_tsvector('smgov_swedish', text), 'A')
+                        || setweight(to_tsvector('smgov_swedish', author_name || ' ' || author_handle), 'B'),
+                    published_at
+                FROM bench_staging WHERE id %% 2 = %s
+                """,
+                [part],
+            )
+        session.close()
+
+    threads = [threading.Thread(target=insert, args=(part,)) for part in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE archive_record r SET thread_id = s.thread_id FROM bench_staging s WHERE s.id = r.id"
+        )
+        cursor.execute("ALTER TABLE archive_record ENABLE TRIGGER USER")
+        cursor.execute("DROP TABLE bench_staging")
+        cursor.execute("SELECT setval(pg_get_serial_sequence('archive_record', 'id'), %s)", [count])
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        for definition in index_definitions.values():
+            cursor.execute(definition)
+    print(f"  search vectors and indexes in {time.monotonic() - started:.0f} s", flush=True)
+    started = time.monotonic()
+    connection.close()
+    import psycopg2
+
+    settings = connection.settings_dict
+    session = psycopg2.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"]
+    )
+    session.autocommit = True
+    with session.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) archive_record")
+    session.close()
+    print(f"  vacuum and analyze in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def _filters(spec: dict, departments):
+    from datetime import date
+
+    from archive.selectors import SearchFilters
+
+    values = dict(spec)
+    if "department" in values:
+        values["department"] = departments[values["department"]].pk
+    for key in ("date_from", "date_to"):
+        if key in values:
+            values[key] = date.fromisoformat(values[key])
+    return SearchFilters(**values)
+
+
+def _plain_sql(cursor, *, filters, user, per_page: int = 20) -> None:
+    """The same page and facets as the selector, written by hand."""
+    from archive.selectors import RANK_LIMIT, search_where
+
+    where, params, tsquery, tsparams = search_where(user=user, filters=filters)
+    where_sql = " AND ".join(where) or "TRUE"
+    cursor.execute(
+        f"""SELECT platform, kind, department_id,
+                   extract(year FROM published_at AT TIME ZONE 'Europe/Stockholm')::int, count(*)
+            FROM archive_record r WHERE {where_sql}
+            GROUP BY 1, 2, 3, 4""",  # noqa: S608
+        params,
+    )
+    total = sum(row[4] for row in cursor.fetchall())
+    if tsquery and total <= RANK_LIMIT:
+        order, order_params = (
+            f"ts_rank_cd(r.search_vector, {tsquery}) DESC, published_at DESC, id DESC",
+            tsparams,
+        )
+    else:
+        order, order_params = "published_at DESC, id DESC", []
+    cursor.execute(
+        f"""SELECT r.id, r.text, r.author_name, r.published_at, a.display_name, d.name
+            FROM archive_record r JOIN accounts_serviceaccount a ON a.id = r.account_id
+            JOIN accounts_department d ON d.id = r.department_id
+            WHERE {where_sql} ORDER BY {order} LIMIT %s""",  # noqa: S608
+        [*params, *order_params, per_page],
+    )
+    rows = cursor.fetchall()
+    if tsquery and rows:
+        cursor.execute(
+            f"SELECT ts_headline('smgov_swedish', t, {tsquery}) FROM unnest(%s::text[]) t",  # noqa: S608
+            [*tsparams, [row[1] for row in rows]],
+        )
+        cursor.fetchall()
+
+
+def _naive_rank_all(cursor, *, filters, user) -> None:
+    """For reference: ranking every match, as a first attempt would."""
+    from archive.selectors import search_where
+
+    where, params, tsquery, tsparams = search_where(user=user, filters=filters)
+    if not tsquery:
+        return
+    cursor.execute(
+        f"SELECT id FROM archive_record r WHERE {' AND '.join(where)} "  # noqa: S608
+        f"ORDER BY ts_rank_cd(r.search_vector, {tsquery}) DESC, id DESC LIMIT 20",
+        [*params, *tsparams],
+    )
+    cursor.fetchall()
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    index = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
+    return values[index]
+
+
+def _measure(departments, users) -> None:
+    from django.db import connection
+
+    from archive.selectors import AUTHOR_SIMILARITY, record_search
+
+    timings = {label: {"selector": [], "sql": [], "naive": []} for label, _spec, _who in QUERIES}
+    totals = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(AUTHOR_SIMILARITY)]
+        )
+    for round_number in range(ROUNDS + 1):
+        for label, spec, who in QUERIES:
+            filters = _filters(spec, departments)
+            user = users[who]
+            started = time.perf_counter()
+            result = record_search(user=user, filters=filters)
+            selector_ms = (time.perf_counter() - started) * 1000
+            with connection.cursor() as cursor:
+                started = time.perf_counter()
+                _plain_sql(cursor, filters=filters, user=user)
+                sql_ms = (time.perf_counter() - started) * 1000
+                naive_ms = None
+                if round_number < 2:
+                    started = time.perf_counter()
+                    _naive_rank_all(cursor, filters=filters, user=user)
+                    naive_ms = (time.perf_counter() - started) * 1000
+            if round_number == 0:  # warm-up: dictionaries loaded, caches filled
+                totals[label] = result.total
+                continue
+            timings[label]["selector"].append(selector_ms)
+            timings[label]["sql"].append(sql_ms)
+            if naive_ms is not None:
+                timings[label]["naive"].append(naive_ms)
+    header = f"{'query':32} {'matches':>9} {'selector p50':>12} {'p95':>7} {'plain SQL p50':>13} {'p95':>7} {'ratio':>6} {'rank-all':>9}"
+    print(header)
+    print("-" * len(header))
+    all_selector, all_sql = [], []
+    for label, values in timings.items():
+        selector, sql = values["selector"], values["sql"]
+        all_selector += selector
+        all_sql += sql
+        naive = f"{statistics.median(values['naive']):8.0f}" if values["naive"] else "       -"
+        print(
+            f"{label:32} {totals[label]:>9,} {_pct(selector, 0.5):10.1f}ms {_pct(selector, 0.95):5.1f}ms "
+            f"{_pct(sql, 0.5):11.1f}ms {_pct(sql, 0.95):5.1f}ms {_pct(selector, 0.5) / max(_pct(sql, 0.5), 0.001):6.2f} {naive}ms"
+        )
+    print("-" * len(header))
+    print(
+        f"{'ALL (' + str(len(all_selector)) + ' runs)':32} {'':>9} {_pct(all_selector, 0.5):10.1f}ms "
+        f"{_pct(all_selector, 0.95):5.1f}ms {_pct(all_sql, 0.5):11.1f}ms {_pct(all_sql, 0.95):5.1f}ms "
+        f"{_pct(all_selector, 0.5) / max(_pct(all_sql, 0.5), 0.001):6.2f}"
+    )
+    target = "met" if _pct(all_selector, 0.95) <= 150 else "NOT met"
+    print(f"target p95 <= 150 ms for a results page with facets at {RECORDS:,} records: {target}", flush=True)
+
+
+def run() -> None:
+    connections = _django()
+    from django.core.management import call_command
+
+    settings_dict = _switch_to_bench(connections)
+    reuse = os.environ.get("SMGOV_BENCH_REUSE") == "1"
+    if not reuse:
+        _create_database(settings_dict)
+    try:
+        if not reuse:
+            started = time.monotonic()
+            call_command("migrate", verbosity=0)
+            print(f"  migrated {BENCH_DB} in {time.monotonic() - started:.0f} s", flush=True)
+            departments, accounts, users = _people_and_accounts()
+            _load(connections, accounts, RECORDS)
+        else:
+            from accounts.models import Department, User
+
+            departments = {d.series_code: d for d in Department.objects.all()}
+            users = {
+                "registrar": User.objects.get(username="bench-registrar"),
+                "web": User.objects.get(username="bench-web"),
+            }
+        _measure(departments, users)
+    finally:
+        connections["default"].close()
+        if os.environ.get("SMGOV_BENCH_KEEP") != "1":
+            _drop_database(settings_dict)
