@@ -13,7 +13,6 @@ from .connectors.base import TransientError
 
 # Celery's countdowns live in the broker; longer waits are left to the schedule (next_run_at).
 MAX_RATE_LIMIT_WAIT = 60 * 60
-MAX_RATE_LIMIT_RETRIES = 20
 
 
 @shared_task(
@@ -38,9 +37,11 @@ def run_account(self, account_id: int, trigger: str = "schedule", full: bool = F
             will_retry=self.request.retries < (self.max_retries or 0),
         )
     except services.HarvestDeferred as e:
-        if e.retry_after > MAX_RATE_LIMIT_WAIT:
+        # Past the bound, or a long wait: the schedule resumes it once the platform's wait is over.
+        # (No max_retries= here: Celery would keep that override on the task object for later runs.)
+        if e.retry_after > MAX_RATE_LIMIT_WAIT or self.request.retries >= self.max_retries:
             return "deferred"
-        raise self.retry(exc=e, countdown=max(e.retry_after, 1), max_retries=MAX_RATE_LIMIT_RETRIES) from e
+        raise self.retry(exc=e, countdown=max(e.retry_after, 1)) from e
     return run.status
 
 

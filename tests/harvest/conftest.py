@@ -29,7 +29,7 @@ class MastodonServer:
         self.statuses = [self.load("statuses_page1.json"), self.load("statuses_page2.json")]
         self.contexts = {POST_WITH_COMMENTS: self.load("context.json")}
         self.account = self.load("account.json")
-        self.overrides: dict[str, list[Response]] = {}  # path -> responses to give first, in order
+        self.overrides: dict[str, list] = {}  # path -> responses (or callables) to give first, in order
         self.media = {".jpg": (JPEG, "image/jpeg"), ".mp4": (MP4, "video/mp4")}
         httpserver.expect_request(pattern_any()).respond_with_handler(self.handle)
 
@@ -45,8 +45,11 @@ class MastodonServer:
     def handle(self, request: Request) -> Response:
         path = request.path
         self.hits[path] += 1
-        if self.overrides.get(path):
-            return self.overrides[path].pop(0)
+        # The second page of the posts listing can be staged apart from the first: "<path>#2".
+        key = f"{path}#2" if "max_id" in request.args else path
+        if self.overrides.get(key):
+            response = self.overrides[key].pop(0)
+            return response if isinstance(response, Response) else response()
         statuses_path = f"/api/v1/accounts/{ACCOUNT_ID}/statuses"
         if path == f"/api/v1/accounts/{ACCOUNT_ID}":
             return self.json(self.account)
