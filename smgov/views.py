@@ -11,6 +11,8 @@ from django.views.decorators.cache import never_cache
 from accounts import selectors as account_selectors
 from accounts.permissions import visible_accounts
 from accounts.roles import Role, has_role
+from moderation import permissions as moderation_permissions
+from moderation import selectors as moderation_selectors
 
 
 @login_required
@@ -32,6 +34,18 @@ def dashboard(request):
         },
         {"title": _("Overdue checks"), "count": len(overdue_checks), "alert": bool(overdue_checks)},
     ]
+    if moderation_permissions.can_use_inbox(user):
+        counts = moderation_selectors.inbox_counts(user=user)
+        cards.insert(
+            0,
+            {
+                "title": _("Open comments in the inbox"),
+                "count": counts["open"],
+                "alert": bool(counts["overdue"]),
+                "url": reverse("moderation:inbox"),
+                "link_text": _("%(count)s overdue – open the inbox") % {"count": counts["overdue"]},
+            },
+        )
     if decisions:
         cards.append({"title": _("Requests to decide"), "count": len(decisions), "alert": True})
     return render(

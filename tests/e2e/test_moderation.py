@@ -1,0 +1,57 @@
+"""A communicator answers one comment with a signed reply and removes another on a legal ground,
+from the inbox, in a real browser; the inbox and case pages have no accessibility violations."""
+
+import pytest
+
+from archive.models import RegistrationRequest
+from moderation.models import Case, CaseState, Reply
+from tests.e2e.conftest import axe_violations, log_in
+from tests.factories import ServiceAccountFactory
+from tests.moderation.conftest import open_case
+
+pytestmark = pytest.mark.e2e
+
+
+def test_comment_through_signed_reply_and_another_through_removal(page, org):
+    account = ServiceAccountFactory(
+        department=org.own, platform="bluesky", display_name="Exempelby skola", admins=[org.alice, org.bob]
+    )
+    question = open_case(account, text="När börjar höstterminen?", author_name="Eva Fråga")
+    threat = open_case(account, text="Jag vet var du bor", author_name="Arg Person")
+
+    log_in(page, "alice")
+    page.wait_for_url("**/")
+    page.goto("/inkorg/")
+    assert page.locator("h1").inner_text()
+    assert axe_violations(page) == []
+
+    # the reply: open the case from the inbox, write, send; the platform has no reply API
+    page.get_by_role("link", name="Eva Fråga").click()
+    page.wait_for_url(f"**/inkorg/arende/{question.pk}/")
+    assert axe_violations(page) == []
+    page.locator("#id_text").fill("Hej Eva! Höstterminen börjar den 18 augusti.")
+    page.locator("#svara button[type=submit]").click()
+    page.wait_for_url(f"**/inkorg/arende/{question.pk}/")
+    reply = Reply.objects.get(case=question)
+    assert reply.signature == "/Alice, Kommunikatör"
+    assert page.get_by_text("/Alice, Kommunikatör").first.is_visible()
+    page.locator("#id_permalink").fill("https://bsky.app/profile/skola/post/abc")
+    page.locator("form.reply__manual button[type=submit]").click()
+    page.wait_for_url(f"**/inkorg/arende/{question.pk}/")
+    question.refresh_from_db()
+    assert question.state == CaseState.ANSWERED
+
+    # the removal, with a ground and the confirmation accepted
+    page.goto("/inkorg/")
+    page.get_by_role("link", name="Arg Person").click()
+    page.wait_for_url(f"**/inkorg/arende/{threat.pk}/")
+    assert page.locator("mark").first.inner_text() == "vet var du bor"
+    page.locator("#id_ground").select_option("unlawful_threat")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("form[action$='/ta-bort/'] button[type=submit]").click()
+    page.wait_for_url(f"**/inkorg/arende/{threat.pk}/")
+    threat = Case.objects.select_related("record").get(pk=threat.pk)
+    assert threat.state == CaseState.REMOVED
+    assert threat.record.removal_ground == "unlawful_threat" and threat.record.removed_by == org.alice
+    assert RegistrationRequest.objects.filter(record=threat.record).exists()
+    assert axe_violations(page) == []

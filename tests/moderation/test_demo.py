@@ -1,0 +1,11 @@
+from moderation.demo import seed_demo_moderation
+from moderation.models import Case, Priority
+
+
+def test_demo_comments_open_cases_once(org):
+    first = seed_demo_moderation()
+    assert first == Case.objects.count() > 0
+    assert seed_demo_moderation() == first
+    assert Case.objects.count() == first
+    assert Case.objects.filter(has_ground=True, priority=Priority.HIGH).exists()
+    assert Case.objects.filter(has_personal_data=True).exists()
