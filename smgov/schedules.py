@@ -28,3 +28,10 @@ BEAT_SCHEDULE["moderation-overdue-digest"] = {
     "schedule": crontab(hour=7, minute=0),
     "options": {"expires": 60 * 60},
 }
+
+# Reports: on the first of every month each head of department gets last month's figures (N18, N19).
+BEAT_SCHEDULE["reports-monthly-figures"] = {
+    "task": "reports.send_monthly_reports",
+    "schedule": crontab(day_of_month=1, hour=7, minute=30),
+    "options": {"expires": 12 * 60 * 60},
+}
