@@ -349,12 +349,15 @@ def record_for_page(*, user, pk: int) -> Record:
 def record_thread(*, user, record: Record) -> list[Record]:
     """The post and the comments around it, oldest first, as far as the person may see."""
     root_id = record.thread_id or record.pk
-    return list(
+    items = list(
         visible_records(user)
         .filter(pk=root_id)
         .union(visible_records(user).filter(thread_id=root_id))
         .order_by("published_at", "id")[:500]
     )
+    for item in items:
+        item.plain_text = searchable_text(item.text, item.text_format)
+    return items
 
 
 def record_versions(*, record: Record) -> list[RecordVersion]:

@@ -3,12 +3,14 @@
 Each view asks the permission policy, then a selector or a service.
 """
 
+import nh3
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -104,6 +106,8 @@ def record(request, pk):
         "archive/record.html",
         {
             "record": item,
+            # Platform HTML is shown sanitised; plain text is escaped by the template.
+            "text_html": mark_safe(nh3.clean(item.text)) if item.text_format == "html" else None,  # noqa: S308
             "thread": selectors.record_thread(user=request.user, record=item),
             "versions": versions,
             "pairs": selectors.version_pairs(versions),

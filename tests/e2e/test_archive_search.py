@@ -1,0 +1,59 @@
+"""F11: a registrar finds a record by a Swedish word that only an inflected form of it matches,
+sees the match highlighted, and opens the record; both pages have no accessibility violations."""
+
+import pytest
+
+from archive.models import AccessLog, RecordKind
+from tests.archive.helpers import ingest
+from tests.e2e.conftest import axe_violations, log_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def _roles(transactional_db):
+    """The role groups come from a data migration, which a flush between browser tests removes."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import Role
+
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+
+
+def test_f11_registrar_finds_an_inflected_form_and_opens_the_record(page, org):
+    post = ingest(org.account, "Skolorna i kommunen får nya lärare till hösten.")
+    comment = ingest(
+        org.account,
+        'Tack! Gäller det <script>alert("x")</script> även Norrbyskolans förskoleklass?',
+        kind=RecordKind.COMMENT,
+        thread=post,
+    )
+    ingest(org.other_account, "Skolan i Söderby renoveras.")  # another department: not shown
+    ingest(org.account, "Vattenledningen läcker vid torget.")
+
+    log_in(page, "rita")
+    page.wait_for_url("**/")
+    page.get_by_role("link", name="Arkiv").click()
+    page.wait_for_url("**/arkiv/")
+    assert axe_violations(page) == []
+
+    # "skola" is nowhere in the text; only "Skolorna" is.
+    page.locator("#id_q").fill("skola")
+    page.locator("form[role=search] button[type=submit]").click()
+    page.wait_for_url("**/arkiv/?q=skola*")
+    marks = page.locator(".archive-hit__snippet mark")
+    assert "Skolorna" in marks.all_inner_texts()
+    # The post, and the comment through its compound "Norrbyskolans"; not the other department's.
+    assert page.locator(".archive-hit").count() == 2
+    assert "Söderby" not in page.content()
+    assert axe_violations(page) == []
+
+    page.locator(f".archive-hit a[href='/arkiv/handling/{post.pk}/']").click()
+    page.wait_for_url(f"**/arkiv/handling/{post.pk}/")
+    assert page.locator("h1").count() == 1
+    # The comment in the thread is shown as text, never run.
+    assert page.get_by_text('<script>alert("x")</script>', exact=False).count() >= 1
+    assert AccessLog.objects.filter(record=post, user=org.registrar, action="view").exists()
+    assert comment.pk
+    assert axe_violations(page) == []
