@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from . import crypto, permissions, selectors
@@ -31,9 +32,24 @@ from .roles import Role
 MIN_ADMINISTRATORS = 2
 ADMIN_PERMISSIONS = ("accounts.change_serviceaccount", "accounts.manage_credentials")
 DECISIONS = {
-    "approve": (AccountState.APPROVED, AccountEvent.Action.APPROVED),
-    "reject": (AccountState.REJECTED, AccountEvent.Action.REJECTED),
-    "return": (AccountState.RETURNED, AccountEvent.Action.RETURNED),
+    "approve": (
+        AccountState.APPROVED,
+        AccountEvent.Action.APPROVED,
+        gettext_lazy("Your account request was approved: %(name)s"),
+        gettext_lazy("%(head)s approved the request for %(name)s."),
+    ),
+    "reject": (
+        AccountState.REJECTED,
+        AccountEvent.Action.REJECTED,
+        gettext_lazy("Your account request was rejected: %(name)s"),
+        gettext_lazy("%(head)s rejected the request for %(name)s."),
+    ),
+    "return": (
+        AccountState.RETURNED,
+        AccountEvent.Action.RETURNED,
+        gettext_lazy("Your account request was sent back for changes: %(name)s"),
+        gettext_lazy("%(head)s sent the request for %(name)s back for changes."),
+    ),
 }
 Action = AccountEvent.Action
 
@@ -47,8 +63,8 @@ def _record(account, actor, action, *, from_state="", to_state="", comment="") -
 def _move(account: ServiceAccount, actor, to_state: str, action: str, *, allowed_from, comment="") -> None:
     if account.state not in allowed_from:
         raise ValidationError(
-            _("The account is %(state)s and cannot be %(action)s.")
-            % {"state": account.get_state_display().lower(), "action": Action(action).label}
+            _("This change cannot be made while the account's state is “%(state)s”.")
+            % {"state": account.get_state_display()}
         )
     from_state = account.state
     account.state = to_state
@@ -198,19 +214,17 @@ def account_decide(*, actor: User, account: ServiceAccount, decision: str, comme
         raise ValidationError(_("Unknown decision."))
     if decision != "approve" and not comment.strip():
         raise ValidationError(_("Say why, so the requester knows what to do."))
-    to_state, action = DECISIONS[decision]
+    to_state, action, subject, sentence = DECISIONS[decision]
     _move(account, actor, to_state, action, allowed_from={AccountState.REQUESTED}, comment=comment)
     requester = account.request.requested_by
     if requester.email:
         _notify(
             [requester.email],
-            _("Your account request was %(decision)s: %(name)s")
-            % {"decision": action.label, "name": account},
+            subject % {"name": account},
             "\n\n".join(
                 part
                 for part in (
-                    _("%(head)s has %(decision)s the request for %(name)s.")
-                    % {"head": actor, "decision": action.label, "name": account},
+                    sentence % {"head": actor, "name": account},
                     comment,
                     settings.SITE_URL + account.get_absolute_url(),
                 )
