@@ -134,6 +134,17 @@ def _handle_question(seed, record, account, *, now):
     Case.objects.filter(pk=case.pk).update(state=CaseState.ANSWERED, closed_at=answered_at, closed_by=admin)
     event = CaseEvent.objects.create(case=case, actor=admin, action=CaseEvent.Action.REPLY_MANUAL)
     CaseEvent.objects.filter(pk=event.pk).update(at=answered_at)
+    # The published reply is itself a record the municipality drew up (N20).
+    _ingest(
+        account,
+        f"{record.platform_id}-reply",
+        kind=RecordKind.REPLY,
+        at=answered_at,
+        text=f"Hej! Tack för din fråga. Du hittar svaret på kommunens webbplats.\n\n{signature_for(admin)}",
+        own=True,
+        author=account.display_name,
+        parent=record.platform_id,
+    )
 
 
 def _followers(rng, account, *, months: list[date], now: datetime) -> None:

@@ -165,22 +165,27 @@ def all_charts(*, period: Period, scope: Scope, prefix: str = "") -> list[charts
     ]
 
 
+def count_text(value: int | None) -> str:
+    """A count with the language's digit grouping (11 381 in Swedish)."""
+    return "–" if value is None else number_format(value, force_grouping=True)
+
+
 def figure_cells(figures: selectors.Figures) -> list[tuple[str, str]]:
-    """Each figure with its label, in the order the pages, the CSV and the e-mail give them."""
+    """Each figure with its label, in the order the pages, the PDF and the e-mail give them."""
     return [
-        (_("Posts"), str(figures.posts)),
-        (_("Comments"), str(figures.comments)),
-        (_("Questions"), str(figures.questions)),
-        (_("Answered"), str(figures.answered)),
+        (_("Posts"), count_text(figures.posts)),
+        (_("Comments"), count_text(figures.comments)),
+        (_("Questions"), count_text(figures.questions)),
+        (_("Answered"), count_text(figures.answered)),
         (_("Answered share"), percent_text(figures.answered_share)),
-        (_("Answered within the promised time"), str(figures.answered_in_time)),
+        (_("Answered within the promised time"), count_text(figures.answered_in_time)),
         (_("Share within the promised time"), percent_text(figures.in_time_share)),
         (_("Median response time"), duration_text(figures.median_response)),
         (_("90th percentile response time"), duration_text(figures.p90_response)),
-        (_("Overdue now"), str(figures.overdue_now)),
-        (_("Removals"), str(figures.removals)),
-        (_("Questions with personal data"), str(figures.personal_data)),
-        (_("Followers"), "–" if figures.followers is None else str(figures.followers)),
+        (_("Overdue now"), count_text(figures.overdue_now)),
+        (_("Removals"), count_text(figures.removals)),
+        (_("Questions with personal data"), count_text(figures.personal_data)),
+        (_("Followers"), count_text(figures.followers)),
     ]
 
 

@@ -1,22 +1,24 @@
-"""Writes of the reports app: the monthly e-mail to each head of department."""
+"""Writes of the reports app: the monthly e-mail to each head of department, the yearly report's PDF."""
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import Department
+from accounts.models import Department, User
 
-from . import presentation, selectors
-from .models import MonthlyReportDelivery
+from . import exports, permissions, presentation, selectors
+from .models import MonthlyReportDelivery, ReportPdf
 from .periods import add_months, local_today, month_period
 from .selectors import Scope
+from .yearly import yearly_report
 
 logger = logging.getLogger(__name__)
 
@@ -82,3 +84,42 @@ def monthly_reports_send(*, month: date | None = None, now: datetime | None = No
         except Exception:
             logger.exception("monthly report for department %s failed", department.pk)
     return sent
+
+
+# --- The yearly report as PDF (N19) ------------------------------------------------------------------
+
+# Reports nobody fetched are not kept longer than this.
+PDF_KEEP = timedelta(days=7)
+
+
+@transaction.atomic
+def report_pdf_request(*, actor: User, year: int, department: Department | None) -> ReportPdf:
+    """Queue the printing of a yearly report; the person fetches it when the worker is done."""
+    if not permissions.can_take_out_report(actor, department):
+        raise PermissionDenied
+    ReportPdf.objects.filter(requested_at__lt=timezone.now() - PDF_KEEP).delete()
+    report_pdf = ReportPdf.objects.create(year=year, department=department, requested_by=actor)
+    from .tasks import render_yearly_pdf
+
+    transaction.on_commit(lambda: render_yearly_pdf.delay(report_pdf.pk))
+    return report_pdf
+
+
+def report_pdf_render(*, report_pdf_id: int) -> None:
+    """Print the report (outside any transaction: it takes seconds) and store the outcome."""
+    report_pdf = ReportPdf.objects.filter(pk=report_pdf_id, status=ReportPdf.Status.QUEUED).first()
+    if report_pdf is None:
+        return  # done already, or no longer wanted
+    department_ids = None if report_pdf.department_id is None else (report_pdf.department_id,)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            data = exports.report_pdf(yearly_report(year=report_pdf.year, department_ids=department_ids))
+    except Exception as error:
+        logger.exception("yearly report PDF %s failed", report_pdf_id)
+        ReportPdf.objects.filter(pk=report_pdf_id).update(
+            status=ReportPdf.Status.FAILED, error=str(error)[:2000]
+        )
+        return
+    ReportPdf.objects.filter(pk=report_pdf_id, status=ReportPdf.Status.QUEUED).update(
+        status=ReportPdf.Status.DONE, pdf=data, made_at=timezone.now()
+    )

@@ -4,15 +4,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Min
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.models import Department, ServiceAccount
 from archive.models import Record
 
-from . import exports, permissions, presentation, selectors
+from . import exports, permissions, presentation, selectors, services
 from .forms import StatisticsFilterForm, YearlyReportForm
+from .models import ReportPdf
 from .periods import STOCKHOLM, local_today
 from .yearly import yearly_report
 
@@ -78,12 +80,13 @@ def _report_years() -> list[int]:
     return list(range(this_year, min(first_year, this_year) - 1, -1))
 
 
-def _report_for(request):
+def _report_for(request, data=None):
     if not permissions.can_take_out_any_report(request.user):
         raise PermissionDenied
-    form = YearlyReportForm(request.GET or None, user=request.user, years=_report_years())
+    data = request.GET if data is None else data
+    form = YearlyReportForm(data or None, user=request.user, years=_report_years())
     year, department = int(form.fields["year"].initial), None
-    if request.GET:
+    if data:
         if not form.is_valid():
             if "department" in form.errors:
                 raise PermissionDenied  # a department outside the person's reach
@@ -142,8 +145,39 @@ def yearly_csv(request):
 
 
 @login_required
+@require_POST
 def yearly_pdf(request):
-    _form, report, department = _report_for(request)
-    response = HttpResponse(exports.report_pdf(report), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(report, department, "pdf")}"'
+    """Printing takes a headless browser some seconds: a worker makes the PDF, the page waits."""
+    _form, report, department = _report_for(request, data=request.POST)
+    report_pdf = services.report_pdf_request(actor=request.user, year=report.year, department=department)
+    return redirect(report_pdf)
+
+
+def _own_report_pdf(request, pk: int) -> ReportPdf:
+    report_pdf = get_object_or_404(ReportPdf.objects.select_related("department"), pk=pk)
+    if report_pdf.requested_by_id != request.user.pk:
+        raise Http404
+    if not permissions.can_take_out_report(request.user, report_pdf.department):
+        raise PermissionDenied
+    return report_pdf
+
+
+@login_required
+def yearly_pdf_status(request, pk: int):
+    report_pdf = _own_report_pdf(request, pk)
+    return render(
+        request,
+        "reports/pdf_status.html",
+        {"report_pdf": report_pdf, "waiting": report_pdf.status == ReportPdf.Status.QUEUED},
+    )
+
+
+@login_required
+def yearly_pdf_download(request, pk: int):
+    report_pdf = _own_report_pdf(request, pk)
+    if report_pdf.status != ReportPdf.Status.DONE:
+        return redirect(report_pdf)
+    suffix = report_pdf.department.series_code if report_pdf.department else "kommunen"
+    response = HttpResponse(bytes(report_pdf.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="arsrapport-{report_pdf.year}-{suffix}.pdf"'
     return response

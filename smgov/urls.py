@@ -14,6 +14,7 @@ urlpatterns = [
     path("statistik/", include("reports.urls")),
     path("inkorg/", include("moderation.urls")),
     path("insamling/", include("harvest.urls")),
+    path("demo-plattform/", include("harvest.demo")),
     path("arkiv/", include("archive.urls")),
     path("admin/", admin.site.urls),
 ]

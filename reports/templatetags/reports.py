@@ -18,3 +18,8 @@ def duration(value):
 @register.filter
 def percent(value):
     return presentation.percent_text(value)
+
+
+@register.filter
+def platform_label(code):
+    return presentation.platform_label(code)

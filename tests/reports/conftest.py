@@ -103,3 +103,14 @@ def known(org):
     build.question(b, utc(2026, 3, 7, 8, 0), state=CaseState.NO_ACTION)  # Sat 09:00
 
     return SimpleNamespace(org=org, a=a, b=b, period=MARCH, now=NOW)
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    """The role groups come from a data migration, which a flush between transactional tests removes."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import Role
+
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)

@@ -13,6 +13,7 @@ STATISTICS = reverse("reports:statistics")
 YEARLY = reverse("reports:yearly")
 YEARLY_CSV = reverse("reports:yearly_csv")
 YEARLY_PDF = reverse("reports:yearly_pdf")
+YEARLY_PDF_STATUS = reverse("reports:yearly_pdf_status", args=[1])
 
 # person -> (statistics page, yearly report of the own department, the whole municipality's report);
 # "scoped" is a report of the person's own department only, given when no department is asked for.
@@ -35,6 +36,8 @@ def test_n19_access_matrix(client, org, person):
     query = f"?year=2026&department={org.own.pk}"
     for url in (YEARLY, YEARLY_CSV):
         assert client.get(url + query).status_code == own_report, url
+    pdf = client.post(YEARLY_PDF, {"year": 2026, "department": org.own.pk})
+    assert pdf.status_code == (302 if own_report == 200 else 403)
     response = client.get(YEARLY_CSV + "?year=2026&department=")
     if whole_report == "scoped":
         assert response.status_code == 200
@@ -44,7 +47,7 @@ def test_n19_access_matrix(client, org, person):
         assert response.status_code == whole_report
 
 
-@pytest.mark.parametrize("url", [STATISTICS, YEARLY, YEARLY_CSV, YEARLY_PDF])
+@pytest.mark.parametrize("url", [STATISTICS, YEARLY, YEARLY_CSV, YEARLY_PDF, YEARLY_PDF_STATUS])
 def test_anonymous_is_sent_to_log_in(client, url):
     response = client.get(url)
     assert response.status_code == 302
