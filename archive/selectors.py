@@ -233,7 +233,11 @@ def record_search(
             [*params, *order_params, per_page, (page - 1) * per_page],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    by_id = Record.objects.select_related("account", "department").in_bulk(ids)
+    by_id = (
+        Record.objects.select_related("account", "department")
+        .defer("raw_json", "raw_canonical", "search_vector")
+        .in_bulk(ids)
+    )
     records = [by_id[pk] for pk in ids if pk in by_id]
     result = SearchResult(
         records=records,

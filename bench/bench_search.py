@@ -9,7 +9,6 @@ written by hand in plain SQL. `SMGOV_BENCH_KEEP=1` keeps the database for anothe
 """
 
 import io
-import json
 import os
 import random
 import statistics
@@ -229,25 +228,28 @@ def _copy_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _generate(accounts, count: int, chunk: int = 50_000):
-    """Rows for COPY into a staging table, in chunks."""
+def _generate_chunk(task) -> str:
+    """COPY rows for records number `start` to `end` (one worker process's share)."""
     from archive.hashing import canonical_json, sha256_hex, version_hash
 
-    rng = random.Random(SEED)
+    accounts, start, end, count = task
+    rng = random.Random(SEED * 1_000_003 + start)
     span = (END - START).total_seconds()
-    posts_by_account: dict[int, list[int]] = {account.pk: [] for account in accounts}
-    buffer = io.StringIO()
-    rows = 0
-    for number in range(1, count + 1):
-        account = accounts[rng.randrange(len(accounts))]
+    # Comments answer one of the account's recent posts in the same chunk.
+    posts_by_account: dict[int, list[int]] = {account[0]: [] for account in accounts}
+    lines = []
+    for number in range(start, end):
+        account_id, platform, department_id, display_name, account_handle = accounts[
+            rng.randrange(len(accounts))
+        ]
         published = START + timedelta(seconds=span * (number / count) + rng.random() * 3600)
-        posts = posts_by_account[account.pk]
+        posts = posts_by_account[account_id]
         is_post = not posts or rng.random() < 0.25
-        platform_id = f"{account.platform[:2]}{number}"
+        platform_id = f"{platform[:2]}{number}"
         if is_post:
             kind, is_own, thread_id = "post", True, number
             text = " ".join(_fill(rng.choice(TOPIC_TEMPLATES), rng) for _ in range(rng.randint(1, 3)))
-            author, handle = account.display_name, account.handle
+            author, handle = display_name, account_handle
             posts.append(number)
             if len(posts) > 50:
                 posts.pop(0)
@@ -264,33 +266,39 @@ def _generate(accounts, count: int, chunk: int = 50_000):
             "created_time": published.isoformat(),
             "message": text,
             "from": {"name": author, "id": f"u{rng.randint(1, 10**9)}"},
-            "permalink_url": f"https://example.invalid/{account.handle}/{platform_id}",
+            "permalink_url": f"https://example.invalid/{account_handle}/{platform_id}",
             "reactions": {"summary": {"total_count": rng.randint(0, 500)}},
             "comments": {"summary": {"total_count": rng.randint(0, 80)}},
         }
         canonical = canonical_json(raw)
         raw_sha = sha256_hex(canonical)
         content_sha = version_hash(
-            platform=account.platform, platform_id=platform_id, number=1, text=text, raw_sha256=raw_sha
+            platform=platform, platform_id=platform_id, number=1, text=text, raw_sha256=raw_sha
         )
         removed = rng.random() < 0.005
         deleted = rng.random() < 0.02
-        stamp = published.isoformat()
         fields = [
-            str(number), str(account.pk), str(account.department_id), account.platform, platform_id, kind,
-            "t" if is_own else "f", str(thread_id), author, handle, text, json.dumps(raw, ensure_ascii=False),
-            canonical, raw_sha, content_sha, stamp,
+            str(number), str(account_id), str(department_id), platform, platform_id, kind,
+            "t" if is_own else "f", str(thread_id), author, handle, text, canonical,
+            canonical, raw_sha, content_sha, published.isoformat(),
             (published + timedelta(days=2)).isoformat() if removed else "\\N",
             "unlawful_threat" if removed else "",
             (published + timedelta(days=5)).isoformat() if deleted else "\\N",
         ]  # fmt: skip
-        buffer.write("\t".join(_copy_escape(f) if f != "\\N" else f for f in fields) + "\n")
-        rows += 1
-        if rows == chunk:
-            yield buffer
-            buffer, rows = io.StringIO(), 0
-    if rows:
-        yield buffer
+        lines.append("\t".join(f if f == "\\N" else _copy_escape(f) for f in fields))
+    return "\n".join(lines) + "\n"
+
+
+def _generate(accounts, count: int, chunk: int = 50_000):
+    """COPY buffers of generated rows, made by as many processes as there are cores."""
+    import multiprocessing
+
+    plain = [(a.pk, a.platform, a.department_id, a.display_name, a.handle) for a in accounts]
+    tasks = [(plain, start, min(start + chunk, count + 1), count) for start in range(1, count + 1, chunk)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(os.cpu_count() or 2) as pool:
+        for text in pool.imap(_generate_chunk, tasks):
+            yield io.StringIO(text)
 
 
 STAGING_COLUMNS = (
