@@ -23,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -70,6 +71,7 @@ HARVEST_CREDENTIAL_NAMES = ("access_token", "key", "oauth_token")
 BUSY_RUN = 10  # new items in one run that make an account "busy": harvest it more often
 RECONNECT_RETRY = timedelta(hours=24)  # an account needing reconnection is tried again daily
 MEDIA_REDIRECTS = 3
+LOCK_WAIT = 5  # seconds
 
 
 class HarvestDeferred(Exception):
@@ -145,9 +147,17 @@ def next_interval(*, base: timedelta, current: timedelta, items_new: int) -> tim
 
 @contextmanager
 def _account_lock(account_id: int) -> Iterator[bool]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, account_id])
-        locked = cursor.fetchone()[0]
+    """The account's advisory lock, if free. A worker killed mid-run holds it until PostgreSQL notices
+    its connection is gone, a moment later: a run redelivered at once waits that moment out. A run
+    that is really going holds it for much longer, and the newcomer gives up."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, account_id])
+            locked = cursor.fetchone()[0]
+        if locked or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
     try:
         yield locked
     finally:

@@ -189,7 +189,8 @@ def test_an_oversized_media_file_is_recorded_as_skipped_not_lost(mastodon_accoun
     assert run.media_skipped == 1 and run.media_saved == 2
 
 
-def test_a_second_run_while_one_is_running_is_skipped_not_queued(mastodon_account, mastodon):
+def test_a_second_run_while_one_is_running_is_skipped_not_queued(mastodon_account, mastodon, monkeypatch):
+    monkeypatch.setattr(services, "LOCK_WAIT", 0.5)
     db = django_settings.DATABASES["default"]
     other = psycopg2.connect(
         dbname=db["NAME"],
