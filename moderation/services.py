@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from guardian.shortcuts import assign_perm
 
 from accounts.models import User
@@ -713,7 +714,12 @@ def overdue_digest_send(*, now=None) -> int:
             for case in cases
         ]
         send_mail(
-            _("%(count)s overdue comments in the inbox") % {"count": len(cases)},
+            ngettext(
+                "%(count)s overdue comment in the inbox",
+                "%(count)s overdue comments in the inbox",
+                len(cases),
+            )
+            % {"count": len(cases)},
             _("These comments were not handled by their deadline:\n\n%(lines)s")
             % {"lines": "\n".join(lines)},
             None,

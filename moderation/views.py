@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -73,10 +74,18 @@ def inbox_bulk(request):
         messages.warning(request, _("Choose at least one case."))
     elif action == "assign_me":
         count = services.cases_assign_to_me(actor=request.user, case_ids=ids)
-        messages.success(request, _("%(count)s cases assigned to you.") % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)s case assigned to you.", "%(count)s cases assigned to you.", count)
+            % {"count": count},
+        )
     elif action == "no_action":
         count = services.cases_close_no_action(actor=request.user, case_ids=ids)
-        messages.success(request, _("%(count)s cases closed without action.") % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)s case closed without action.", "%(count)s cases closed without action.", count)
+            % {"count": count},
+        )
     else:
         messages.error(request, _("Choose what to do with the cases."))
     next_query = request.POST.get("next", "")

@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from accounts import selectors as account_selectors
@@ -43,7 +44,12 @@ def dashboard(request):
                 "count": counts["open"],
                 "alert": bool(counts["overdue"]),
                 "url": reverse("moderation:inbox"),
-                "link_text": _("%(count)s overdue – open the inbox") % {"count": counts["overdue"]},
+                "link_text": ngettext(
+                    "%(count)s overdue – open the inbox",
+                    "%(count)s overdue – open the inbox",
+                    counts["overdue"],
+                )
+                % {"count": counts["overdue"]},
             },
         )
     if decisions:

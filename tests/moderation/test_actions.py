@@ -37,7 +37,7 @@ def test_f3_reply_is_signed_with_name_and_title(org, case):
 def test_f3_person_without_title_cannot_send(org, case):
     org.alice.title = ""
     org.alice.save(update_fields=["title"])
-    with pytest.raises(ValidationError, match="title"):
+    with pytest.raises(ValidationError, match="titel"):
         services.reply_submit(actor=org.alice, case=case, text="Hej!")
     assert not Reply.objects.exists()
 
