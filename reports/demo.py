@@ -83,27 +83,29 @@ def _ingest(account, platform_id, *, kind, at, text, own, author="", parent=""):
     return record_ingest(account=account, item=item, seen_at=at).record, True
 
 
-def _handle_question(seed, record, account, *, now):
-    """Answer most questions, some late; remove a few; leave the newest open."""
+def _handle_question(seed, record, account, *, now) -> int:
+    """Answer most questions, some late; remove a few; leave the newest open.
+
+    Returns the number of records added (the municipality's reply is one)."""
     rng = random.Random(f"{seed}-{record.platform_id}")
     from moderation.models import Case, CaseEvent, CaseState, Reply
     from moderation.services import case_open, signature_for
 
     case = case_open(record=record)
     if case is None or not case.is_open:
-        return
+        return 0
     admin = account.administrators.filter(is_active=True).exclude(title="").order_by("pk").first()
     roll = rng.random()
     if roll < 0.03 and admin is not None:
         removed_at = record.published_at + timedelta(minutes=rng.randrange(20, 240))
         if removed_at > now:
-            return
+            return 0
         ground = "personal_data" if case.has_personal_data else rng.choice(REMOVAL_GROUNDS)
         record_remove(actor=admin, record=record, ground=ground, reason="Demo", at=removed_at)
         Case.objects.filter(pk=case.pk).update(state=CaseState.REMOVED, closed_at=removed_at, closed_by=admin)
         event = CaseEvent.objects.create(case=case, actor=admin, action=CaseEvent.Action.REMOVED, note=ground)
         CaseEvent.objects.filter(pk=event.pk).update(at=removed_at)
-        return
+        return 0
     promised = account.response_time
     if roll < 0.72:
         delay = promised * rng.uniform(0.05, 0.9)
@@ -112,17 +114,17 @@ def _handle_question(seed, record, account, *, now):
     else:
         delay = None  # not every comment needs an answer
     if admin is None:
-        return
+        return 0
     if delay is None:
         closed_at = record.published_at + promised * 0.5
         if closed_at < now:
             Case.objects.filter(pk=case.pk).update(
                 state=CaseState.NO_ACTION, closed_at=closed_at, closed_by=admin
             )
-        return
+        return 0
     answered_at = record.published_at + delay
     if answered_at > now:
-        return
+        return 0
     Reply.objects.create(
         case=case,
         author=admin,
@@ -135,7 +137,7 @@ def _handle_question(seed, record, account, *, now):
     event = CaseEvent.objects.create(case=case, actor=admin, action=CaseEvent.Action.REPLY_MANUAL)
     CaseEvent.objects.filter(pk=event.pk).update(at=answered_at)
     # The published reply is itself a record the municipality drew up (N20).
-    _ingest(
+    _reply, created = _ingest(
         account,
         f"{record.platform_id}-reply",
         kind=RecordKind.REPLY,
@@ -145,6 +147,7 @@ def _handle_question(seed, record, account, *, now):
         author=account.display_name,
         parent=record.platform_id,
     )
+    return int(created)
 
 
 def _followers(rng, account, *, months: list[date], now: datetime) -> None:
@@ -165,12 +168,16 @@ def _followers(rng, account, *, months: list[date], now: datetime) -> None:
 
 
 @transaction.atomic
-def seed_history(*, today: date | None = None, seed: int = 2026) -> int:
+def seed_history(*, today: date | None = None, seed: int = 2026, months: int = MONTHS) -> int:
     """Add the last twelve months of posts, questions, answers, removals and follower counts to every
     active demo account. Returns the number of records added."""
-    now = timezone.now()
-    today = today or timezone.localtime(now, STOCKHOLM).date()
-    months = [add_months(today.replace(day=1), -offset) for offset in range(MONTHS - 1, -1, -1)]
+    if today is None:
+        now = timezone.now()
+        today = timezone.localtime(now, STOCKHOLM).date()
+    else:
+        now = datetime.combine(today, time(12), tzinfo=STOCKHOLM)
+    count = months
+    months = [add_months(today.replace(day=1), -offset) for offset in range(count - 1, -1, -1)]
     added = 0
     accounts = ServiceAccount.objects.filter(state=AccountState.ACTIVE).order_by("pk")
     for account in accounts:
@@ -202,6 +209,5 @@ def seed_history(*, today: date | None = None, seed: int = 2026) -> int:
                         parent=post.platform_id,
                     )
                     if created:
-                        added += 1
-                        _handle_question(seed, record, account, now=now)
+                        added += 1 + _handle_question(seed, record, account, now=now)
     return added

@@ -192,3 +192,51 @@ def test_figures_follow_the_records_without_a_second_count(known, org):
 def test_figures_take_a_fixed_number_of_queries(known, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         selectors.figures(period=known.period, scope=Scope(), by="account", now=known.now)
+
+
+@pytest.fixture
+def followers(known):
+    from harvest.models import FollowerCount
+
+    for account, at, count in [
+        (known.a, utc(2026, 1, 15, 6, 0), 100),
+        (known.a, utc(2026, 3, 10, 6, 0), 150),
+        (known.a, utc(2026, 3, 31, 21, 30), 160),  # 23:30 on 31 March in Stockholm: still March
+        (known.a, utc(2026, 4, 5, 6, 0), 200),
+        (known.b, utc(2026, 2, 20, 6, 0), 50),
+    ]:
+        FollowerCount.objects.create(account=account, at=at, count=count)
+    return known
+
+
+def test_n18_followers_at_the_end_of_the_period(followers):
+    known = followers
+    org = known.org
+    assert selectors.followers_at(moment=known.period.end_at, scope=Scope()) == {None: 210}
+    assert selectors.followers_at(moment=known.period.end_at, scope=Scope(), by="department") == {
+        org.own.pk: 160,
+        org.other.pk: 50,
+    }
+    assert selectors.followers_at(moment=utc(2026, 1, 1), scope=Scope()) == {}
+    total = selectors.total_figures(period=known.period, scope=Scope(), now=known.now)
+    assert total.followers == 210
+    per_account = selectors.figures(period=known.period, scope=Scope(), by="account", now=known.now)
+    assert (per_account[known.a.pk].followers, per_account[known.b.pk].followers) == (160, 50)
+
+
+def test_n18_followers_by_month_carry_the_last_count_forward(followers):
+    months = selectors.followers_by_month(period=Period(date(2026, 1, 1), date(2026, 4, 30)), scope=Scope())
+    assert months == [
+        (date(2026, 1, 1), 100),
+        (date(2026, 2, 1), 150),  # A's January count and B's first
+        (date(2026, 3, 1), 210),
+        (date(2026, 4, 1), 250),
+    ]
+    december = selectors.followers_by_month(
+        period=Period(date(2025, 12, 1), date(2025, 12, 31)), scope=Scope()
+    )
+    assert december == [(date(2025, 12, 1), None)]
+    only_b = selectors.followers_by_month(
+        period=Period(date(2026, 1, 1), date(2026, 2, 28)), scope=Scope(account_id=followers.b.pk)
+    )
+    assert only_b == [(date(2026, 1, 1), None), (date(2026, 2, 1), 50)]
