@@ -30,6 +30,7 @@ need() {  # need COMMAND-OR-PATH DEBIAN-PACKAGE
 install_missing() {
   need "${PG_BIN:-/nonexistent}/initdb" postgresql
   need redis-server redis-server
+  need /usr/bin/chromium chromium  # renders the PDF snapshots, exports and reports
   [ -f /usr/share/hunspell/sv_SE.dic ] || [ -f /usr/share/hunspell/sv_SE.aff ] || APT_PACKAGES+=(hunspell-sv)
   [ ${#APT_PACKAGES[@]} -eq 0 ] && return
   if [ "$(id -u)" = 0 ]; then
