@@ -175,3 +175,12 @@ def test_navigation_links_to_the_statistics(client, org):
     client.force_login(org.alice)
     html = client.get(reverse("dashboard")).content.decode()
     assert f'href="{STATISTICS}"' not in html
+
+
+def test_the_statistics_page_takes_a_fixed_number_of_queries(client, known, django_assert_max_num_queries):
+    """Grouped aggregates: more accounts do not mean more queries."""
+    client.force_login(known.org.web)
+    client.get(STATISTICS)  # sessions, roles and form choices warm up
+    with django_assert_max_num_queries(40):
+        response = client.get(STATISTICS, {"start": "2026-03-01", "end": "2026-03-31"})
+    assert response.status_code == 200
