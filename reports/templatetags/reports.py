@@ -23,3 +23,8 @@ def percent(value):
 @register.filter
 def platform_label(code):
     return presentation.platform_label(code)
+
+
+@register.filter
+def count(value):
+    return presentation.count_text(value)

@@ -184,3 +184,15 @@ def test_the_statistics_page_takes_a_fixed_number_of_queries(client, known, djan
     with django_assert_max_num_queries(40):
         response = client.get(STATISTICS, {"start": "2026-03-01", "end": "2026-03-31"})
     assert response.status_code == 200
+
+
+def test_n19_each_departments_table_totals_its_own_accounts(client, known):
+    client.force_login(known.org.web)
+    html = client.get(YEARLY, {"year": 2026}).content.decode()
+    # The own department's total row carries its 6 questions, the other's its 6, never the 12 of all.
+    sections = html.split('class="report-department"')[1:]
+    assert len(sections) == 2
+    for section in sections:
+        total_row = section.split('class="table__total"')[1].split("</tr>")[0]
+        cells = [cell.split("</td>")[0] for cell in total_row.split("<td>")[1:]]
+        assert cells[2] == "6"
