@@ -56,3 +56,13 @@ def test_the_demo_platform_is_off_unless_enabled(client, settings):
 def test_configure_demo_harvest_does_nothing_when_disabled(demo_account, settings):
     settings.DEMO_PLATFORM = False
     assert configure_demo_harvest(site_url="http://127.0.0.1:8000") is None
+
+
+def test_harvest_demo_command_configures_the_demo_account(demo_account, capsys):
+    from django.core.management import call_command
+
+    call_command("harvest_demo")
+
+    demo_account.refresh_from_db()
+    assert demo_account.platform_id == DEMO_ACCOUNT_ID
+    assert "demo-plattform" in capsys.readouterr().out
