@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -41,8 +41,8 @@ def hours_text(value: float) -> str:
     return f"{number_format(value, 0 if float(value).is_integer() else 1)} h"
 
 
-def month_label(month) -> str:
-    return f"{MONTHS_3[month.month]} {month.year}"
+def month_label(month, *, full: bool = False) -> str:
+    return f"{(MONTHS if full else MONTHS_3)[month.month]} {month.year}"
 
 
 def platform_label(code: str) -> str:

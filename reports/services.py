@@ -53,7 +53,7 @@ def monthly_report_send(*, department: Department, month: date, now: datetime | 
         context = {
             "department": department,
             "head": head,
-            "month_label": presentation.month_label(month),
+            "month_label": presentation.month_label(month, full=True),
             "period": period,
             "cells": presentation.figure_cells(figures),
             "removals": [
