@@ -37,6 +37,11 @@ CSV_COLUMNS = [
 ]
 
 
+def _text(value: str) -> str:
+    """Text typed by people, made inert for spreadsheet programs that would run it as a formula."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _minutes(value) -> str:
     return "" if value is None else str(round(value.total_seconds() / 60))
 
@@ -69,7 +74,7 @@ def report_csv(report: YearlyReport) -> str:
             [year, "municipality", settings.MUNICIPALITY_NAME, *[""] * 7, *_figure_values(report.total)]
         )
     for section in report.departments:
-        department = section.department.name
+        department = _text(section.department.name)
         writer.writerow([year, "department", department, *[""] * 7, *_figure_values(section.figures)])
         for row in section.accounts:
             account = row.account
@@ -78,13 +83,13 @@ def report_csv(report: YearlyReport) -> str:
                     year,
                     "account",
                     department,
-                    account.display_name,
+                    _text(account.display_name),
                     account.platform,
-                    account.handle,
-                    account.profile_url,
+                    _text(account.handle),
+                    _text(account.profile_url),
                     account.state,
-                    account.purpose,
-                    account.target_audience,
+                    _text(account.purpose),
+                    _text(account.target_audience),
                     *_figure_values(row.figures),
                 ]
             )

@@ -196,3 +196,14 @@ def test_n19_each_departments_table_totals_its_own_accounts(client, known):
         total_row = section.split('class="table__total"')[1].split("</tr>")[0]
         cells = [cell.split("</td>")[0] for cell in total_row.split("<td>")[1:]]
         assert cells[2] == "6"
+
+
+def test_n19_csv_text_cannot_run_as_a_formula(client, known):
+    known.b.purpose = '=HYPERLINK("https://example.com","klicka")'
+    known.b.save(update_fields=["purpose"])
+    client.force_login(known.org.web)
+    rows = list(
+        csv.DictReader(io.StringIO(client.get(YEARLY_CSV, {"year": 2026}).content.decode("utf-8-sig")))
+    )
+    purposes = {r["account"]: r["purpose"] for r in rows if r["level"] == "account"}
+    assert purposes["Samhällsbyggnad på Facebook"] == '\'=HYPERLINK("https://example.com","klicka")'
