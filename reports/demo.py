@@ -16,6 +16,9 @@ from django.utils import timezone
 from accounts.models import AccountState, ServiceAccount
 from archive.models import Record, RecordKind
 from archive.services import IncomingItem, record_ingest, record_remove
+from harvest.models import FollowerCount
+from moderation.models import Case, CaseEvent, CaseState, Reply
+from moderation.services import case_open, signature_for
 
 from .periods import STOCKHOLM, add_months
 
@@ -88,9 +91,6 @@ def _handle_question(seed, record, account, *, now) -> int:
 
     Returns the number of records added (the municipality's reply is one)."""
     rng = random.Random(f"{seed}-{record.platform_id}")
-    from moderation.models import Case, CaseEvent, CaseState, Reply
-    from moderation.services import case_open, signature_for
-
     case = case_open(record=record)
     if case is None or not case.is_open:
         return 0
@@ -151,10 +151,6 @@ def _handle_question(seed, record, account, *, now) -> int:
 
 
 def _followers(rng, account, *, months: list[date], now: datetime) -> None:
-    try:
-        from harvest.models import FollowerCount
-    except ImportError:
-        return
     count = rng.randrange(400, 4000)
     for month in months:
         count += rng.randrange(-20, 120)

@@ -7,6 +7,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Platform
+from moderation.models import FLAG_KIND_CHOICES, GROUND_CHOICES
 
 from . import charts, selectors
 from .periods import Period
@@ -53,14 +54,10 @@ def platform_label(code: str) -> str:
 
 
 def ground_label(code: str) -> str:
-    from moderation.models import GROUND_CHOICES
-
     return str(dict(GROUND_CHOICES).get(code, code or _("not given")))
 
 
 def flag_kind_label(code: str) -> str:
-    from moderation.models import FLAG_KIND_CHOICES
-
     return str(dict(FLAG_KIND_CHOICES).get(code, code))
 
 

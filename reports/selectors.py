@@ -28,6 +28,8 @@ from django.utils import timezone
 
 from accounts.models import ServiceAccount
 from archive.models import Record, RecordKind
+from harvest.models import FollowerCount
+from moderation.models import OPEN_STATES, PERSONAL_DATA_KINDS, Case, CaseFlag, Reply
 
 from .periods import STOCKHOLM, Period, add_months
 
@@ -108,8 +110,6 @@ def _records(period: Period, scope: Scope) -> QuerySet[Record]:
 
 def _cases_with_answer(period: Period, scope: Scope):
     """The period's cases, each with the time of its first published reply as `answered_at`."""
-    from moderation.models import Case, Reply
-
     first_reply = (
         Reply.objects.filter(
             case=OuterRef("pk"),
@@ -125,8 +125,6 @@ def _cases_with_answer(period: Period, scope: Scope):
 
 
 def _open_overdue(scope: Scope, now: datetime):
-    from moderation.models import OPEN_STATES, Case
-
     return Case.objects.filter(scope.q(), state__in=OPEN_STATES, deadline__lt=now)
 
 
@@ -136,8 +134,6 @@ def figures(*, period: Period, scope: Scope, by: str = "total", now: datetime | 
     Returns {key: Figures} where the key is the account id, the department id, or None for the
     total. Six grouped queries, whatever the number of accounts.
     """
-    from moderation.models import PERSONAL_DATA_KINDS, Case
-
     group = GROUPINGS[by]
     now = now or timezone.now()
     result: dict = defaultdict(Figures)
@@ -188,11 +184,7 @@ def total_figures(*, period: Period, scope: Scope, now: datetime | None = None) 
 # --- Followers (N18) -------------------------------------------------------------------------------
 
 
-def _follower_table() -> str | None:
-    try:
-        from harvest.models import FollowerCount
-    except ImportError:  # harvest does not record follower counts on this installation
-        return None
+def _follower_table() -> str:
     return FollowerCount._meta.db_table
 
 
@@ -210,8 +202,6 @@ def followers_at(*, moment: datetime, scope: Scope, by: str = "total") -> dict:
 
     Accounts without any count before the moment are left out (not counted as zero)."""
     table = _follower_table()
-    if table is None:
-        return {}
     ids = _scoped_account_ids(scope)
     if not ids:
         return {}
@@ -235,7 +225,7 @@ def followers_by_month(*, period: Period, scope: Scope) -> list[tuple[date, int 
     """Followers at the end of each month of the period (at the period's end for the last)."""
     table = _follower_table()
     months = period.months()
-    ids = _scoped_account_ids(scope) if table else []
+    ids = _scoped_account_ids(scope)
     if not ids:
         return [(month, None) for month in months]
     ends = [
@@ -332,8 +322,6 @@ def removals_by_ground(*, period: Period, scope: Scope) -> list[tuple[str, int]]
 
 def personal_data_by_kind(*, period: Period, scope: Scope) -> list[tuple[str, int]]:
     """F14: questions of the period with each kind of personal data flagged."""
-    from moderation.models import PERSONAL_DATA_KINDS, CaseFlag
-
     rows = (
         CaseFlag.objects.filter(
             scope.q("case__"), _in_period(period, "case__record__published_at"), kind__in=PERSONAL_DATA_KINDS
