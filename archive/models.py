@@ -113,6 +113,15 @@ class Record(models.Model):
             models.Index(fields=["thread"], name="record_thread"),
             GinIndex(fields=["author_name"], opclasses=["gin_trgm_ops"], name="record_author_name_trgm"),
             GinIndex(fields=["author_handle"], opclasses=["gin_trgm_ops"], name="record_author_handle_trgm"),
+            # Few records are removed or deleted; the search filters on these.
+            models.Index(
+                fields=["-published_at"], condition=models.Q(removed_at__isnull=False), name="record_removed"
+            ),
+            models.Index(
+                fields=["-published_at"],
+                condition=models.Q(deleted_on_platform_at__isnull=False),
+                name="record_deleted_on_platform",
+            ),
         ]
 
     def __str__(self):

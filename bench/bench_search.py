@@ -135,6 +135,10 @@ def _django():
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smgov.settings")
     django.setup()
+    from django.conf import settings
+
+    # The benchmark clears its cache between runs; it must not clear anyone's Redis.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.db import connections
 
     return connections
@@ -329,7 +333,9 @@ def _load(connections, accounts, count: int) -> None:
             cursor.execute("SELECT pg_get_indexdef(%s::regclass)", [name])
             index_definitions[name] = cursor.fetchone()[0]
             cursor.execute(f"DROP INDEX {name}")
-        cursor.execute("ALTER TABLE archive_record DISABLE TRIGGER USER")
+        # The generator links every comment to an existing post; checking each foreign key
+        # (and across the two loading sessions) would only slow the fill down.
+        cursor.execute("ALTER TABLE archive_record DISABLE TRIGGER ALL")
     # Two sessions compute the search vectors (ispell + stemmer) in parallel.
     import threading
 
@@ -350,7 +356,7 @@ def _load(connections, accounts, count: int) -> None:
                     last_seen_at, removed_at, removal_ground, removal_reason, deleted_on_platform_at,
                     legal_hold, raw_json, raw_canonical, raw_sha256, content_sha256, version_count,
                     search_vector, created_at)
-                SELECT id, account_id, department_id, platform, platform_id, kind, is_own, NULL,
+                SELECT id, account_id, department_id, platform, platform_id, kind, is_own, thread_id,
                     NULL, '', '', author_name, author_handle, '', text, 'plain', '[]', '', published_at,
                     published_at, published_at, removed_at, removal_ground, '', deleted_on_platform_at,
                     false, raw_json, raw_canonical, raw_sha256, content_sha256, 1,
@@ -369,10 +375,7 @@ def _load(connections, accounts, count: int) -> None:
     for thread in threads:
         thread.join()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE archive_record r SET thread_id = s.thread_id FROM bench_staging s WHERE s.id = r.id"
-        )
-        cursor.execute("ALTER TABLE archive_record ENABLE TRIGGER USER")
+        cursor.execute("ALTER TABLE archive_record ENABLE TRIGGER ALL")
         cursor.execute("DROP TABLE bench_staging")
         cursor.execute("SELECT setval(pg_get_serial_sequence('archive_record', 'id'), %s)", [count])
         cursor.execute("SET maintenance_work_mem = '512MB'")
@@ -410,16 +413,17 @@ def _filters(spec: dict, departments):
 
 def _plain_sql(cursor, *, filters, user, per_page: int = 20) -> None:
     """The same page and facets as the selector, written by hand."""
-    from archive.selectors import RANK_LIMIT, search_where
+    from archive.selectors import FACET_LIMIT, RANK_LIMIT, search_where
 
     where, params, tsquery, tsparams = search_where(user=user, filters=filters)
     where_sql = " AND ".join(where) or "TRUE"
     cursor.execute(
         f"""SELECT platform, kind, department_id,
                    extract(year FROM published_at AT TIME ZONE 'Europe/Stockholm')::int, count(*)
-            FROM archive_record r WHERE {where_sql}
+            FROM (SELECT platform, kind, department_id, published_at FROM archive_record r
+                  WHERE {where_sql} LIMIT %s) m
             GROUP BY 1, 2, 3, 4""",  # noqa: S608
-        params,
+        [*params, FACET_LIMIT + 1],
     )
     total = sum(row[4] for row in cursor.fetchall())
     if tsquery and total <= RANK_LIMIT:
@@ -469,23 +473,33 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _measure(departments, users) -> None:
+    from django.core.cache import cache
     from django.db import connection
 
     from archive.selectors import AUTHOR_SIMILARITY, record_search
 
-    timings = {label: {"selector": [], "sql": [], "naive": []} for label, _spec, _who in QUERIES}
+    timings = {label: {"selector": [], "sql": [], "naive": [], "warm": []} for label, _spec, _who in QUERIES}
     totals = {}
     with connection.cursor() as cursor:
+        # The plain SQL runs with the settings the selector sets for its own transaction.
         cursor.execute(
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(AUTHOR_SIMILARITY)]
         )
+        cursor.execute("SET jit = off")
+        cursor.execute("SET work_mem = '32MB'")
     for round_number in range(ROUNDS + 1):
         for label, spec, who in QUERIES:
             filters = _filters(spec, departments)
             user = users[who]
             started = time.perf_counter()
-            result = record_search(user=user, filters=filters)
+            result = record_search(user=user, filters=filters, use_cache=False)
             selector_ms = (time.perf_counter() - started) * 1000
+            # The same search again with its facet counts cached, as when paging through it.
+            cache.clear()
+            record_search(user=user, filters=filters, page=2)
+            started = time.perf_counter()
+            record_search(user=user, filters=filters)
+            warm_ms = (time.perf_counter() - started) * 1000
             with connection.cursor() as cursor:
                 started = time.perf_counter()
                 _plain_sql(cursor, filters=filters, user=user)
@@ -496,33 +510,43 @@ def _measure(departments, users) -> None:
                     _naive_rank_all(cursor, filters=filters, user=user)
                     naive_ms = (time.perf_counter() - started) * 1000
             if round_number == 0:  # warm-up: dictionaries loaded, caches filled
-                totals[label] = result.total
+                totals[label] = f"{'>' if result.capped else ''}{result.total:,}"
                 continue
+            timings[label]["warm"].append(warm_ms)
             timings[label]["selector"].append(selector_ms)
             timings[label]["sql"].append(sql_ms)
             if naive_ms is not None:
                 timings[label]["naive"].append(naive_ms)
-    header = f"{'query':32} {'matches':>9} {'selector p50':>12} {'p95':>7} {'plain SQL p50':>13} {'p95':>7} {'ratio':>6} {'rank-all':>9}"
+    header = (
+        f"{'query':32} {'matches':>9} {'selector p50':>12} {'p95':>7} {'plain SQL p50':>13} {'p95':>7} "
+        f"{'ratio':>6} {'cached p50':>10} {'rank-all':>9}"
+    )
     print(header)
     print("-" * len(header))
-    all_selector, all_sql = [], []
+    all_selector, all_sql, all_warm = [], [], []
     for label, values in timings.items():
-        selector, sql = values["selector"], values["sql"]
+        selector, sql, warm = values["selector"], values["sql"], values["warm"]
         all_selector += selector
         all_sql += sql
+        all_warm += warm
         naive = f"{statistics.median(values['naive']):8.0f}" if values["naive"] else "       -"
         print(
-            f"{label:32} {totals[label]:>9,} {_pct(selector, 0.5):10.1f}ms {_pct(selector, 0.95):5.1f}ms "
-            f"{_pct(sql, 0.5):11.1f}ms {_pct(sql, 0.95):5.1f}ms {_pct(selector, 0.5) / max(_pct(sql, 0.5), 0.001):6.2f} {naive}ms"
+            f"{label:32} {totals[label]:>9} {_pct(selector, 0.5):10.1f}ms {_pct(selector, 0.95):5.1f}ms "
+            f"{_pct(sql, 0.5):11.1f}ms {_pct(sql, 0.95):5.1f}ms "
+            f"{_pct(selector, 0.5) / max(_pct(sql, 0.5), 0.001):6.2f} {_pct(warm, 0.5):8.1f}ms {naive}ms"
         )
     print("-" * len(header))
     print(
         f"{'ALL (' + str(len(all_selector)) + ' runs)':32} {'':>9} {_pct(all_selector, 0.5):10.1f}ms "
         f"{_pct(all_selector, 0.95):5.1f}ms {_pct(all_sql, 0.5):11.1f}ms {_pct(all_sql, 0.95):5.1f}ms "
-        f"{_pct(all_selector, 0.5) / max(_pct(all_sql, 0.5), 0.001):6.2f}"
+        f"{_pct(all_selector, 0.5) / max(_pct(all_sql, 0.5), 0.001):6.2f} {_pct(all_warm, 0.5):8.1f}ms"
+    )
+    print(
+        f"p95 over all runs at {RECORDS:,} records: selector {_pct(all_selector, 0.95):.1f} ms with facets counted, "
+        f"{_pct(all_warm, 0.95):.1f} ms with facets cached; plain SQL {_pct(all_sql, 0.95):.1f} ms"
     )
     target = "met" if _pct(all_selector, 0.95) <= 150 else "NOT met"
-    print(f"target p95 <= 150 ms for a results page with facets at {RECORDS:,} records: {target}", flush=True)
+    print(f"target p95 <= 150 ms for a results page with its facet counts: {target}", flush=True)
 
 
 def run() -> None:

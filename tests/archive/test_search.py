@@ -228,3 +228,28 @@ def test_f11_configuration_falls_back_to_the_stemmer_without_dictionary_files(db
         # Idempotent: a second run changes nothing and does not fail.
         assert install_search_configuration(cursor) is True
         assert install_search_configuration(cursor) is True
+
+
+def test_f11_counting_is_bounded_and_says_so(org, monkeypatch):
+    from archive import selectors
+
+    monkeypatch.setattr(selectors, "FACET_LIMIT", 3)
+    records = [ingest(org.account, f"Skolan informerar, del {n}.") for n in range(5)]
+    result = record_search(user=org.registrar, filters=SearchFilters(q="skola"), per_page=2)
+    assert result.capped and result.total == 3
+    assert not result.ranked  # too many to rank: newest first
+    assert len(result.records) == 2
+    narrowed = record_search(
+        user=org.registrar, filters=SearchFilters(q="skola", record_ids=(records[0].pk,))
+    )
+    assert not narrowed.capped and narrowed.total == 1 and narrowed.ranked
+
+
+def test_f11_facets_are_cached_between_pages_but_the_page_is_live(org, corpus):
+    first = record_search(user=org.registrar, filters=SearchFilters(q="bibliotek"))
+    assert first.total == 1
+    ingest(org.account, "Biblioteket stänger tidigt i dag.")
+    again = record_search(user=org.registrar, filters=SearchFilters(q="bibliotek", sort="newest"))
+    assert len(again.records) == 2  # the list is read live
+    fresh = record_search(user=org.registrar, filters=SearchFilters(q="bibliotek"), use_cache=False)
+    assert fresh.total == 2
