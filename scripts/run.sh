@@ -28,6 +28,9 @@ trap cleanup INT TERM EXIT
 
 "$PY" manage.py migrate --noinput
 "$PY" manage.py seed_demo
+"$PY" manage.py seed_demo_moderation
+"$PY" manage.py seed_demo_history
+"$PY" manage.py harvest_demo
 
 "$PY" manage.py runserver "127.0.0.1:$PORT" --noreload &
 pids+=($!)
