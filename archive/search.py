@@ -71,6 +71,27 @@ def install_search_configuration(
     return has_ispell
 
 
+def reindex_records(cursor, *, config: str = SEARCH_CONFIG) -> None:
+    """Recompute every record's search vector, e.g. after the dictionary was installed."""
+    cursor.execute(
+        "UPDATE archive_record SET search_vector = "
+        "setweight(to_tsvector(%s::regconfig, text), 'A') || "
+        "setweight(to_tsvector(%s::regconfig, author_name || ' ' || author_handle), 'B') "
+        "WHERE text_format <> 'html' AND purged_at IS NULL",
+        [config, config],
+    )
+    cursor.execute(
+        "SELECT id, text, author_name, author_handle FROM archive_record "
+        "WHERE text_format = 'html' AND purged_at IS NULL"
+    )
+    for pk, text, author_name, author_handle in cursor.fetchall():
+        cursor.execute(
+            "UPDATE archive_record SET search_vector = setweight(to_tsvector(%s::regconfig, %s), 'A') || "
+            "setweight(to_tsvector(%s::regconfig, %s), 'B') WHERE id = %s",
+            [config, searchable_text(text, "html"), config, f"{author_name} {author_handle}", pk],
+        )
+
+
 def searchable_text(text: str, text_format: str) -> str:
     """The words of a record: HTML from a platform reduced to its text."""
     if text_format == "html":

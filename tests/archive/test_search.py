@@ -253,3 +253,13 @@ def test_f11_facets_are_cached_between_pages_but_the_page_is_live(org, corpus):
     assert len(again.records) == 2  # the list is read live
     fresh = record_search(user=org.registrar, filters=SearchFilters(q="bibliotek"), use_cache=False)
     assert fresh.total == 2
+
+
+def test_f11_install_command_reindexes_records(org, corpus):
+    from django.core.management import call_command
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE archive_record SET search_vector = NULL")
+    assert found(org.registrar, q="skolan") == []
+    call_command("install_search_configuration", "--reindex")
+    assert len(found(org.registrar, q="skolan")) == 3

@@ -57,3 +57,21 @@ def test_f11_registrar_finds_an_inflected_form_and_opens_the_record(page, org):
     assert AccessLog.objects.filter(record=post, user=org.registrar, action="view").exists()
     assert comment.pk
     assert axe_violations(page) == []
+
+
+def test_f11_disclosure_page_is_accessible_and_masks_in_the_browser(page, org):
+    from archive import services
+
+    post = ingest(org.account, "Skolan svarar Hemliga Hansson om personnummer 19121212-1212.")
+    export = services.export_create(actor=org.registrar, request_reference="Begäran 7", record_ids=[post.pk])
+    log_in(page, "rita")
+    page.wait_for_url("**/")
+    page.goto(export.get_absolute_url())
+    assert axe_violations(page) == []
+    item = export.items.get()
+    page.locator(f"#id_item{item.pk}-passages").fill("Hemliga Hansson\n19121212-1212")
+    page.locator(f"#item-{item.pk} button[type=submit]").click()
+    page.wait_for_url(f"**{export.get_absolute_url()}*")
+    shown = page.locator(f"#item-{item.pk} .archive-text").inner_text()
+    assert "Hemliga" not in shown and "19121212" not in shown and "████████" in shown
+    assert axe_violations(page) == []
