@@ -107,7 +107,9 @@ class Record(models.Model):
             models.UniqueConstraint(fields=["platform", "platform_id"], name="record_unique_platform_id"),
         ]
         indexes = [
-            GinIndex(fields=["search_vector"], name="record_search_gin"),
+            # With btree_gin the platform and kind filters are answered inside the one GIN scan,
+            # instead of intersecting with a bitmap of a third of the table.
+            GinIndex(fields=["search_vector", "platform", "kind"], name="record_search_gin"),
             models.Index(fields=["account", "-published_at"], name="record_account_published"),
             models.Index(fields=["department", "-published_at"], name="record_department_published"),
             models.Index(fields=["thread"], name="record_thread"),
