@@ -12,6 +12,7 @@ COPY accounts accounts
 COPY archive archive
 COPY moderation moderation
 COPY harvest harvest
+COPY reports reports
 RUN pip install --no-cache-dir -c constraints.txt .
 COPY . .
 RUN SECRET_KEY=build-only-key-not-used-at-runtime-0123456789abcdefghijklmnop \

@@ -12,6 +12,18 @@ import pytest
 from accounts.roles import Role
 from tests.factories import DepartmentFactory, ServiceAccountFactory, UserFactory
 
+TRANSACTIONAL = {"transactional_db", "live_server", "celery_worker"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Tests on committed data start from an emptied database: put the migrations' data back."""
+    if TRANSACTIONAL & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        from tests.reference import restore_reference_data
+
+        restore_reference_data()
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():

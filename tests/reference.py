@@ -1,0 +1,22 @@
+"""Reference data that migrations put in the database (roles, keyword rules, saved replies,
+document classes). Tests on committed data empty every table when they end, so this puts
+the reference data back before each such test."""
+
+import importlib
+
+from django.apps import apps
+from django.contrib.auth.models import Group
+
+from accounts.roles import Role
+
+# (migration module, seeding function): each function is idempotent.
+SEEDS = [
+    ("moderation.migrations.0002_seed_rules_and_saved_replies", "seed"),
+]
+
+
+def restore_reference_data() -> None:
+    for role in Role.values:
+        Group.objects.get_or_create(name=role)
+    for module, function in SEEDS:
+        getattr(importlib.import_module(module), function)(apps, None)
