@@ -12,10 +12,14 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(autouse=True)
 def _roles(transactional_db):
-    """The role groups come from a data migration, which a flush between browser tests removes."""
+    """The role groups come from a data migration, which a flush between browser tests removes;
+    the flush also gives content types new ids, so the cached ones are forgotten."""
     from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
 
     from accounts.roles import Role
+
+    ContentType.objects.clear_cache()
 
     for role in Role.values:
         Group.objects.get_or_create(name=role)
