@@ -11,5 +11,6 @@ urlpatterns = [
     path("halsa/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
+    path("arkiv/", include("archive.urls")),
     path("admin/", admin.site.urls),
 ]
