@@ -62,11 +62,14 @@ def retention_date(*, document_class: DocumentClass, published_at: datetime) -> 
 
 
 @transaction.atomic
-def retention_assign(*, record: Record, at: datetime | None = None) -> RecordClassification:
+def retention_assign(*, record: Record, at: datetime | None = None) -> RecordClassification | None:
     """Give a record its document class and retention date; call again when its situation
-    changes (registered, judged of minor importance)."""
+    changes (registered, judged of minor importance). Without a class for it in the plan the
+    record stays unclassified, and an unclassified record is never disposed of."""
     at = at or timezone.now()
-    document_class = DocumentClass.objects.get(applies_to=_applies_to(record))
+    document_class = DocumentClass.objects.filter(applies_to=_applies_to(record)).first()
+    if document_class is None:
+        return None
     until = retention_date(document_class=document_class, published_at=record.published_at)
     classification, _ = RecordClassification.objects.update_or_create(
         record=record,
@@ -81,9 +84,7 @@ def retention_assign(*, record: Record, at: datetime | None = None) -> RecordCla
 def retention_assign_missing(*, limit: int = 5000) -> int:
     """Classify records that have no class yet (the nightly task, before a dry run)."""
     pending = list(Record.objects.filter(classification__isnull=True).order_by("pk")[:limit])
-    for record in pending:
-        retention_assign(record=record)
-    return len(pending)
+    return sum(retention_assign(record=record) is not None for record in pending)
 
 
 def disposable_records(*, department: Department, cutoff: date) -> QuerySet[Record]:
