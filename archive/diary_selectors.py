@@ -11,9 +11,9 @@ from .models import (
     DiaryCase,
     DiaryDocument,
     DisposalBatch,
+    DocumentClass,
     Record,
     RecordKind,
-    RegistrationDecision,
     RegistrationRequest,
 )
 
@@ -116,14 +116,9 @@ def year_report(*, department: Department, year: int) -> YearReport:
     and the diary rows themselves."""
     start, end = year_bounds(year)
     registered = Exists(_registered_case_number())
-    minor = Exists(
-        RegistrationDecision.objects.filter(outcome=RegistrationDecision.Outcome.NOT_NEEDED).filter(
-            Q(request__record_id=OuterRef("pk")) | Q(request__record_id=OuterRef("thread_id"))
-        )
-    )
     figures = (
         Record.objects.filter(department=department, published_at__gte=start, published_at__lt=end)
-        .annotate(is_registered=registered, is_minor=minor)
+        .annotate(is_registered=registered)
         .aggregate(
             posts=Count("pk", filter=Q(is_own=True, kind=RecordKind.POST)),
             posts_with_own_case=Count("pk", filter=Q(is_own=True, kind=RecordKind.POST, is_registered=True)),
@@ -133,7 +128,12 @@ def year_report(*, department: Department, year: int) -> YearReport:
                 "pk", filter=Q(is_own=False, kind__in=QUESTION_KINDS, is_registered=True)
             ),
             questions_minor=Count(
-                "pk", filter=Q(is_own=False, kind__in=QUESTION_KINDS, is_registered=False, is_minor=True)
+                "pk", filter=Q(
+                    is_own=False,
+                    kind__in=QUESTION_KINDS,
+                    is_registered=False,
+                    classification__document_class__applies_to=DocumentClass.AppliesTo.MINOR,
+                )
             ),
         )
     )

@@ -40,6 +40,8 @@ class DisposalError(Exception):
 def _applies_to(record: Record) -> str:
     if DiaryDocument.objects.filter(record=record, kind=DiaryDocument.Kind.RECORD).exists():
         return DocumentClass.AppliesTo.REGISTERED
+    if record.is_own:
+        return DocumentClass.AppliesTo.OWN
     root_id = record.thread_id or record.pk
     judged_minor = RegistrationDecision.objects.filter(
         outcome=RegistrationDecision.Outcome.NOT_NEEDED
@@ -48,8 +50,6 @@ def _applies_to(record: Record) -> str:
     )
     if judged_minor.exists():
         return DocumentClass.AppliesTo.MINOR
-    if record.is_own:
-        return DocumentClass.AppliesTo.OWN
     return DocumentClass.AppliesTo.INCOMING
 
 
