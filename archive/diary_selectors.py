@@ -128,12 +128,13 @@ def year_report(*, department: Department, year: int) -> YearReport:
                 "pk", filter=Q(is_own=False, kind__in=QUESTION_KINDS, is_registered=True)
             ),
             questions_minor=Count(
-                "pk", filter=Q(
+                "pk",
+                filter=Q(
                     is_own=False,
                     kind__in=QUESTION_KINDS,
                     is_registered=False,
                     classification__document_class__applies_to=DocumentClass.AppliesTo.MINOR,
-                )
+                ),
             ),
         )
     )

@@ -203,6 +203,8 @@ def disposal_approve(*, actor, batch: DisposalBatch, at: datetime | None = None)
     # Handled requests only; an open request keeps its record (excluded above).
     RegistrationRequest.objects.filter(record_id__in=ids, handled_at__isnull=False).delete()
     Record.objects.filter(pk__in=ids).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL smgov.allow_archive_write = ''")
     batch.state = DisposalBatch.State.DISPOSED
     batch.approved_by = actor
     batch.approved_at = at

@@ -37,7 +37,9 @@ def year_of_posts(org):
         actor=org.registrar, record=a_questions[0], title="Badplatsen", at=Y2026 + timedelta(days=1)
     )
     diary.registration_not_needed(
-        actor=org.registrar, request=registration_request(record=b_first, reason="high_attention"), note="Rutin"
+        actor=org.registrar,
+        request=registration_request(record=b_first, reason="high_attention"),
+        note="Rutin",
     )
     return {"posts": [a, b, c], "case": case}
 
