@@ -11,10 +11,21 @@ from archive.services import registration_request
 from tests.archive.diary.conftest import make_comment, make_post
 from tests.e2e.conftest import axe_violations, log_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.e2e
 
 
-def test_registrar_registers_a_thread_from_the_queue(page, org):
+@pytest.fixture
+def roles(transactional_db):
+    """Browser tests run on a flushed database: the roles the data migration made are back."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import Role
+
+    for name in Role.values:
+        Group.objects.get_or_create(name=name)
+
+
+def test_registrar_registers_a_thread_from_the_queue(page, roles, org):
     post = make_post(org.account, text="Ny cykelbana längs ån", at=timezone.now() - timedelta(hours=3))
     comment = make_comment(org.account, post, text="Varför tas träden ner? <b>Svara!</b>")
     registration_request(
