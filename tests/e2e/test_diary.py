@@ -16,11 +16,20 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def roles(transactional_db):
-    """Browser tests run on a flushed database: the roles the data migration made are back."""
+    """Browser tests run on a flushed database (an earlier test may have emptied it without
+    re-creating content types and permissions): put back what the migrations made."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.contrib.contenttypes.models import ContentType
 
     from accounts.roles import Role
 
+    ContentType.objects.clear_cache()
+    for config in apps.get_app_configs():
+        create_contenttypes(config, verbosity=0)
+        create_permissions(config, verbosity=0)
     for name in Role.values:
         Group.objects.get_or_create(name=name)
 
