@@ -4,6 +4,8 @@ Celery beat runs with django-celery-beat's database scheduler, which copies thes
 tables at start-up; add entries here rather than in the admin, so that they are reviewed like code.
 """
 
+from celery.schedules import crontab
+
 BEAT_SCHEDULE: dict[str, dict] = {}
 
 # N4/N13: administrators of accounts nobody has checked in time are reminded.
@@ -21,8 +23,6 @@ BEAT_SCHEDULE["harvest-schedule-due"] = {
 }
 
 # Moderation: each department's communicators get their overdue cases every morning (N13, N21).
-from celery.schedules import crontab  # noqa: E402
-
 BEAT_SCHEDULE["moderation-overdue-digest"] = {
     "task": "moderation.send_overdue_digest",
     "schedule": crontab(hour=7, minute=0),
@@ -34,4 +34,17 @@ BEAT_SCHEDULE["reports-monthly-figures"] = {
     "task": "reports.send_monthly_reports",
     "schedule": crontab(day_of_month=1, hour=7, minute=30),
     "options": {"expires": 12 * 60 * 60},
+}
+
+# Retention (F12/N17): classify new records and propose a disposal (dry run) per department
+# every night; nothing is disposed of until a registrar approves the proposal.
+BEAT_SCHEDULE["archive-retention-nightly"] = {
+    "task": "archive.retention_nightly",
+    "schedule": crontab(hour=2, minute=30),
+}
+
+# The samlingsakt of each department for the new year (N6/N16); pages also create it on first need.
+BEAT_SCHEDULE["archive-samlingsakt-yearly"] = {
+    "task": "archive.samlingsakt_yearly",
+    "schedule": crontab(month_of_year=1, day_of_month=1, hour=0, minute=15),
 }
