@@ -113,6 +113,17 @@ class Record(models.Model):
             models.Index(fields=["account", "-published_at"], name="record_account_published"),
             models.Index(fields=["department", "-published_at"], name="record_department_published"),
             models.Index(fields=["thread"], name="record_thread"),
+            # Orphans waiting for a parent or thread that has not arrived yet, found at each ingest.
+            models.Index(
+                fields=["platform", "parent_platform_id"],
+                condition=models.Q(parent__isnull=True),
+                name="record_orphan_parent",
+            ),
+            models.Index(
+                fields=["platform", "thread_platform_id"],
+                condition=models.Q(thread__isnull=True),
+                name="record_orphan_thread",
+            ),
             GinIndex(fields=["author_name"], opclasses=["gin_trgm_ops"], name="record_author_name_trgm"),
             GinIndex(fields=["author_handle"], opclasses=["gin_trgm_ops"], name="record_author_handle_trgm"),
             # Few records are removed or deleted; the search filters on these.
@@ -337,6 +348,8 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
 # ---------------------------------------------------------------------------
 # Diary (diarium), samlingsakt, retention and disposal (gallring)
 #

@@ -98,8 +98,11 @@ TEMPLATES = [
 # PostgreSQL is the only database: Swedish full-text search, GIN indexes, row locks.
 DATABASES = {
     "default": dj_database_url.parse(
-        required_in_production("DATABASE_URL", f"postgres://smgov@127.0.0.1:{envint('SMGOV_PG_PORT', 55432)}/smgov"),
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0),
+        required_in_production(
+            "DATABASE_URL", f"postgres://smgov@127.0.0.1:{envint('SMGOV_PG_PORT', 55432)}/smgov"
+        ),
+        # A new connection pays for loading the Swedish dictionary (seconds): keep connections.
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }

@@ -12,6 +12,7 @@ from accounts.roles import Role
 # (migration module, seeding function): each function is idempotent.
 SEEDS = [
     ("moderation.migrations.0002_seed_rules_and_saved_replies", "seed"),
+    ("archive.migrations.0008_diary_retention", "create_default_classes"),
 ]
 
 
