@@ -24,7 +24,7 @@ DB_NAME = "smgov_bench_ingest"
 
 def _admin_dsn() -> tuple[str, str]:
     url = os.environ.get("DATABASE_URL") or (
-        f"postgres://smgov@127.0.0.1:{os.environ.get('SMGOV_PG_PORT', '55432')}/smgov"
+        f"postgres://smgov@127.0.0.1:{os.environ.get('SMGOV_PG_PORT', '25432')}/smgov"
     )
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{DB_NAME}"))

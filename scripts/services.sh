@@ -7,8 +7,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PG_PORT="${SMGOV_PG_PORT:-55432}"
-REDIS_PORT="${SMGOV_REDIS_PORT:-56379}"
+# Below the kernel's ephemeral range (32768+), so no test server can take them first.
+PG_PORT="${SMGOV_PG_PORT:-25432}"
+REDIS_PORT="${SMGOV_REDIS_PORT:-26379}"
 PG_BIN="${SMGOV_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
 if [ "$(id -u)" = 0 ]; then
   VAR="/var/tmp/smgov-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
@@ -16,7 +17,7 @@ else
   VAR="$ROOT/.var"
 fi
 PG_DATA="$VAR/pg/data"
-REDIS_DIR="$ROOT/.var/redis"
+REDIS_DIR="$ROOT/.var/redis-$REDIS_PORT"
 APT_PACKAGES=()
 
 as_postgres() {

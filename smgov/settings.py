@@ -99,7 +99,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         required_in_production(
-            "DATABASE_URL", f"postgres://smgov@127.0.0.1:{envint('SMGOV_PG_PORT', 55432)}/smgov"
+            "DATABASE_URL", f"postgres://smgov@127.0.0.1:{envint('SMGOV_PG_PORT', 25432)}/smgov"
         ),
         # A new connection pays for loading the Swedish dictionary (seconds): keep connections.
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
@@ -110,7 +110,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env("REDIS_URL", f"redis://127.0.0.1:{envint('SMGOV_REDIS_PORT', 56379)}/0")
+REDIS_URL = env("REDIS_URL", f"redis://127.0.0.1:{envint('SMGOV_REDIS_PORT', 26379)}/0")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

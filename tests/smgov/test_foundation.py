@@ -16,7 +16,7 @@ PRODUCTION_ENV = {
     "SMGOV_ENV": "production",
     "SECRET_KEY": "k" * 20 + "Qx9!vB2#mZ7$wL4^tR8&yN1*pD6(hG3)jF5_cS0+eA",
     "ALLOWED_HOSTS": "sociala.exempelby.se",
-    "DATABASE_URL": "postgres://smgov@127.0.0.1:55432/smgov",
+    "DATABASE_URL": "postgres://smgov@127.0.0.1:25432/smgov",
     "CREDENTIALS_KEYS": "c21nb3YtZGV2ZWxvcG1lbnQtb25seS1rZXktMzJieXQ=",
 }
 
