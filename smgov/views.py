@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from accounts import selectors as account_selectors
 from accounts.permissions import visible_accounts
 from accounts.roles import Role, has_role
+from archive import diary_permissions, diary_selectors
 from moderation import permissions as moderation_permissions
 from moderation import selectors as moderation_selectors
 
@@ -50,6 +51,18 @@ def dashboard(request):
                     counts["overdue"],
                 )
                 % {"count": counts["overdue"]},
+            },
+        )
+    if has_role(user, Role.REGISTRAR, Role.INFORMATION_UNIT):
+        waiting = diary_selectors.queue(departments=diary_permissions.diary_departments(user)).count()
+        cards.insert(
+            0,
+            {
+                "title": _("Waiting to be registered"),
+                "count": waiting,
+                "alert": bool(waiting),
+                "url": reverse("archive:diary"),
+                "link_text": _("Open the registrar's queue"),
             },
         )
     if decisions:
