@@ -2,11 +2,12 @@
 register's own pages, where the rules (F2, N1, N5) are enforced, so the admin shows them
 read-only. Credentials never show their ciphertext."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import (
     AccountAdministrator,
     AccountEvent,
@@ -63,6 +64,22 @@ class PersonAdmin(UserAdmin):
             {"fields": ["first_name", "last_name", "email", "title", "department", "trained_on"]},
         ),
     ]
+    # Deactivating a person is done by the action below, so the accounts they administer are
+    # flagged and the remaining administrators told (F2).
+    readonly_fields = ["is_active"]
+    actions = ["deactivate"]
+
+    @admin.action(description=_("Deactivate, and tell the administrators of their accounts"))
+    def deactivate(self, request, queryset):
+        short = []
+        for person in queryset.filter(is_active=True):
+            short += services.user_deactivate(actor=request.user, user=person)
+        self.message_user(
+            request,
+            _("Deactivated. Accounts now short of administrators: %(accounts)s")
+            % {"accounts": ", ".join(str(account) for account in short) or "–"},
+            messages.SUCCESS,
+        )
 
 
 class AdministratorInline(ReadOnlyInline):

@@ -164,3 +164,22 @@ def test_n13_account_overdue_for_check_until_a_person_checks_it(org):
     assert list(selectors.accounts_overdue_for_check(user=org.alice)) == []
     later = timezone.now() + timedelta(hours=25)
     assert list(selectors.accounts_overdue_for_check(user=org.alice, now=later)) == [org.account]
+
+
+def test_f2_deactivating_in_the_admin_goes_through_the_service(
+    org, client, django_capture_on_commit_callbacks
+):
+    org.info.is_staff = org.info.is_superuser = True
+    org.info.save()
+    client.force_login(org.info)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/accounts/user/",
+            {"action": "deactivate", "_selected_action": [org.bob.pk]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    org.bob.refresh_from_db()
+    assert not org.bob.is_active
+    assert org.account.events.filter(action="admin_deactivated").exists()
+    assert {address for message in mail.outbox for address in message.to} >= {org.alice.email}
