@@ -29,6 +29,7 @@ class SearchForm(forms.Form):
     )
     removed = forms.ChoiceField(label=_("Removed by the municipality"), required=False, choices=YES_NO)
     deleted = forms.ChoiceField(label=_("Deleted on the platform"), required=False, choices=YES_NO)
+    registered = forms.ChoiceField(label=_("Registered in the diary"), required=False, choices=YES_NO)
     sort = forms.ChoiceField(label=_("Order"), required=False)
 
     def __init__(self, *args, departments=(), accounts=(), **kwargs):
@@ -60,6 +61,7 @@ class SearchForm(forms.Form):
             date_to=data.get("date_to"),
             removed=yes_no(data.get("removed")),
             deleted=yes_no(data.get("deleted")),
+            registered=yes_no(data.get("registered")),
             sort=data.get("sort") or "relevance",
         )
 

@@ -51,6 +51,7 @@ class SearchFilters:
     date_to: date | None = None
     removed: bool | None = None
     deleted: bool | None = None
+    registered: bool | None = None
     # Records chosen by another app's selector (for example moderation flags or outcomes).
     record_ids: tuple[int, ...] | None = None
     sort: str = "relevance"
@@ -154,6 +155,9 @@ def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str 
     for column, value in (("removed_at", filters.removed), ("deleted_on_platform_at", filters.deleted)):
         if value is not None:
             where.append(f"r.{column} IS {'NOT ' if value else ''}NULL")
+    if filters.registered is not None:
+        exists = "EXISTS (SELECT 1 FROM archive_diarydocument d WHERE d.record_id = r.id)"
+        where.append(exists if filters.registered else f"NOT {exists}")
     if filters.record_ids is not None:
         where.append("r.id = ANY(%s)")
         params.append(list(filters.record_ids))
