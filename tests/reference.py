@@ -17,6 +17,10 @@ SEEDS = [
 
 
 def restore_reference_data() -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    # The flush re-created the content types under new ids; forget the cached ones.
+    ContentType.objects.clear_cache()
     for role in Role.values:
         Group.objects.get_or_create(name=role)
     for module, function in SEEDS:
