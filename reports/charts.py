@@ -139,20 +139,8 @@ def bar_chart(
                 f'width="{bar - 2:.1f}" height="{bar_height:.1f}" fill="{PALETTE[s_index % len(PALETTE)]}"/>'
             )
         body.append(_text(left + group * (c_index + 0.5), bottom + 18, category))
-    body.append(
-        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>'
-    )
-    rows = [
-        [category] + [fmt(s.values[i]) if s.values[i] is not None else "–" for s in series]
-        for i, category in enumerate(categories)
-    ]
-    return Chart(
-        chart_id,
-        title,
-        description,
-        _svg(chart_id, title, description, width, height, body),
-        ["", *[s.name for s in series]],
-        rows,
+    return _series_chart(
+        chart_id, title, description, width, height, body, categories, series, fmt, (left, right, bottom)
     )
 
 
@@ -244,20 +232,8 @@ def line_chart(
                     f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
                     f'stroke-width="2.5"{dash_attr}/>'
                 )
-    body.append(
-        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>'
-    )
-    rows = [
-        [category] + [fmt(s.values[i]) if s.values[i] is not None else "–" for s in series]
-        for i, category in enumerate(categories)
-    ]
-    return Chart(
-        chart_id,
-        title,
-        description,
-        _svg(chart_id, title, description, width, height, body),
-        ["", *[s.name for s in series]],
-        rows,
+    return _series_chart(
+        chart_id, title, description, width, height, body, categories, series, fmt, (left, right, bottom)
     )
 
 
@@ -300,5 +276,25 @@ def heatmap(
         description,
         _svg(chart_id, title, description, width, height, body),
         ["", *column_labels],
+        rows,
+    )
+
+
+def _series_chart(chart_id, title, description, width, height, body, categories, series, fmt, axis) -> Chart:
+    """Close a chart of series over categories: the baseline, and the numbers as a table."""
+    left, right, bottom = axis
+    body.append(
+        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>'
+    )
+    rows = [
+        [category] + [fmt(s.values[i]) if s.values[i] is not None else "–" for s in series]
+        for i, category in enumerate(categories)
+    ]
+    return Chart(
+        chart_id,
+        title,
+        description,
+        _svg(chart_id, title, description, width, height, body),
+        ["", *[s.name for s in series]],
         rows,
     )
