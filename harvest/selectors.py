@@ -29,9 +29,13 @@ def posts_to_repoll(*, account: ServiceAccount, since: datetime) -> list[str]:
 def thread_items_not_seen_since(
     *, account: ServiceAccount, post_id: str, since: datetime
 ) -> QuerySet[Record]:
-    """Comments and replies of a post that a complete listing begun at ``since`` did not return."""
+    """Comments and replies of a post that a complete listing begun at ``since`` did not return.
+
+    Only records a platform response delivered can go missing from it; records that came
+    another way (an import, the demo) are not the listing's to judge."""
     return Record.objects.filter(
         account=account,
+        source__isnull=False,
         thread_platform_id=post_id,
         last_seen_at__lt=since,
         missing_since__isnull=True,
@@ -40,8 +44,10 @@ def thread_items_not_seen_since(
 
 
 def posts_not_seen_since(*, account: ServiceAccount, since: datetime) -> QuerySet[Record]:
+    """Posts that a complete listing begun at ``since`` did not return (see above)."""
     return Record.objects.filter(
         account=account,
+        source__isnull=False,
         kind=RecordKind.POST,
         last_seen_at__lt=since,
         missing_since__isnull=True,

@@ -297,3 +297,31 @@ def test_posts_older_than_the_repoll_window_are_not_read_again(mastodon_account,
     harvest(mastodon_account)
 
     assert not any(path.endswith("/context") for path in mastodon.hits)
+
+
+def test_n20_a_record_no_platform_response_delivered_is_never_judged_missing(org):
+    from datetime import UTC, datetime, timedelta
+
+    from archive.services import IncomingItem, record_ingest, source_response_store
+    from harvest import selectors
+
+    published = datetime(2026, 3, 1, tzinfo=UTC)
+    imported = record_ingest(
+        account=org.account, item=IncomingItem(platform_id="imported-1", kind="post", published_at=published)
+    ).record
+    source = source_response_store(
+        account=org.account,
+        url="https://x.example/",
+        status=200,
+        headers={},
+        body=b"{}",
+        fetched_at=published,
+    )
+    harvested = record_ingest(
+        account=org.account,
+        item=IncomingItem(platform_id="harvested-1", kind="post", published_at=published),
+        source=source,
+    ).record
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert list(selectors.posts_not_seen_since(account=org.account, since=later)) == [harvested]
+    assert imported.pk != harvested.pk
