@@ -53,6 +53,20 @@ PERSONAL_DATA_KINDS = (
     FlagKind.EMAIL.value,
     FlagKind.ADDRESS.value,
 )
+# The labels of moderation/flags.py (plain Python, no Django) named here so they are translated.
+GROUND_LABELS_FOR_TRANSLATION = [
+    _("Incitement"),
+    _("Agitation against a population group"),
+    _("Child sexual abuse material"),
+    _("Unlawful depiction of violence"),
+    _("Copyright infringement"),
+    _("Unlawful threat"),
+    _("Unlawful privacy violation"),
+    _("Public incitement to terrorist offences"),
+    _("Personal data"),
+    _("Secret information"),
+    _("Other"),
+]
 GROUND_CHOICES = [(ground.value, _(info.label)) for ground, info in GROUNDS.items()]
 
 
