@@ -17,10 +17,16 @@ SEEDS = [
 
 
 def restore_reference_data() -> None:
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
     from django.contrib.contenttypes.models import ContentType
 
-    # The flush re-created the content types under new ids; forget the cached ones.
+    # A flush re-creates content types under new ids, or (after a serialized rollback) not at
+    # all: forget the cached ones and make sure every content type and permission exists.
     ContentType.objects.clear_cache()
+    for config in apps.get_app_configs():
+        create_contenttypes(config, verbosity=0)
+        create_permissions(config, verbosity=0)
     for role in Role.values:
         Group.objects.get_or_create(name=role)
     for module, function in SEEDS:
