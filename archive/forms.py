@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Platform
 
 from .models import DisclosureExport, RecordKind
-from .selectors import SORTS, SearchFilters
+from .selectors import SEARCH_FILTER_EXTENSIONS, SORTS, SearchFilters
 
 YES_NO = [("", _("All")), ("yes", _("Yes")), ("no", _("No"))]
 
@@ -39,6 +39,13 @@ class SearchForm(forms.Form):
         self.fields["account"].choices = everything + [(a.pk, a.display_name) for a in accounts]
         self.fields["platform"].choices = everything + list(Platform.choices)
         self.fields["kind"].choices = everything + list(RecordKind.choices)
+        # Filters other apps add (moderation flags and outcomes), before the order.
+        sort = self.fields.pop("sort")
+        for extension in SEARCH_FILTER_EXTENSIONS.values():
+            self.fields[extension.name] = forms.ChoiceField(
+                label=extension.label, required=False, choices=everything + list(extension.choices())
+            )
+        self.fields["sort"] = sort
         self.fields["sort"].choices = list(
             zip(SORTS, [_("Best match first"), _("Newest first"), _("Oldest first")], strict=True)
         )
@@ -62,6 +69,7 @@ class SearchForm(forms.Form):
             removed=yes_no(data.get("removed")),
             deleted=yes_no(data.get("deleted")),
             registered=yes_no(data.get("registered")),
+            extra=tuple((name, data[name]) for name in SEARCH_FILTER_EXTENSIONS if data.get(name)),
             sort=data.get("sort") or "relevance",
         )
 

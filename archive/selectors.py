@@ -1,8 +1,8 @@
 """Reads of the archive: the registrar's search, the record page, exports.
 
 The search is written for a million records. The matching rows are found through the GIN
-index of the search vectors; the facet counts (and the total) come from one pass over them
-with GROUPING SETS; only a bounded number of matches is ranked — when a search matches more
+index of the search vectors; the facet counts (and the total) come from one grouped pass over
+at most `FACET_LIMIT` of them; only a bounded number of matches is ranked — when a search matches more
 than `RANK_LIMIT` records they are listed newest first instead, which the index of
 `published_at` serves without touching every match.
 """
@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import html
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -52,9 +53,32 @@ class SearchFilters:
     removed: bool | None = None
     deleted: bool | None = None
     registered: bool | None = None
-    # Records chosen by another app's selector (for example moderation flags or outcomes).
+    # Records chosen by another app's selector.
     record_ids: tuple[int, ...] | None = None
+    # Values of the filters other apps add to the search, as (name, value) pairs.
+    extra: tuple[tuple[str, str], ...] = ()
     sort: str = "relevance"
+
+
+@dataclass(frozen=True)
+class SearchFilterExtension:
+    """A filter another app adds to the search without the archive knowing its tables.
+
+    `condition(value)` returns SQL over the record alias `r` and its parameters; an app that
+    handles records (moderation) registers its filters when it is loaded.
+    """
+
+    name: str
+    label: str
+    choices: Callable[[], list[tuple[str, str]]]
+    condition: Callable[[str], tuple[str, list]]
+
+
+SEARCH_FILTER_EXTENSIONS: dict[str, SearchFilterExtension] = {}
+
+
+def register_search_filter(extension: SearchFilterExtension) -> None:
+    SEARCH_FILTER_EXTENSIONS[extension.name] = extension
 
 
 @dataclass
@@ -161,6 +185,13 @@ def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str 
     if filters.record_ids is not None:
         where.append("r.id = ANY(%s)")
         params.append(list(filters.record_ids))
+    for name, value in filters.extra:
+        extension = SEARCH_FILTER_EXTENSIONS.get(name)
+        if extension is None or not value:
+            continue
+        condition, condition_params = extension.condition(value)
+        where.append(f"({condition})")
+        params += condition_params
     return where, params, tsquery, tsparams
 
 
