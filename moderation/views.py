@@ -459,23 +459,39 @@ def saved_reply_list(request):
     )
 
 
-@login_required
-def saved_reply_edit(request, pk: int | None = None):
+def _settings_edit(request, *, model, pk, form_class, save, saved_message, list_url, title):
+    """Edit one of the municipality's settings (a saved reply, a keyword rule) through its service."""
     _settings_user(request)
-    saved_reply = get_object_or_404(SavedReply, pk=pk) if pk else None
-    form = forms.SavedReplyForm(request.POST or None, instance=saved_reply)
+    instance = get_object_or_404(model, pk=pk) if pk else None
+    form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            services.saved_reply_save(actor=request.user, saved_reply=saved_reply, **form.cleaned_data)
-            messages.success(request, _("The saved reply was saved."))
-            return redirect("moderation:saved_replies")
+            save(instance, form.cleaned_data)
+            messages.success(request, saved_message)
+            return redirect(list_url)
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
     return render(
         request,
         "moderation/settings_form.html",
-        {"form": form, "title": _("Saved reply")},
+        {"form": form, "title": title},
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def saved_reply_edit(request, pk: int | None = None):
+    return _settings_edit(
+        request,
+        model=SavedReply,
+        pk=pk,
+        form_class=forms.SavedReplyForm,
+        save=lambda instance, data: services.saved_reply_save(
+            actor=request.user, saved_reply=instance, **data
+        ),
+        saved_message=_("The saved reply was saved."),
+        list_url="moderation:saved_replies",
+        title=_("Saved reply"),
     )
 
 
@@ -489,19 +505,13 @@ def flag_rule_list(request):
 
 @login_required
 def flag_rule_edit(request, pk: int | None = None):
-    _settings_user(request)
-    rule = get_object_or_404(FlagRule, pk=pk) if pk else None
-    form = forms.FlagRuleForm(request.POST or None, instance=rule)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.flag_rule_save(actor=request.user, rule=rule, **form.cleaned_data)
-            messages.success(request, _("The keyword rule was saved."))
-            return redirect("moderation:flag_rules")
-        except ValidationError as exc:
-            form.add_error(None, _errors(exc))
-    return render(
+    return _settings_edit(
         request,
-        "moderation/settings_form.html",
-        {"form": form, "title": _("Keyword rule")},
-        status=400 if form.errors else 200,
+        model=FlagRule,
+        pk=pk,
+        form_class=forms.FlagRuleForm,
+        save=lambda instance, data: services.flag_rule_save(actor=request.user, rule=instance, **data),
+        saved_message=_("The keyword rule was saved."),
+        list_url="moderation:flag_rules",
+        title=_("Keyword rule"),
     )

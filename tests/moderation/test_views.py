@@ -2,12 +2,14 @@
 inbox's constant number of queries."""
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from archive.models import Record
+from moderation import services
 from moderation.models import Case, CaseFlag, CaseState
 
 from .conftest import open_case
@@ -135,3 +137,23 @@ def test_inbox_queries_do_not_grow_with_10000_open_cases(client, org, django_ass
     assert len(response.context["page"].object_list) == 50
     with django_assert_max_num_queries(12):
         client.get("/inkorg/?flag=personal_data&sida=3")
+
+
+def test_support_admin_shows_cases_read_only_and_never_the_answer_token(client, org, admin_user):
+    case = open_case(org.account, text="Ring mig på 070-123 45 67.")
+    forward = services.forward_create(
+        actor=org.alice, case=case, to_user=org.bob, question="Stämmer det?", due_on=date(2026, 12, 1)
+    )
+    client.force_login(admin_user)
+
+    page = client.get(reverse("admin:moderation_case_change", args=[case.pk]))
+    assert page.status_code == 200
+    assert "070-123 45 67" in page.content.decode()  # the flag, inline
+    assert 'name="_save"' not in page.content.decode()
+    assert client.get(reverse("admin:moderation_case_changelist"), {"state": "new"}).status_code == 200
+    html = client.get(reverse("admin:moderation_forward_change", args=[forward.pk])).content.decode()
+    assert forward.token not in html
+    assert client.post(reverse("admin:moderation_case_delete", args=[case.pk])).status_code == 403
+    for name in ("harvestrun", "harveststate", "followercount", "reply"):
+        app = "moderation" if name == "reply" else "harvest"
+        assert client.get(reverse(f"admin:{app}_{name}_changelist")).status_code == 200, name
