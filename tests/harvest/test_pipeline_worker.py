@@ -3,6 +3,7 @@ harvesting a Mastodon account from a real local HTTP server serving the recorded
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,50 @@ def test_a_rate_limited_run_waits_in_the_broker_then_resumes(celery_worker, acco
     assert mastodon.hits[statuses] == 3  # page 1 once, page 2 twice: resumed from the cursor
     assert Record.objects.filter(account=account).count() == 7
     assert result.get(timeout=30) == "succeeded"
+
+
+def test_n20_a_worker_harvests_a_blog_feed_and_a_second_run_asks_only_for_changes(
+    celery_worker, transactional_db, org, httpserver
+):
+    """RSS: the posts of the feed and each post's comment feed, stored as published; the second run
+    sends the feed's validators and an unchanged feed (304) adds nothing."""
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "rss"
+    comment_feed = "/2024/11/20/snorojningen-ar-i-full-gang/feed/"
+    feed = (
+        (fixtures / "feed.xml")
+        .read_bytes()
+        .replace(f"https://www.norrvik.se{comment_feed}".encode(), httpserver.url_for(comment_feed).encode())
+    )
+    etag = '"feed-v1"'
+    httpserver.expect_request("/feed/", headers={"If-None-Match": etag}).respond_with_data("", status=304)
+    httpserver.expect_request("/feed/").respond_with_data(
+        feed, headers={"ETag": etag}, content_type="application/rss+xml; charset=UTF-8"
+    )
+    httpserver.expect_request(comment_feed).respond_with_data(
+        (fixtures / "comments_4711.xml").read_bytes(), content_type="application/rss+xml; charset=UTF-8"
+    )
+    httpserver.expect_request("/feed/comments/").respond_with_data(
+        (fixtures / "comments_site.xml").read_bytes(), content_type="application/atom+xml; charset=UTF-8"
+    )
+    account = org.account
+    account.platform, account.api_base_url = "rss", httpserver.url_for("/feed/")
+    account.save()
+
+    assert run_account.delay(account.pk).get(timeout=90) == "succeeded"
+
+    records = {r.platform_id: r for r in Record.objects.filter(account=account)}
+    post = records["https://www.norrvik.se/?p=4711"]
+    assert post.is_own and post.text_format == "html"
+    assert "<p>" in post.text  # the markup as published; the page cleans it when shown
+    comments = {"https://www.norrvik.se/?p=4711#comment-812", "https://www.norrvik.se/?p=4711#comment-815"}
+    assert comments <= set(records)
+    assert all(records[c].thread_id == post.pk for c in comments)
+    assert set(Case.objects.filter(account=account).values_list("record__platform_id", flat=True)) == comments
+    stored = SourceResponse.objects.filter(account=account, url=httpserver.url_for("/feed/")).get()
+    assert bytes(stored.body) == feed
+
+    count = Record.objects.filter(account=account).count()
+    assert run_account.delay(account.pk).get(timeout=90) == "succeeded"
+    assert Record.objects.filter(account=account).count() == count
+    feed_requests = [r for r, _response in httpserver.log if r.path == "/feed/"]
+    assert feed_requests[-1].headers.get("If-None-Match") == etag
