@@ -107,9 +107,10 @@ class Record(models.Model):
             models.UniqueConstraint(fields=["platform", "platform_id"], name="record_unique_platform_id"),
         ]
         indexes = [
-            # With btree_gin the platform and kind filters are answered inside the one GIN scan,
-            # instead of intersecting with a bitmap of a third of the table.
-            GinIndex(fields=["search_vector", "platform", "kind"], name="record_search_gin"),
+            # With btree_gin the department (a person's scope), platform and kind filters are
+            # answered inside the one GIN scan, instead of intersecting with a bitmap of a sixth or
+            # a third of the table (searches compare department ids as bigint[] for that).
+            GinIndex(fields=["search_vector", "department", "platform", "kind"], name="record_search_gin"),
             models.Index(fields=["account", "-published_at"], name="record_account_published"),
             models.Index(fields=["department", "-published_at"], name="record_department_published"),
             models.Index(fields=["thread"], name="record_thread"),
@@ -124,8 +125,16 @@ class Record(models.Model):
                 condition=models.Q(thread__isnull=True),
                 name="record_orphan_thread",
             ),
-            GinIndex(fields=["author_name"], opclasses=["gin_trgm_ops"], name="record_author_name_trgm"),
-            GinIndex(fields=["author_handle"], opclasses=["gin_trgm_ops"], name="record_author_handle_trgm"),
+            GinIndex(
+                fields=["author_name", "department"],
+                opclasses=["gin_trgm_ops", "int8_ops"],
+                name="record_author_name_trgm",
+            ),
+            GinIndex(
+                fields=["author_handle", "department"],
+                opclasses=["gin_trgm_ops", "int8_ops"],
+                name="record_author_handle_trgm",
+            ),
             # Few records are removed or deleted; the search filters on these.
             models.Index(
                 fields=["-published_at"], condition=models.Q(removed_at__isnull=False), name="record_removed"
@@ -180,9 +189,18 @@ class MediaFile(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     skipped_reason = models.CharField(max_length=200, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
+    # Download attempts so far, and when to try again after a failure that may pass (a timeout, a
+    # server error); empty when the file is kept or will not be tried again.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["record", "url"], name="media_unique_url")]
+        indexes = [
+            models.Index(
+                fields=["retry_at"], name="media_retry_at", condition=models.Q(retry_at__isnull=False)
+            )
+        ]
 
     def __str__(self):
         return self.url
@@ -328,6 +346,7 @@ class AccessLog(models.Model):
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed record")
         SOURCE = "source", _("Downloaded received response")
+        MEDIA = "media", _("Downloaded media file")
         EXPORT = "export", _("Exported")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -173,7 +173,6 @@ def disposal_approve(*, actor, batch: DisposalBatch, at: datetime | None = None)
         .select_for_update(of=("self",))
         .prefetch_related("versions", "media_files")
     )
-    files = []
     for record in records:
         classification = record.classification
         DisposalLog.objects.create(
@@ -196,7 +195,6 @@ def disposal_approve(*, actor, batch: DisposalBatch, at: datetime | None = None)
             approved_by=actor,
             disposed_at=at,
         )
-        files += [media.file.name for media in record.media_files.all() if media.file]
     ids = [record.pk for record in records]
     # Handled requests only; an open request keeps its record (excluded above).
     RegistrationRequest.objects.filter(record_id__in=ids, handled_at__isnull=False).delete()
@@ -215,15 +213,7 @@ def disposal_approve(*, actor, batch: DisposalBatch, at: datetime | None = None)
         department=batch.department,
         detail=f"batch {batch.pk}: {len(ids)} disposed, {batch.skipped_count} kept",
     )
-    transaction.on_commit(lambda: _delete_files(files))
     return batch
-
-
-def _delete_files(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        default_storage.delete(name)
 
 
 @transaction.atomic

@@ -142,7 +142,8 @@ def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str 
     params: list = []
     departments = visible_department_ids(user)
     if departments is not None:
-        where.append("r.department_id = ANY(%s)")
+        # bigint[], the column's type, so that the search indexes can answer it (see Record).
+        where.append("r.department_id = ANY(%s::bigint[])")
         params.append(departments)
     tsquery, tsparams = None, []
     parsed = parse_query(filters.q)
@@ -160,7 +161,7 @@ def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str 
         ("kind", filters.kind),
     ):
         if value:
-            where.append(f"r.{column} = %s")
+            where.append(f"r.{column} = %s" + ("::bigint" if column.endswith("_id") else ""))
             params.append(value)
     if filters.year:
         filters = SearchFilters(

@@ -308,6 +308,15 @@ def record_remove(
     )
 
 
+def _media_delete(record: Record) -> None:
+    """Delete a record's media files: the rows now, the stored bytes once the transaction commits."""
+    from django.core.files.storage import default_storage
+
+    names = [name for name in record.media_files.values_list("file", flat=True) if name]
+    record.media_files.all().delete()
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+
+
 @transaction.atomic
 def record_purge(*, actor, record: Record, ground: str, at: datetime | None = None) -> None:
     """Child sexual abuse material is never kept: text, raw payload, media and version texts are
@@ -316,7 +325,7 @@ def record_purge(*, actor, record: Record, ground: str, at: datetime | None = No
     record_remove(actor=actor, record=record, ground=ground, reason="", at=at)
     source_ids = {record.source_id, *record.versions.values_list("source_id", flat=True)} - {None}
     with archive_write("purge"):
-        record.media_files.all().delete()
+        _media_delete(record)
         record.versions.update(text="", raw_canonical="")
         Record.objects.filter(pk=record.pk).update(
             text="", media=[], raw_json={}, raw_canonical="", search_vector=None, purged_at=at
@@ -355,7 +364,7 @@ def record_dispose(*, actor, record: Record, note: str = "", at: datetime | None
     with archive_write("dispose"):
         Record.objects.filter(parent=record).update(parent=None)
         Record.objects.filter(thread=record).exclude(pk=record.pk).update(thread=None)
-        record.media_files.all().delete()
+        _media_delete(record)
         record.versions.all().delete()
         Record.objects.filter(pk=record.pk).delete()
 
@@ -383,12 +392,14 @@ def media_file_store(
     content: bytes | None = None,
     content_type: str = "",
     skipped_reason: str = "",
+    retry_at: datetime | None = None,
     fetched_at: datetime | None = None,
 ):
     """Keep a record's media file, since platform addresses expire: the bytes go to the default file
     storage, named by their SHA-256, with type and size. Without ``content`` the file is recorded as
-    skipped with the reason (too large, not downloadable), so nothing is lost silently. Upsert by
-    (record, url): storing the same file again changes nothing."""
+    skipped with the reason (too large, not downloadable), so nothing is lost silently, and with
+    ``retry_at`` when another attempt may succeed. Upsert by (record, url): storing the same file
+    again changes nothing."""
     import mimetypes
 
     from django.core.files.base import ContentFile
@@ -400,6 +411,7 @@ def media_file_store(
     )
     media.media_type, media.alt_text = media_type, alt_text
     media.fetched_at = fetched_at or timezone.now()
+    media.attempts += 1
     if content is not None:
         digest = sha256_hex(content)
         content_type = (content_type or "application/octet-stream").split(";")[0].strip()[:100]
@@ -412,8 +424,10 @@ def media_file_store(
             content_type,
             "",
         )
+        media.retry_at = None
     elif not media.file:
         media.skipped_reason = (skipped_reason or "not downloaded")[:200]
+        media.retry_at = retry_at
     media.save()
     return media
 
@@ -442,6 +456,18 @@ def source_download(*, user, record: Record, source: SourceResponse) -> bytes:
         detail={"source": source.pk, "sha256": source.sha256, "url": source.url},
     )
     return bytes(source.body)
+
+
+@transaction.atomic
+def media_download(*, user, record: Record, media) -> bytes:
+    access_log(
+        user=user,
+        action=AccessLog.Action.MEDIA,
+        record=record,
+        detail={"media": media.pk, "sha256": media.sha256, "url": media.url},
+    )
+    with media.file.open("rb") as handle:
+        return handle.read()
 
 
 MAX_EXPORT_RECORDS = 1000

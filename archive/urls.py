@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("handling/<int:pk>/", views.record, name="record"),
     path("handling/<int:pk>/kalla/<int:source_pk>/", views.record_source, name="record_source"),
+    path("handling/<int:pk>/media/<int:media_pk>/", views.record_media, name="record_media"),
     path("utlamnanden/", views.export_list, name="exports"),
     path("utlamnanden/ny/", views.export_create, name="export_create"),
     path("utlamnanden/<int:pk>/", views.export_detail, name="export"),

@@ -115,8 +115,26 @@ def record(request, pk):
             "chain": list(selectors.record_chain(record=item)),
             "access_log": selectors.record_access_log(record=item),
             "can_download_source": permissions.can_download_source(request.user, item),
+            "media_files": list(item.media_files.order_by("pk")),
         },
     )
+
+
+@login_required
+def record_media(request, pk, media_pk):
+    if not permissions.can_search(request.user):
+        raise PermissionDenied
+    item = _visible_record(request, pk)
+    media = get_object_or_404(item.media_files, pk=media_pk, file__gt="")
+    content = services.media_download(user=request.user, record=item, media=media)
+    # A download, never shown in our pages: the file is the platform's (or the public's).
+    response = HttpResponse(content, content_type="application/octet-stream")
+    extension = media.file.name.rsplit(".", 1)[-1] if "." in media.file.name else "bin"
+    response["Content-Disposition"] = (
+        f'attachment; filename="media-{media.pk}-{media.sha256[:12]}.{extension}"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

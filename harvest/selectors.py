@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Func, IntegerField, QuerySet
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import ServiceAccount
-from archive.models import Record, RecordKind
+from archive.models import MediaFile, Record, RecordKind
 
 from .models import FollowerCount, HarvestRun, HarvestState
 
@@ -68,7 +69,8 @@ def record_for(*, account: ServiceAccount, platform_id: str) -> Record | None:
 
 def records_lacking_media(*, account: ServiceAccount, first_seen_since: datetime) -> QuerySet[Record]:
     """Records with media entries that have no stored (or skipped) file yet, e.g. after a crash
-    between storing a page and downloading its files."""
+    between storing a page and downloading its files, or a failed download due to be tried again."""
+    retry_due = MediaFile.objects.filter(record=OuterRef("pk"), retry_at__lte=timezone.now())
     return (
         Record.objects.filter(account=account, first_seen_at__gte=first_seen_since, purged_at__isnull=True)
         .exclude(media=[])
@@ -76,7 +78,7 @@ def records_lacking_media(*, account: ServiceAccount, first_seen_since: datetime
             n_files=Count("media_files"),
             n_media=Func(F("media"), function="jsonb_array_length", output_field=IntegerField()),
         )
-        .filter(n_files__lt=F("n_media"))
+        .filter(Q(n_files__lt=F("n_media")) | Exists(retry_due))
         .prefetch_related("media_files")
     )
 

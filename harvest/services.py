@@ -26,7 +26,8 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -71,6 +72,10 @@ HARVEST_CREDENTIAL_NAMES = ("access_token", "key", "oauth_token")
 BUSY_RUN = 10  # new items in one run that make an account "busy": harvest it more often
 RECONNECT_RETRY = timedelta(hours=24)  # an account needing reconnection is tried again daily
 MEDIA_REDIRECTS = 3
+# A media download that failed for a reason that may pass (a timeout, HTTP 429 or 5xx) is tried
+# again at the next runs, waiting longer each time, at most this many attempts in all.
+MEDIA_ATTEMPTS = 5
+MEDIA_RETRY_FIRST = timedelta(minutes=15)
 LOCK_WAIT = 5  # seconds
 
 
@@ -180,14 +185,24 @@ def _public_address(url: str) -> bool:
     return all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
 
 
-def download_media(session: requests.Session, url: str) -> tuple[bytes | None, str, str]:
-    """(content, content type, reason it was not downloaded). Never more than the size limit is read."""
+@dataclass(frozen=True)
+class MediaDownload:
+    content: bytes | None
+    content_type: str = ""
+    reason: str = ""  # why it was not downloaded
+    retryable: bool = False  # the reason may pass: try again later
+
+
+def download_media(session: requests.Session, url: str) -> MediaDownload:
+    """Download one media file. Never more than the size limit is read."""
     if not settings.HARVEST_DOWNLOAD_MEDIA:
-        return None, "", "media downloads are turned off"
+        return MediaDownload(None, reason="media downloads are turned off")
     limit = settings.HARVEST_MAX_MEDIA_BYTES
     for _hop in range(MEDIA_REDIRECTS + 1):
         if not _public_address(url):
-            return None, "", f"not downloaded: {urlsplit(url).hostname or url} is not a public address"
+            return MediaDownload(
+                None, reason=f"not downloaded: {urlsplit(url).hostname or url} is not a public address"
+            )
         try:
             with session.get(
                 url, stream=True, allow_redirects=False, timeout=settings.HARVEST_HTTP_TIMEOUT
@@ -196,20 +211,35 @@ def download_media(session: requests.Session, url: str) -> tuple[bytes | None, s
                     url = urljoin(url, response.headers["Location"])
                     continue
                 content_type = response.headers.get("Content-Type", "")
-                if response.status_code != 200:
-                    return None, content_type, f"download failed: HTTP {response.status_code}"
+                status = response.status_code
+                if status != 200:
+                    return MediaDownload(
+                        None,
+                        content_type,
+                        f"download failed: HTTP {status}",
+                        retryable=status in (408, 429) or status >= 500,
+                    )
                 declared = response.headers.get("Content-Length", "")
                 if declared.isdigit() and int(declared) > limit:
-                    return None, content_type, f"larger than the limit of {limit} bytes ({declared} bytes)"
+                    return MediaDownload(
+                        None, content_type, f"larger than the limit of {limit} bytes ({declared} bytes)"
+                    )
                 body = bytearray()
                 for chunk in response.iter_content(64 * 1024):
                     body += chunk
                     if len(body) > limit:
-                        return None, content_type, f"larger than the limit of {limit} bytes"
-                return bytes(body), content_type, ""
+                        return MediaDownload(None, content_type, f"larger than the limit of {limit} bytes")
+                return MediaDownload(bytes(body), content_type)
         except requests.RequestException as e:
-            return None, "", f"download failed: {type(e).__name__}"
-    return None, "", "download failed: too many redirects"
+            return MediaDownload(None, reason=f"download failed: {type(e).__name__}", retryable=True)
+    return MediaDownload(None, reason="download failed: too many redirects")
+
+
+def media_retry_at(*, attempts: int, now: datetime) -> datetime | None:
+    """When to try a failed download again after `attempts` attempts, or None: give up."""
+    if attempts >= MEDIA_ATTEMPTS:
+        return None
+    return now + MEDIA_RETRY_FIRST * 2 ** (attempts - 1)
 
 
 def _notify_reconnection(account: ServiceAccount, error: str) -> None:
@@ -448,27 +478,32 @@ class _Run:
     # media ------------------------------------------------------------------------------------
 
     def download_media(self, records) -> None:
+        now = timezone.now()
         for record in records:
-            stored = {media.url for media in record.media_files.all()}
+            files = {media.url: media for media in record.media_files.all()}
+            handled = set()
             for entry in record.media:
                 url = entry.get("url") or ""
-                if not url or url in stored:
+                known = files.get(url)
+                if not url or url in handled or (known and not (known.retry_at and known.retry_at <= now)):
                     continue
-                content, content_type, reason = download_media(self.media_session, url)
+                download = download_media(self.media_session, url)
+                attempts = (known.attempts if known else 0) + 1
                 archive_services.media_file_store(
                     record=record,
                     url=url,
                     media_type=entry.get("type", "other"),
                     alt_text=entry.get("alt_text", ""),
-                    content=content,
-                    content_type=content_type,
-                    skipped_reason=reason,
+                    content=download.content,
+                    content_type=download.content_type,
+                    skipped_reason=download.reason,
+                    retry_at=media_retry_at(attempts=attempts, now=now) if download.retryable else None,
                 )
-                if content is None:
+                if download.content is None:
                     self.run.media_skipped += 1
                 else:
                     self.run.media_saved += 1
-                stored.add(url)
+                handled.add(url)
         self.run.save(update_fields=["media_saved", "media_skipped"])
 
     def media_catch_up(self) -> None:

@@ -7,7 +7,14 @@ import pytest
 from django.urls import reverse
 
 from archive.models import AccessLog, RecordKind
-from archive.services import IncomingItem, record_ingest, record_remove, source_response_store
+from archive.services import (
+    IncomingItem,
+    media_file_store,
+    record_ingest,
+    record_purge,
+    record_remove,
+    source_response_store,
+)
 from tests.archive.helpers import ingest
 from tests.factories import UserFactory
 
@@ -140,3 +147,74 @@ def test_anonymous_and_roleless_people_cannot_see_records(org, thread, client):
     assert client.get(reverse("archive:record", args=[post.pk])).status_code == 302
     client.force_login(UserFactory(department=org.own))
     assert client.get(reverse("archive:record", args=[post.pk])).status_code == 403
+
+
+@pytest.fixture
+def pictured(org, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    post = ingest(
+        org.account,
+        "Plogbilen i arbete.",
+        media=[
+            {"url": "https://cdn.example/plog.jpg", "type": "image", "alt_text": "Plogbil i snöfall"},
+            {"url": "https://cdn.example/film.mp4", "type": "video", "alt_text": ""},
+        ],
+    )
+    media_file_store(
+        record=post,
+        url="https://cdn.example/plog.jpg",
+        media_type="image",
+        alt_text="Plogbil i snöfall",
+        content=b"\xff\xd8\xff\xe0 jpeg bytes",
+        content_type="image/jpeg",
+    )
+    media_file_store(
+        record=post,
+        url="https://cdn.example/film.mp4",
+        media_type="video",
+        skipped_reason="download failed: HTTP 503",
+        retry_at=datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
+    )
+    return post
+
+
+def test_n20_record_page_shows_kept_media_with_hash_and_why_a_file_is_missing(org, pictured, client):
+    client.force_login(org.registrar)
+    html = client.get(reverse("archive:record", args=[pictured.pk])).content.decode()
+
+    image = pictured.media_files.get(media_type="image")
+    assert "Plogbil i snöfall" in html and image.sha256 in html
+    assert reverse("archive:record_media", args=[pictured.pk, image.pk]) in html
+    assert "download failed: HTTP 503" in html and "2026-03-02 12:00" in html  # retried, Swedish time
+
+
+def test_media_download_is_the_kept_bytes_logged_and_scoped(org, pictured, client):
+    image = pictured.media_files.get(media_type="image")
+    video = pictured.media_files.get(media_type="video")
+    url = reverse("archive:record_media", args=[pictured.pk, image.pk])
+
+    client.force_login(org.alice)
+    response = client.get(url)
+    assert response.content == b"\xff\xd8\xff\xe0 jpeg bytes"
+    assert "attachment" in response["Content-Disposition"] and response["X-Content-Type-Options"] == "nosniff"
+    assert (
+        AccessLog.objects.filter(record=pictured, action=AccessLog.Action.MEDIA, user=org.alice).count() == 1
+    )
+    assert client.get(reverse("archive:record_media", args=[pictured.pk, video.pk])).status_code == 404
+    client.force_login(org.charlie)
+    assert client.get(url).status_code == 403
+
+
+def test_f7_purging_a_record_deletes_its_media_bytes_from_storage(
+    org, pictured, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    name = pictured.media_files.get(media_type="image").file.name
+    assert default_storage.exists(name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_purge(actor=org.alice, record=pictured, ground="csam")
+
+    assert not default_storage.exists(name)
+    assert not pictured.media_files.exists()

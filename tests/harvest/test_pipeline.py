@@ -15,7 +15,7 @@ from harvest import services
 from harvest.models import FollowerCount, HarvestRun, HarvestState
 from moderation.models import Case
 
-from .conftest import ACCOUNT_ID, JPEG, POST_WITH_COMMENTS
+from .conftest import ACCOUNT_ID, JPEG, MP4, POST_WITH_COMMENTS
 
 pytestmark = pytest.mark.usefixtures("media_root")
 
@@ -187,6 +187,46 @@ def test_an_oversized_media_file_is_recorded_as_skipped_not_lost(mastodon_accoun
     assert video.skipped_reason.startswith("larger than the limit")
     assert video.url.endswith(".mp4")
     assert run.media_skipped == 1 and run.media_saved == 2
+
+
+VIDEO_PATH = "/cdn/media_attachments/files/113/499/990/original/113499990000000002.mp4"
+
+
+def test_a_media_download_that_failed_for_a_passing_reason_is_tried_again_later(mastodon_account, mastodon):
+    mastodon.overrides[VIDEO_PATH] = [mastodon.json({"error": "busy"}, status=503)]
+
+    first = harvest(mastodon_account)
+
+    video = MediaFile.objects.get(url__endswith=".mp4")
+    assert (video.skipped_reason, video.attempts, bool(video.file)) == ("download failed: HTTP 503", 1, False)
+    assert video.retry_at > timezone.now() + timedelta(minutes=14)
+    assert first.media_skipped == 1
+    # Not before it is due ...
+    harvest(mastodon_account)
+    assert mastodon.hits[VIDEO_PATH] == 1
+    # ... and then it is kept like the others.
+    MediaFile.objects.filter(pk=video.pk).update(retry_at=timezone.now() - timedelta(seconds=1))
+    third = harvest(mastodon_account)
+    video.refresh_from_db()
+    assert (video.skipped_reason, video.attempts, video.retry_at) == ("", 2, None)
+    assert video.sha256 == hashlib.sha256(MP4).hexdigest()
+    assert (third.media_saved, mastodon.hits[VIDEO_PATH]) == (1, 2)
+
+
+def test_a_media_file_that_is_gone_is_not_tried_again(mastodon_account, mastodon):
+    mastodon.overrides[VIDEO_PATH] = [mastodon.json({"error": "gone"}, status=404)]
+
+    harvest(mastodon_account)
+
+    video = MediaFile.objects.get(url__endswith=".mp4")
+    assert (video.skipped_reason, video.retry_at) == ("download failed: HTTP 404", None)
+
+
+def test_failed_media_downloads_wait_longer_each_time_and_stop_after_five_attempts():
+    now = timezone.now()
+    waits = [services.media_retry_at(attempts=n, now=now) for n in range(1, 6)]
+    assert [wait - now for wait in waits[:4]] == [timedelta(minutes=m) for m in (15, 30, 60, 120)]
+    assert waits[4] is None
 
 
 def test_a_second_run_while_one_is_running_is_skipped_not_queued(mastodon_account, mastodon, monkeypatch):
