@@ -7,6 +7,7 @@ SHA-256 proves what was received (jsonb alone reorders keys).
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -98,6 +99,9 @@ class Record(models.Model):
         SourceResponse, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     search_vector = SearchVectorField(null=True, editable=False)
+    # Labels other apps keep on a record so that it can be searched by how it was handled
+    # ("flag:phone", "outcome:removed"); the archive indexes them and gives them no meaning.
+    labels = ArrayField(models.CharField(max_length=60), default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -107,10 +111,12 @@ class Record(models.Model):
             models.UniqueConstraint(fields=["platform", "platform_id"], name="record_unique_platform_id"),
         ]
         indexes = [
-            # With btree_gin the department (a person's scope), platform and kind filters are
-            # answered inside the one GIN scan, instead of intersecting with a bitmap of a sixth or
-            # a third of the table (searches compare department ids as bigint[] for that).
-            GinIndex(fields=["search_vector", "department", "platform", "kind"], name="record_search_gin"),
+            # With btree_gin the department (a person's scope), platform, kind and label filters
+            # are answered inside the one GIN scan, instead of intersecting with a bitmap of a
+            # sixth or a third of the table (searches compare department ids as bigint[] for that).
+            GinIndex(
+                fields=["search_vector", "department", "platform", "kind", "labels"], name="record_search_gin"
+            ),
             models.Index(fields=["account", "-published_at"], name="record_account_published"),
             models.Index(fields=["department", "-published_at"], name="record_department_published"),
             models.Index(fields=["thread"], name="record_thread"),

@@ -64,14 +64,15 @@ class SearchFilters:
 class SearchFilterExtension:
     """A filter another app adds to the search without the archive knowing its tables.
 
-    `condition(value)` returns SQL over the record alias `r` and its parameters; an app that
-    handles records (moderation) registers its filters when it is loaded.
+    The app keeps labels on the records (`Record.labels`); `labels(value)` names the labels
+    that mean the chosen value (a record with any of them matches). An app that handles records
+    (moderation) registers its filters when it is loaded; they get facet counts like the others.
     """
 
     name: str
     label: str
     choices: Callable[[], list[tuple[str, str]]]
-    condition: Callable[[str], tuple[str, list]]
+    labels: Callable[[str], list[str]]
 
 
 SEARCH_FILTER_EXTENSIONS: dict[str, SearchFilterExtension] = {}
@@ -190,31 +191,37 @@ def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str 
         extension = SEARCH_FILTER_EXTENSIONS.get(name)
         if extension is None or not value:
             continue
-        condition, condition_params = extension.condition(value)
-        where.append(f"({condition})")
-        params += condition_params
+        where.append("r.labels && %s::varchar[]")
+        params.append(list(extension.labels(value)))
     return where, params, tsquery, tsparams
 
 
 def _facets(cursor, where_sql: str, params: list) -> tuple[int, dict[str, dict]]:
-    """Counts per platform, kind, department and year over at most FACET_LIMIT + 1 matches.
+    """Counts per platform, kind, department, year and the other apps' filters over at most
+    FACET_LIMIT + 1 matches.
 
-    Grouping by all four at once (a few hundred groups at most) and summing here is one pass.
+    Grouping by all of them at once (a few hundred groups at most) and summing here is one pass.
     """
     cursor.execute(
         f"""
-        SELECT platform, kind, department_id, extract(year FROM published_at AT TIME ZONE %s)::int, count(*)
+        SELECT platform, kind, department_id, extract(year FROM published_at AT TIME ZONE %s)::int, labels,
+               count(*)
         FROM (
-            SELECT r.platform, r.kind, r.department_id, r.published_at
+            SELECT r.platform, r.kind, r.department_id, r.published_at, r.labels
             FROM archive_record r WHERE {where_sql} LIMIT %s
         ) matches
-        GROUP BY 1, 2, 3, 4
+        GROUP BY 1, 2, 3, 4, 5
         """,  # noqa: S608 - conditions are built from constants; values are parameters
         [timezone.get_default_timezone_name(), *params, FACET_LIMIT + 1],
     )
+    meanings = {
+        name: {value: set(extension.labels(value)) for value, _label in extension.choices()}
+        for name, extension in SEARCH_FILTER_EXTENSIONS.items()
+    }
     facets: dict[str, dict] = {"platform": {}, "kind": {}, "department": {}, "year": {}}
+    facets |= {name: {} for name in meanings}
     total = 0
-    for platform, kind, department_id, year, count in cursor.fetchall():
+    for platform, kind, department_id, year, labels, count in cursor.fetchall():
         total += count
         for name, value in (
             ("platform", platform),
@@ -223,6 +230,11 @@ def _facets(cursor, where_sql: str, params: list) -> tuple[int, dict[str, dict]]
             ("year", year),
         ):
             facets[name][value] = facets[name].get(value, 0) + count
+        if labels:
+            for name, values in meanings.items():
+                for value, wanted in values.items():
+                    if wanted.intersection(labels):
+                        facets[name][value] = facets[name].get(value, 0) + count
     return total, facets
 
 
@@ -258,6 +270,15 @@ def _labelled_facets(raw: dict[str, dict]) -> dict[str, list[FacetValue]]:
             key=lambda f: (-f.count, f.label),
         ),
         "year": sorted((FacetValue(k, str(k), n) for k, n in raw["year"].items()), key=lambda f: -f.value),
+    } | {
+        name: sorted(
+            (
+                FacetValue(k, str(dict(extension.choices()).get(k, k)), n)
+                for k, n in raw.get(name, {}).items()
+            ),
+            key=lambda f: (-f.count, f.label),
+        )
+        for name, extension in SEARCH_FILTER_EXTENSIONS.items()
     }
 
 

@@ -62,7 +62,7 @@ def _facet_links(query, result) -> list[dict]:
         "kind": _("Kind"),
         "department": _("Department"),
         "year": _("Year"),
-    }
+    } | {name: extension.label for name, extension in selectors.SEARCH_FILTER_EXTENSIONS.items()}
     groups = []
     for key, values in result.facets.items():
         links = []

@@ -127,6 +127,9 @@ QUERIES = [
     ("no words, dept filter", {"department": "BUN"}, "web"),
     ("author trigram", {"author": "Lindqvst"}, "registrar"),
     ("removed only", {"removed": True}, "web"),
+    ("phone numbers (flag)", {"extra": (("flag", "phone"),)}, "registrar"),
+    ("skolan + personal data", {"q": "skolan", "extra": (("flag", "personal_data"),)}, "web"),
+    ("plogat + not handled", {"q": "plogat", "extra": (("outcome", "open"),)}, "web"),
 ]
 
 
@@ -348,23 +351,27 @@ def _load(connections, accounts, count: int) -> None:
         )
         with session, session.cursor() as cursor:
             cursor.execute(
-                """
+                f"""
                 INSERT INTO archive_record (
                     id, account_id, department_id, platform, platform_id, kind, is_own, thread_id,
                     parent_id, parent_platform_id, thread_platform_id, author_name, author_handle,
                     author_platform_id, text, text_format, media, permalink, published_at, first_seen_at,
                     last_seen_at, removed_at, removal_ground, removal_reason, deleted_on_platform_at,
                     legal_hold, raw_json, raw_canonical, raw_sha256, content_sha256, version_count,
-                    search_vector, created_at)
+                    search_vector, labels, created_at)
                 SELECT id, account_id, department_id, platform, platform_id, kind, is_own, thread_id,
                     NULL, '', '', author_name, author_handle, '', text, 'plain', '[]', '', published_at,
                     published_at, published_at, removed_at, removal_ground, '', deleted_on_platform_at,
                     false, raw_json, raw_canonical, raw_sha256, content_sha256, 1,
                     setweight(to_tsvector('smgov_swedish', text), 'A')
                         || setweight(to_tsvector('smgov_swedish', author_name || ' ' || author_handle), 'B'),
+                    CASE WHEN kind = 'comment' THEN
+                        ARRAY['outcome:' || {CASE_STATE.replace("%", "%%")}]
+                        || CASE WHEN {CASE_PHONE.replace("%", "%%")} THEN ARRAY['flag:personal_data', 'flag:phone'] ELSE '{{}}' END
+                    ELSE '{{}}' END::varchar[],
                     published_at
                 FROM bench_staging WHERE id %% 2 = %s
-                """,
+                """,  # noqa: S608 - constants only
                 [part],
             )
         session.close()
@@ -395,6 +402,48 @@ def _load(connections, accounts, count: int) -> None:
         cursor.execute("VACUUM (ANALYZE) archive_record")
     session.close()
     print(f"  vacuum and analyze in {time.monotonic() - started:.0f} s", flush=True)
+
+
+# The moderation cases of the generated comments: their state and phone-number flag, the same in
+# the records' labels (set as they are loaded) and in the cases.
+CASE_STATE = "(ARRAY['answered', 'no_action', 'answered', 'no_action', 'new', 'removed'])[1 + id % 6]"
+CASE_PHONE = "id % 50 = 0"
+
+
+def _fill_cases() -> None:
+    """A moderation case for every comment (most handled, some open), a phone-number flag on one in
+    fifty: what the moderation filters of the search ask about."""
+    from django.db import connection
+
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        # The labels are in the records already; the triggers that keep them would only slow this.
+        cursor.execute("ALTER TABLE moderation_case DISABLE TRIGGER ALL")
+        cursor.execute("ALTER TABLE moderation_caseflag DISABLE TRIGGER ALL")
+        cursor.execute(
+            f"""
+            INSERT INTO moderation_case (
+                record_id, account_id, department_id, platform, state, deadline, priority,
+                has_personal_data, has_ground, needs_manager, platform_action, platform_error,
+                opened_at, updated_at, closed_at)
+            SELECT id, account_id, department_id, platform, {CASE_STATE},
+                published_at + interval '1 day', 0, {CASE_PHONE}, false, false, '', '',
+                published_at, published_at, CASE WHEN {CASE_STATE} = 'new' THEN NULL ELSE published_at END
+            FROM archive_record WHERE kind = 'comment'
+            """  # noqa: S608 - constants only
+        )
+        cursor.execute(
+            """
+            INSERT INTO moderation_caseflag (case_id, kind, ground, matched, start, "end", explanation)
+            SELECT id, 'phone', '', '070-123 45 67', 0, 13, 'Phone number'
+            FROM moderation_case WHERE has_personal_data
+            """
+        )
+        cursor.execute("ALTER TABLE moderation_case ENABLE TRIGGER ALL")
+        cursor.execute("ALTER TABLE moderation_caseflag ENABLE TRIGGER ALL")
+        cursor.execute("ANALYZE moderation_case")
+        cursor.execute("ANALYZE moderation_caseflag")
+    print(f"  moderation cases in {time.monotonic() - started:.0f} s", flush=True)
 
 
 def _filters(spec: dict, departments):
@@ -562,6 +611,7 @@ def run() -> None:
             print(f"  migrated {BENCH_DB} in {time.monotonic() - started:.0f} s", flush=True)
             departments, accounts, users = _people_and_accounts()
             _load(connections, accounts, RECORDS)
+            _fill_cases()
         else:
             from accounts.models import Department, User
 

@@ -4,7 +4,8 @@ from django.urls import reverse
 
 from archive.selectors import SearchFilters, record_search
 from moderation.flags import RemovalGround
-from moderation.services import case_close_no_action, case_remove
+from moderation.models import CaseFlag
+from moderation.services import case_close_no_action, case_remove, case_reopen, cases_close_no_action
 from tests.moderation.conftest import open_case
 
 
@@ -61,3 +62,39 @@ def test_f11_search_page_offers_the_moderation_filters_and_links_them(org, clien
     assert 'name="flag"' in page and 'name="outcome"' in page
     assert [record.pk for record in response.context["result"].records] == [flagged.record.pk]
     assert client.get(reverse("archive:search"), {"flag": "nonsense"}).context["form"].errors["flag"]
+
+
+def labels(case) -> set[str]:
+    case.record.refresh_from_db()
+    return set(case.record.labels)
+
+
+def test_f11_record_labels_follow_every_change_of_the_case_whichever_path(org):
+    case = open_case(org.account, text="Ring mig på 070-123 45 67.")
+    assert labels(case) == {"outcome:new", "flag:phone", "flag:personal_data"}
+
+    cases_close_no_action(actor=org.alice, case_ids=[case.pk])  # a bulk update
+    assert "outcome:no_action" in labels(case) and "outcome:new" not in labels(case)
+    case.refresh_from_db()
+    case_reopen(actor=org.alice, case=case)
+    assert {label for label in labels(case) if label.startswith("outcome:")} == {"outcome:in_progress"}
+    CaseFlag.objects.filter(case=case).delete()
+    assert "flag:phone" not in labels(case)
+
+
+def test_f11_facets_count_flags_and_outcomes_beside_the_results(org):
+    removed = open_case(org.account, text="Hot om skolan, ring 070-123 45 67.")
+    open_case(org.account, text="Fråga om skolan, ring 070-765 43 21.")
+    open_case(org.account, text="Tack till skolan.")
+    case_remove(actor=org.alice, case=removed, ground=RemovalGround.UNLAWFUL_THREAT.value)
+
+    result = record_search(user=org.registrar, filters=SearchFilters(q="skolan"), use_cache=False)
+
+    flags = {facet.value: facet.count for facet in result.facets["flag"]}
+    outcomes = {facet.value: facet.count for facet in result.facets["outcome"]}
+    assert flags == {"phone": 2, "personal_data": 2}
+    assert outcomes == {"removed": 1, "new": 2, "open": 2}
+    assert {facet.label for facet in result.facets["outcome"]} >= {
+        "Borttagen",
+        "Inte hanterad ännu",
+    }  # Swedish first
