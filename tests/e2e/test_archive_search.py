@@ -63,6 +63,29 @@ def test_f11_registrar_finds_an_inflected_form_and_opens_the_record(page, org):
     assert axe_violations(page) == []
 
 
+def test_f11_registrar_narrows_a_search_by_moderation_flag_and_outcome(page, org):
+    from tests.moderation.conftest import open_case
+
+    flagged = open_case(org.account, text="Ring mig om skolan på 070-123 45 67.")
+    open_case(org.account, text="En fråga om skolan.")
+
+    log_in(page, "rita")
+    page.wait_for_url("**/")
+    page.goto("/arkiv/?q=skolan")
+    assert page.locator(".archive-hit").count() == 2
+    # The facet beside the results counts the flagged comment and narrows to it.
+    page.get_by_role("link", name="Telefonnummer").click()
+    page.wait_for_url("**flag=phone*")
+    assert page.locator(".archive-hit").count() == 1
+    assert f"/arkiv/handling/{flagged.record.pk}/" in page.content()
+    # The same through the filter form: neither comment is handled yet.
+    page.locator("#id_outcome").select_option(label="Inte hanterad ännu")
+    page.locator("form[role=search] button[type=submit]").click()
+    page.wait_for_url("**outcome=open*")
+    assert page.locator(".archive-hit").count() == 1
+    assert axe_violations(page) == []
+
+
 def test_f11_disclosure_page_is_accessible_and_masks_in_the_browser(page, org):
     from archive import services
 
