@@ -100,28 +100,20 @@ def _refresh_search(record: Record) -> None:
     )
 
 
+def _platform_pk(platform: str, platform_id: str) -> int | None:
+    """The id of the record with this platform id, if it has arrived (a unique index answers it)."""
+    if not platform_id:
+        return None
+    found = Record.objects.filter(platform=platform, platform_id=platform_id).values_list("pk", flat=True)[:1]
+    return next(iter(found), None)
+
+
 def _link_relatives(record: Record) -> None:
-    """Connect the record to its parent and thread, and orphans that arrived before it."""
+    """Connect a post to itself as its thread, and orphans that arrived before the record to it."""
     platform = record.platform
-    updates = {}
     if record.kind == RecordKind.POST:
-        updates["thread"] = record
-    else:
-        if record.parent_platform_id:
-            updates["parent"] = Record.objects.filter(
-                platform=platform, platform_id=record.parent_platform_id
-            ).first()
-        if record.thread_platform_id:
-            updates["thread"] = Record.objects.filter(
-                platform=platform, platform_id=record.thread_platform_id
-            ).first()
-    updates = {name: value for name, value in updates.items() if value is not None}
-    if updates:
-        Record.objects.filter(pk=record.pk).update(
-            **{f"{name}_id": value.pk for name, value in updates.items()}
-        )
-        for name, value in updates.items():
-            setattr(record, name, value)
+        Record.objects.filter(pk=record.pk).update(thread_id=record.pk)
+        record.thread_id = record.pk
     Record.objects.filter(
         platform=platform, parent_platform_id=record.platform_id, parent__isnull=True
     ).update(parent=record)
@@ -163,6 +155,19 @@ def _create(*, account, item: IncomingItem, source, seen_at, raw_canonical, raw_
         raw_sha256=raw_sha256,
         content_sha256=digest,
         source=source,
+        # A comment's parent and thread, when they are here already (else they link on arrival).
+        parent_id=None
+        if item.kind == RecordKind.POST
+        else _platform_pk(account.platform, item.parent_platform_id),
+        thread_id=None
+        if item.kind == RecordKind.POST
+        else _platform_pk(account.platform, item.thread_platform_id),
+        search_vector=record_search_vector(
+            text=item.text,
+            text_format=item.text_format,
+            author_name=item.author_name,
+            author_handle=item.author_handle,
+        ),
     )
     version = RecordVersion.objects.create(
         record=record,
@@ -177,7 +182,6 @@ def _create(*, account, item: IncomingItem, source, seen_at, raw_canonical, raw_
     )
     _chain_version(record, version)
     _link_relatives(record)
-    _refresh_search(record)
     return record
 
 
@@ -199,7 +203,7 @@ def record_ingest(
     existing = Record.objects.select_for_update().filter(
         platform=account.platform, platform_id=item.platform_id
     )
-    record = existing.first()
+    record = next(iter(existing[:1]), None)  # unordered: the unique index answers it
     if record is None:
         try:
             with transaction.atomic():

@@ -53,6 +53,7 @@ def run(pages: int = 20, per_page: int = 100) -> dict:
             DJANGO_SETTINGS_MODULE="smgov.settings",
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
             HARVEST_DOWNLOAD_MEDIA="false",
+            DEBUG="false",  # as in production: no query log kept in memory
             PYTHONPATH=str(ROOT),
         )
         out = subprocess.run(  # noqa: S603 - our own interpreter and module

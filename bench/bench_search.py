@@ -137,6 +137,7 @@ def _django():
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smgov.settings")
+    os.environ.setdefault("DEBUG", "false")  # as in production: no query log kept in memory
     django.setup()
     from django.conf import settings
 

@@ -82,7 +82,7 @@ def case_open(*, record: Record) -> Case | None:
     """
     if not _opens_case(record):
         return None
-    existing = Case.objects.filter(record=record).first()
+    existing = next(iter(Case.objects.filter(record=record)[:1]), None)
     if existing is not None:
         return existing
     account = record.account
