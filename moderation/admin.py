@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from archive.admin import ReadOnlyAdmin
 
-from .models import Case, CaseEvent, CaseFlag, Forward, Reply
+from .models import Case, CaseEvent, CaseFlag, Forward, PhotoConsent, Reply
 
 
 class CaseFlagInline(admin.TabularInline):
@@ -46,3 +46,10 @@ class ForwardAdmin(ReadOnlyAdmin):
     raw_id_fields = ["case"]
     # The answer link's token is a credential.
     exclude = ["token"]
+
+
+@admin.register(PhotoConsent)
+class PhotoConsentAdmin(ReadOnlyAdmin):
+    list_display = ["record", "answer", "noted_by", "noted_at"]
+    list_filter = ["answer"]
+    raw_id_fields = ["record"]

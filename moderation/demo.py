@@ -73,6 +73,25 @@ def seed_demo_moderation(*, now=None) -> int:
                     ),
                 ).record
             )
+        # F15: a post with a photo, waiting for its consent note.
+        record_ingest(
+            account=account,
+            item=IncomingItem(
+                platform_id=f"{key}-photo",
+                kind=RecordKind.POST,
+                is_own=True,
+                published_at=now - timedelta(days=2),
+                text="Våra nya snöplogare på plats vid kommunförrådet. Tack för att ni håller gatorna öppna!",
+                author_name=account.display_name,
+                media=[
+                    {
+                        "url": "https://example.org/plogare.jpg",
+                        "type": "image",
+                        "alt_text": "Tre förare framför en plogbil",
+                    }
+                ],
+            ),
+        )
         for number, (hours, author, text, media) in enumerate(COMMENTS):
             post = posts[number % len(posts)]
             record = record_ingest(

@@ -9,7 +9,7 @@ from accounts.models import User
 from accounts.roles import Role
 
 from .flags import GROUNDS, RemovalGround
-from .models import CaseState, FlagRule, SavedReply
+from .models import CaseState, FlagRule, PhotoConsent, SavedReply
 from .selectors import FLAG_FILTERS, SORTS
 
 STATE_CHOICES = [
@@ -183,3 +183,15 @@ class FlagRuleForm(forms.ModelForm):
     class Meta:
         model = FlagRule
         fields = ["ground", "phrase", "is_regex", "is_active"]
+
+
+class PhotoConsentForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("Consent"), choices=PhotoConsent.Answer.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        help_text=_("Where the consent is kept, or anything a colleague should know."),
+    )

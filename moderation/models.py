@@ -363,3 +363,27 @@ class FlagRule(models.Model):
 
 
 REMOVAL_GROUNDS = [ground.value for ground in RemovalGround]
+
+
+class PhotoConsent(models.Model):
+    """F15: the note on one of the municipality's own posts with photos, that those recognisable
+    in them consented (or that no one is). Own posts with photos and no note are listed until they
+    get one; the note is kept as written, with who wrote it and when."""
+
+    class Answer(models.TextChoices):
+        CONSENT = "consent", _("Those recognisable have consented")
+        NO_PEOPLE = "no_people", _("No recognisable people")
+        REMOVED = "removed", _("The photo has been taken down")
+
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="photo_consent")
+    answer = models.CharField(_("answer"), max_length=20, choices=Answer.choices)
+    note = models.TextField(_("note"), blank=True, help_text=_("For example where the consent is kept."))
+    noted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    noted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo consent note")
+        verbose_name_plural = _("photo consent notes")
+
+    def __str__(self):
+        return f"{self.record_id}: {self.answer}"

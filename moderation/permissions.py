@@ -86,3 +86,24 @@ def can_act_in_inbox(user) -> bool:
 def can_edit_settings(user) -> bool:
     """Saved replies and the keyword rules are shared by the municipality's communicators."""
     return _active(user) and has_role(user, *HANDLERS)
+
+
+# F15: consent notes on the municipality's own posts with photos.
+
+
+def photo_department_ids(user) -> list[int] | None:
+    """The departments whose photo posts a person sees: None means every department."""
+    if not can_use_inbox(user):
+        return []
+    if has_role(user, Role.WEB_COMMUNICATOR):
+        return None
+    return [user.department_id] if user.department_id else []
+
+
+def can_note_photo_consent(user, record) -> bool:
+    """The communicators of the post's department, and the web communicator."""
+    if not _active(user):
+        return False
+    if has_role(user, Role.WEB_COMMUNICATOR):
+        return True
+    return has_role(user, Role.COMMUNICATOR) and record.department_id == user.department_id

@@ -18,7 +18,16 @@ from archive.models import Record
 
 from . import permissions
 from .flags import KeywordRule
-from .models import CLOSED_STATES, OPEN_STATES, Case, CaseFlag, CaseState, FlagRule, SavedReply
+from .models import (
+    CLOSED_STATES,
+    OPEN_STATES,
+    Case,
+    CaseFlag,
+    CaseState,
+    FlagRule,
+    PhotoConsent,
+    SavedReply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -233,3 +242,40 @@ def saved_reply_text(*, saved_reply: SavedReply, case: Case) -> str:
 
 def saved_replies() -> list[SavedReply]:
     return list(SavedReply.objects.filter(is_active=True).order_by("purpose", "title"))
+
+
+# --- F15: the municipality's own posts with photos ----------------------------------------------
+
+PHOTO_TYPES = ("image", "video")
+
+
+def photo_posts(*, user) -> QuerySet[Record]:
+    """The municipality's own posts with a photo or video, as far as the person may see them."""
+    departments = permissions.photo_department_ids(user)
+    photos = Q()
+    for media_type in PHOTO_TYPES:
+        photos |= Q(media__contains=[{"type": media_type}])
+    posts = Record.objects.filter(photos, is_own=True, kind="post", purged_at__isnull=True)
+    if departments is not None:
+        posts = posts.filter(department_id__in=departments)
+    return posts
+
+
+def photos_awaiting_consent(*, user) -> QuerySet[Record]:
+    """F15: own posts with photos that have no consent note yet, newest first."""
+    return (
+        photo_posts(user=user)
+        .filter(~Exists(PhotoConsent.objects.filter(record=OuterRef("pk"))))
+        .select_related("account", "department")
+        .defer("raw_json", "raw_canonical", "search_vector")
+        .order_by("-published_at", "-pk")
+    )
+
+
+def photo_consents_noted(*, user, limit: int = 20) -> list[PhotoConsent]:
+    """The latest consent notes, for the same page."""
+    return list(
+        PhotoConsent.objects.filter(record__in=photo_posts(user=user))
+        .select_related("record", "record__account", "noted_by")
+        .order_by("-noted_at", "-pk")[:limit]
+    )

@@ -31,6 +31,7 @@ from .models import (
     CaseState,
     FlagRule,
     Forward,
+    PhotoConsent,
     PlatformAction,
     Priority,
     Reply,
@@ -782,3 +783,27 @@ def flag_rule_save(
     rule.save()
     selectors.flag_rules_bump_version()
     return rule
+
+
+# --- F15: consent notes on own posts with photos ---------------------------------------------------
+
+
+@transaction.atomic
+def photo_consent_note(*, actor: User, record: Record, answer: str, note: str = "") -> PhotoConsent:
+    """F15: note that those recognisable in an own post's photos consented (or that no one is,
+    or that the photo was taken down). Written once; a second note for the same post is refused."""
+    if not permissions.can_note_photo_consent(actor, record):
+        raise PermissionDenied
+    if not (record.is_own and record.kind == RecordKind.POST and record.media):
+        raise ValidationError(_("Only the municipality's own posts with photos take a consent note."))
+    if answer not in PhotoConsent.Answer.values:
+        raise ValidationError(_("Choose an answer."))
+    if answer == PhotoConsent.Answer.CONSENT and not note.strip():
+        raise ValidationError(_("Say where the consent is kept."))
+    try:
+        with transaction.atomic():
+            return PhotoConsent.objects.create(
+                record=record, answer=answer, note=note.strip(), noted_by=actor
+            )
+    except IntegrityError:
+        raise ValidationError(_("This post already has a consent note.")) from None

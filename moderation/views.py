@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from archive.models import Record
 
 from . import forms, permissions, platform, selectors, services
 from .flags import GROUNDS, RemovalGround
@@ -514,4 +515,46 @@ def flag_rule_edit(request, pk: int | None = None):
         saved_message=_("The keyword rule was saved."),
         list_url="moderation:flag_rules",
         title=_("Keyword rule"),
+    )
+
+
+# --- F15: consent notes on the municipality's own posts with photos --------------------------------
+
+
+@login_required
+def photo_consents(request):
+    if not permissions.can_use_inbox(request.user):
+        raise PermissionDenied
+    waiting = selectors.photos_awaiting_consent(user=request.user)
+    page = Paginator(waiting, 20).get_page(request.GET.get("sida"))
+    for record in page:
+        record.can_note = permissions.can_note_photo_consent(request.user, record)
+        record.form = forms.PhotoConsentForm(prefix=f"p{record.pk}")
+    return render(
+        request,
+        "moderation/photo_consents.html",
+        {"page": page, "noted": selectors.photo_consents_noted(user=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def photo_consent_note(request, record_pk: int):
+    record = get_object_or_404(Record, pk=record_pk)
+    if not permissions.can_note_photo_consent(request.user, record):
+        raise PermissionDenied
+    form = forms.PhotoConsentForm(request.POST, prefix=f"p{record.pk}")
+    if form.is_valid():
+        try:
+            services.photo_consent_note(actor=request.user, record=record, **form.cleaned_data)
+            messages.success(request, _("The consent note was saved."))
+            return redirect("moderation:photo_consents")
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+    record.can_note, record.form = True, form
+    return render(
+        request,
+        "moderation/photo_consents.html",
+        {"page": [record], "noted": [], "single": True},
+        status=400,
     )

@@ -53,6 +53,16 @@ def dashboard(request):
                 % {"count": counts["overdue"]},
             },
         )
+        photos = moderation_selectors.photos_awaiting_consent(user=user).count()
+        cards.append(
+            {
+                "title": _("Photos without a consent note"),
+                "count": photos,
+                "alert": bool(photos),
+                "url": reverse("moderation:photo_consents"),
+                "link_text": _("Note the consents"),
+            }
+        )
     if has_role(user, Role.REGISTRAR, Role.INFORMATION_UNIT):
         waiting = diary_selectors.queue(departments=diary_permissions.diary_departments(user)).count()
         cards.insert(

@@ -55,3 +55,29 @@ def test_comment_through_signed_reply_and_another_through_removal(page, org):
     assert threat.record.removal_ground == "unlawful_threat" and threat.record.removed_by == org.alice
     assert RegistrationRequest.objects.filter(record=threat.record).exists()
     assert axe_violations(page) == []
+
+
+def test_f15_communicator_notes_consent_for_a_photo_post_in_the_browser(page, org):
+    from moderation.models import PhotoConsent
+    from tests.moderation.test_photo_consent import ingest_photo_post
+
+    post = ingest_photo_post(org.account)
+
+    log_in(page, "alice")
+    page.wait_for_url("**/")
+    page.get_by_role("link", name="Anteckna samtycken").click()
+    page.wait_for_url("**/inkorg/samtycke/")
+    assert axe_violations(page) == []
+    item = page.locator(f"#post-{post.pk}")
+    item.get_by_label("De som känns igen har samtyckt").check()
+    item.get_by_role("button", name="Spara anteckningen").click()
+    # Consent without saying where it is kept is refused, with the reason in the form.
+    page.get_by_role("alert").wait_for()
+    assert "Ange var samtycket finns sparat" in page.get_by_role("alert").inner_text()
+    assert axe_violations(page) == []
+    page.get_by_label("De som känns igen har samtyckt").check()
+    page.get_by_label("Kommentar").fill("Blankett i KS 2026/41")
+    page.get_by_role("button", name="Spara anteckningen").click()
+    page.wait_for_url("**/inkorg/samtycke/")
+    assert page.get_by_text("Alla inlägg med bilder har en samtyckesanteckning.").is_visible()
+    assert PhotoConsent.objects.get(record=post).note == "Blankett i KS 2026/41"

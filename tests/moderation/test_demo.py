@@ -9,3 +9,11 @@ def test_demo_comments_open_cases_once(org):
     assert Case.objects.count() == first
     assert Case.objects.filter(has_ground=True, priority=Priority.HIGH).exists()
     assert Case.objects.filter(has_personal_data=True).exists()
+
+
+def test_f15_demo_has_a_photo_post_waiting_for_its_consent_note(org):
+    from moderation.selectors import photos_awaiting_consent
+
+    seed_demo_moderation()
+    seed_demo_moderation()
+    assert photos_awaiting_consent(user=org.alice).count() == 1  # one per active account, once
