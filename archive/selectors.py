@@ -214,12 +214,14 @@ def _facets(cursor, where_sql: str, params: list) -> tuple[int, dict[str, dict]]
         """,  # noqa: S608 - conditions are built from constants; values are parameters
         [timezone.get_default_timezone_name(), *params, FACET_LIMIT + 1],
     )
-    meanings = {
-        name: {value: set(extension.labels(value)) for value, _label in extension.choices()}
-        for name, extension in SEARCH_FILTER_EXTENSIONS.items()
-    }
+    # Which (filter, value) pairs each label counts for.
+    meanings: dict[str, list[tuple[str, str]]] = {}
+    for name, extension in SEARCH_FILTER_EXTENSIONS.items():
+        for value, _label in extension.choices():
+            for label in extension.labels(value):
+                meanings.setdefault(label, []).append((name, value))
     facets: dict[str, dict] = {"platform": {}, "kind": {}, "department": {}, "year": {}}
-    facets |= {name: {} for name in meanings}
+    facets |= {name: {} for name in SEARCH_FILTER_EXTENSIONS}
     total = 0
     for platform, kind, department_id, year, labels, count in cursor.fetchall():
         total += count
@@ -230,11 +232,9 @@ def _facets(cursor, where_sql: str, params: list) -> tuple[int, dict[str, dict]]
             ("year", year),
         ):
             facets[name][value] = facets[name].get(value, 0) + count
-        if labels:
-            for name, values in meanings.items():
-                for value, wanted in values.items():
-                    if wanted.intersection(labels):
-                        facets[name][value] = facets[name].get(value, 0) + count
+        # A record counts once for each value one of its labels means.
+        for name, value in {pair for label in labels or () for pair in meanings.get(label, ())}:
+            facets[name][value] = facets[name].get(value, 0) + count
     return total, facets
 
 
@@ -272,13 +272,10 @@ def _labelled_facets(raw: dict[str, dict]) -> dict[str, list[FacetValue]]:
         "year": sorted((FacetValue(k, str(k), n) for k, n in raw["year"].items()), key=lambda f: -f.value),
     } | {
         name: sorted(
-            (
-                FacetValue(k, str(dict(extension.choices()).get(k, k)), n)
-                for k, n in raw.get(name, {}).items()
-            ),
+            (FacetValue(k, str(labels.get(k, k)), n) for k, n in raw.get(name, {}).items()),
             key=lambda f: (-f.count, f.label),
         )
-        for name, extension in SEARCH_FILTER_EXTENSIONS.items()
+        for name, labels in ((name, dict(ext.choices())) for name, ext in SEARCH_FILTER_EXTENSIONS.items())
     }
 
 
