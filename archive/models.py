@@ -141,6 +141,12 @@ class Record(models.Model):
                 opclasses=["gin_trgm_ops", "int8_ops"],
                 name="record_author_handle_trgm",
             ),
+            # The municipality's own posts with media (photo consent notes look for them).
+            models.Index(
+                fields=["department", "-published_at"],
+                condition=models.Q(is_own=True, kind="post") & ~models.Q(media=[]),
+                name="record_own_media_posts",
+            ),
             # Few records are removed or deleted; the search filters on these.
             models.Index(
                 fields=["-published_at"], condition=models.Q(removed_at__isnull=False), name="record_removed"

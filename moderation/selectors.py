@@ -255,7 +255,9 @@ def photo_posts(*, user) -> QuerySet[Record]:
     photos = Q()
     for media_type in PHOTO_TYPES:
         photos |= Q(media__contains=[{"type": media_type}])
-    posts = Record.objects.filter(photos, is_own=True, kind="post", purged_at__isnull=True)
+    # "Own post with media" is also the condition of an index of the records.
+    posts = Record.objects.filter(is_own=True, kind="post").exclude(media=[])
+    posts = posts.filter(photos, purged_at__isnull=True)
     if departments is not None:
         posts = posts.filter(department_id__in=departments)
     return posts
