@@ -37,6 +37,11 @@ HEADLINE_OPTIONS = (
     'FragmentDelimiter=" … "'
 )
 SORTS = ("relevance", "newest", "oldest")
+RESULT_FIELDS = (
+    "kind", "platform", "author_name", "author_handle", "text", "text_format", "published_at",
+    "removed_at", "deleted_on_platform_at", "purged_at", "version_count",
+    "account__display_name", "account__platform", "department__name",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -322,7 +327,7 @@ def record_search(
         ids = [row[0] for row in cursor.fetchall()]
     by_id = (
         Record.objects.select_related("account", "department")
-        .defer("raw_json", "raw_canonical", "search_vector")
+        .only(*RESULT_FIELDS)  # what a result shows: building whole records costs more than the query
         .in_bulk(ids)
     )
     records = [by_id[pk] for pk in ids if pk in by_id]

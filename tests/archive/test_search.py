@@ -271,3 +271,23 @@ def test_f11_install_command_reindexes_records(org, corpus):
     assert found(org.registrar, q="skolan") == []
     call_command("install_search_configuration", "--reindex")
     assert len(found(org.registrar, q="skolan")) == 3
+
+
+def test_f11_a_results_page_takes_as_many_queries_for_twenty_hits_as_for_one(org, client):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org.registrar)
+    ingest(org.account, "Snöröjningen börjar i natt.")
+
+    def queries() -> int:
+        cache.clear()  # the facet counts are counted each time
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("archive:search"), {"q": "snöröjning"}).status_code == 200
+        return len(captured.captured_queries)
+
+    one = queries()
+    for number in range(24):
+        ingest(org.account, f"Snöröjningen på gata {number} är klar.")
+    assert queries() == one
