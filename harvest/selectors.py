@@ -13,11 +13,14 @@ from .models import FollowerCount, HarvestRun, HarvestState
 
 
 def posts_to_repoll(*, account: ServiceAccount, since: datetime) -> list[str]:
-    """Posts young enough that comments may still arrive, newest first."""
+    """Posts young enough that comments may still arrive, newest first. Only posts a platform
+    response delivered: an imported (or demo) post the platform never listed is not asked about,
+    so it cannot be judged deleted there."""
     return list(
         Record.objects.filter(
             account=account,
             kind=RecordKind.POST,
+            source__isnull=False,
             published_at__gte=since,
             deleted_on_platform_at__isnull=True,
             removed_at__isnull=True,

@@ -339,6 +339,29 @@ def test_posts_older_than_the_repoll_window_are_not_read_again(mastodon_account,
     assert not any(path.endswith("/context") for path in mastodon.hits)
 
 
+def test_n20_an_imported_post_is_not_asked_about_so_not_judged_deleted(mastodon_account, mastodon):
+    """A demo or imported post the platform never listed: the platform answers 404 for it, which must
+    not make the archive call it deleted there."""
+    from archive.services import IncomingItem, record_ingest
+
+    imported = record_ingest(
+        account=mastodon_account,
+        item=IncomingItem(
+            platform_id="imported-7",
+            kind="post",
+            is_own=True,
+            published_at=timezone.now(),
+            text="Importerad.",
+        ),
+    ).record
+
+    harvest(mastodon_account)
+
+    imported.refresh_from_db()
+    assert (imported.deleted_on_platform_at, imported.missing_since) == (None, None)
+    assert not any("imported-7" in path for path in mastodon.hits)
+
+
 def test_n20_a_record_no_platform_response_delivered_is_never_judged_missing(org):
     from datetime import UTC, datetime, timedelta
 
