@@ -141,6 +141,32 @@ def _lock_open_request(request: RegistrationRequest) -> RegistrationRequest:
     return locked
 
 
+def _file_thread(
+    *, actor, case: DiaryCase, root: Record, request, snapshot: bool, outcome, action, at, detail: str = ""
+) -> list[DiaryDocument]:
+    """Every record of the thread as a document of the case (and a snapshot), the request that
+    asked for it closed, the event logged (by default with the number of documents added), the
+    records classified anew."""
+    documents = _add_documents(
+        actor=actor, case=case, records=thread_records(root).order_by("published_at", "pk"), at=at
+    )
+    if snapshot:
+        documents.append(_add_snapshot(actor=actor, case=case, root=root, at=at))
+    if request is not None:
+        _close_request(actor=actor, request=request, outcome=outcome, case=case, note="", at=at)
+    DiaryEvent.objects.create(
+        action=action,
+        actor=actor,
+        department=case.department,
+        case=case,
+        record=root,
+        record_ref=_record_ref(root),
+        detail=detail or f"{len(documents)}",
+    )
+    _reclassify(case)
+    return documents
+
+
 @transaction.atomic
 def diary_case_register(
     *,
@@ -173,28 +199,17 @@ def diary_case_register(
         registered_by=actor,
         registered_at=at,
     )
-    _add_documents(actor=actor, case=case, records=thread_records(root).order_by("published_at", "pk"), at=at)
-    if snapshot:
-        _add_snapshot(actor=actor, case=case, root=root, at=at)
-    if request is not None:
-        _close_request(
-            actor=actor,
-            request=request,
-            outcome=RegistrationDecision.Outcome.REGISTERED,
-            case=case,
-            note="",
-            at=at,
-        )
-    DiaryEvent.objects.create(
-        action=DiaryEvent.Action.CASE_REGISTERED,
+    _file_thread(
         actor=actor,
-        department=department,
         case=case,
-        record=root,
-        record_ref=_record_ref(root),
+        root=root,
+        request=request,
+        snapshot=snapshot,
+        outcome=RegistrationDecision.Outcome.REGISTERED,
+        action=DiaryEvent.Action.CASE_REGISTERED,
         detail=case.diary_number,
+        at=at,
     )
-    _reclassify(case)
     return case
 
 
@@ -222,31 +237,16 @@ def diary_case_attach(
         raise DiaryError(
             _("The thread is already registered in %(number)s.") % {"number": existing.diary_number}
         )
-    documents = _add_documents(
-        actor=actor, case=case, records=thread_records(root).order_by("published_at", "pk"), at=at
-    )
-    if snapshot:
-        documents.append(_add_snapshot(actor=actor, case=case, root=root, at=at))
-    if request is not None:
-        _close_request(
-            actor=actor,
-            request=request,
-            outcome=RegistrationDecision.Outcome.ATTACHED,
-            case=case,
-            note="",
-            at=at,
-        )
-    DiaryEvent.objects.create(
-        action=DiaryEvent.Action.DOCUMENTS_ADDED,
+    return _file_thread(
         actor=actor,
-        department=case.department,
         case=case,
-        record=root,
-        record_ref=_record_ref(root),
-        detail=f"{len(documents)}",
+        root=root,
+        request=request,
+        snapshot=snapshot,
+        outcome=RegistrationDecision.Outcome.ATTACHED,
+        action=DiaryEvent.Action.DOCUMENTS_ADDED,
+        at=at,
     )
-    _reclassify(case)
-    return documents
 
 
 @transaction.atomic

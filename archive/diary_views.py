@@ -213,26 +213,28 @@ def document_file(request, pk):
     )
 
 
-@login_required
-def samlingsakt_start(request):
-    departments = _keeper_departments(request)
+def _choose_department(request, departments, target: str):
+    """This year's page of the one department, or a choice when a person keeps several."""
+    if not departments.exists():
+        raise PermissionDenied
     year = diary.local_year()
     if departments.count() == 1:
-        return redirect("archive:diary_samlingsakt", department=departments.get().pk, year=year)
+        return redirect(target, department=departments.get().pk, year=year)
     return render(
         request,
         "archive/diary/department_choice.html",
-        {"departments": departments, "year": year, "target": "archive:diary_samlingsakt"},
+        {"departments": departments, "year": year, "target": target},
     )
 
 
 @login_required
+def samlingsakt_start(request):
+    return _choose_department(request, diary_departments(request.user), "archive:diary_samlingsakt")
+
+
+@login_required
 def samlingsakt(request, department, year):
-    department = get_object_or_404(Department, pk=department)
-    if not can_keep_diary(request.user, department):
-        raise PermissionDenied
-    if year < 2000 or year > diary.local_year() + 1:
-        raise Http404
+    department = _department_year(request, department, year, can_keep_diary)
     collective = diary.samlingsakt_get_or_create(actor=request.user, department=department, year=year)
     page = _page(request, diary_selectors.samlingsakt_posts(department=department, year=year))
     rows = [{"record": record, "record_url": record_url(record)} for record in page.object_list]
@@ -250,28 +252,24 @@ def samlingsakt(request, department, year):
     )
 
 
-def _report_for(request, department, year):
-    department = get_object_or_404(Department, pk=department)
-    if not can_read_year_report(request.user, department):
+def _department_year(request, department_pk: int, year: int, allowed) -> Department:
+    """The department of a per-year page, if the person may see it and the year is plausible."""
+    department = get_object_or_404(Department, pk=department_pk)
+    if not allowed(request.user, department):
         raise PermissionDenied
     if year < 2000 or year > diary.local_year() + 1:
         raise Http404
+    return department
+
+
+def _report_for(request, department, year):
+    department = _department_year(request, department, year, can_read_year_report)
     return diary_selectors.year_report(department=department, year=year)
 
 
 @login_required
 def year_report_start(request):
-    departments = report_departments(request.user)
-    if not departments.exists():
-        raise PermissionDenied
-    year = diary.local_year()
-    if departments.count() == 1:
-        return redirect("archive:diary_year_report", department=departments.get().pk, year=year)
-    return render(
-        request,
-        "archive/diary/department_choice.html",
-        {"departments": departments, "year": year, "target": "archive:diary_year_report"},
-    )
+    return _choose_department(request, report_departments(request.user), "archive:diary_year_report")
 
 
 @login_required
