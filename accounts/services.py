@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
+
+from smgov.lib.mail import mail_after_commit
 
 from . import crypto, permissions, selectors
 from .models import (
@@ -164,7 +165,7 @@ def account_request_submit(
         _link_administrator(account, user, actor)
     _record(account, actor, Action.REQUESTED, to_state=AccountState.REQUESTED)
     if department.head and department.head.email:
-        _notify(
+        mail_after_commit(
             [department.head.email],
             _("New account request: %(name)s") % {"name": display_name},
             _("%(person)s asks to start %(name)s. Decide at %(url)s")
@@ -218,7 +219,7 @@ def account_decide(*, actor: User, account: ServiceAccount, decision: str, comme
     _move(account, actor, to_state, action, allowed_from={AccountState.REQUESTED}, comment=comment)
     requester = account.request.requested_by
     if requester.email:
-        _notify(
+        mail_after_commit(
             [requester.email],
             subject % {"name": account},
             "\n\n".join(
@@ -372,7 +373,7 @@ def user_deactivate(*, actor: User, user: User) -> list[ServiceAccount]:
                 .exclude(email="")
                 .values_list("email", flat=True)
             )
-            _notify(
+            mail_after_commit(
                 recipients,
                 _("%(name)s has fewer than two administrators") % {"name": account},
                 _(
@@ -407,7 +408,7 @@ def supervision_send_reminders(*, now=None) -> list[int]:
         recipients = list(
             account.administrators.filter(is_active=True).exclude(email="").values_list("email", flat=True)
         )
-        _notify(
+        mail_after_commit(
             recipients,
             _("%(name)s has not been checked in time") % {"name": account},
             _(
@@ -503,10 +504,3 @@ def credentials_reencrypt() -> int:
             )
         count += 1
     return count
-
-
-def _notify(recipients: list[str], subject: str, body: str) -> None:
-    """Mail after the change is committed, so nobody is told of a change that was rolled back."""
-    recipients = sorted(set(filter(None, recipients)))
-    if recipients:
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=False))

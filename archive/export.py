@@ -8,26 +8,18 @@ does not reveal how long the passage was.
 import csv
 import io
 import json
-import os
 from collections.abc import Callable
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from smgov.lib.pdf import html_to_pdf
+
 from .models import DisclosureExport, DisclosureItem
 from .search import searchable_text
 
 MASK = "█" * 8
-CHROMIUM = os.environ.get("SMGOV_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def mask_ranges(text: str, passages: list[str]) -> list[list[int]]:
@@ -133,24 +125,9 @@ def export_html(export: DisclosureExport) -> str:
     )
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Render HTML to PDF with headless Chromium; the page may load nothing from anywhere."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(java_script_enabled=False)
-            page.route("**/*", lambda route: route.abort())
-            page.set_content(html, wait_until="load")
-            return page.pdf(format="A4", print_background=True, margin={"top": "18mm", "bottom": "18mm"})
-        finally:
-            browser.close()
-
-
 def render_pdf(export: DisclosureExport, *, progress: Callable[[int], None] = lambda percent: None) -> bytes:
     html = export_html(export)
     progress(30)
-    pdf = html_to_pdf(html)
+    pdf = html_to_pdf(html, margin={"top": "18mm", "bottom": "18mm"})
     progress(90)
     return pdf

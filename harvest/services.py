@@ -33,7 +33,6 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +43,7 @@ from accounts.models import AccountState, ServiceAccount
 from archive import services as archive_services
 from archive.services import IncomingItem, IngestResult
 from moderation import services as moderation_services
+from smgov.lib.mail import mail_after_commit
 
 from . import selectors
 from .connectors import get_connector_class
@@ -243,15 +243,13 @@ def media_retry_at(*, attempts: int, now: datetime) -> datetime | None:
 
 
 def _notify_reconnection(account: ServiceAccount, error: str) -> None:
-    recipients = sorted({user.email for user in account.administrators.filter(is_active=True) if user.email})
-    if not recipients:
-        return
+    recipients = [user.email for user in account.administrators.filter(is_active=True)]
     subject = _("%(account)s needs to be reconnected") % {"account": account.display_name}
     body = _(
         "The harvest of %(account)s stopped because the platform no longer accepts its login "
         "details:\n\n%(error)s\n\nAsk the information unit to renew them: %(url)s\n"
     ) % {"account": account, "error": error, "url": settings.SITE_URL + account.get_absolute_url()}
-    transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=False))
+    mail_after_commit(recipients, subject, body)
 
 
 # --- one run --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.roles import Role
 from archive import services as archive_services
 from archive.models import Record, RecordKind, RegistrationRequest
+from smgov.lib.mail import mail_after_commit
 
 from . import permissions, platform, selectors
 from .flags import GROUNDS, FlagKind, KeywordRule, RemovalGround, flag_text
@@ -49,13 +50,6 @@ PERSONAL_DATA_RESPONSIBLE_PLATFORMS = frozenset({"facebook", "rss"})
 
 def _event(case: Case, actor, action: str, note: str = "") -> CaseEvent:
     return CaseEvent.objects.create(case=case, actor=actor, action=action, note=note)
-
-
-def _mail(recipients, subject: str, body: str) -> None:
-    """Mail after the change is committed, so nobody is told of a change that was rolled back."""
-    recipients = sorted({address for address in recipients if address})
-    if recipients:
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=False))
 
 
 def _case_url(case: Case) -> str:
@@ -130,7 +124,7 @@ def _notify_unlawful(case: Case, grounds) -> None:
     if not recipients:
         return
     names = ", ".join(GROUNDS[ground].swedish_name for ground in grounds)
-    _mail(
+    mail_after_commit(
         recipients,
         _("Possible unlawful content in a comment on %(account)s") % {"account": case.account},
         _(
@@ -281,7 +275,7 @@ def case_request_manager(*, actor: User, case: Case, note: str = "") -> None:
     _event(case, actor, Action.MANAGER_REQUESTED, note.strip())
     head = case.department.head
     if head is not None:
-        _mail(
+        mail_after_commit(
             [head.email],
             _("A comment to discuss before replying: %(account)s") % {"account": case.account},
             _("%(person)s wants to discuss a comment with you before it is answered.\n\n%(note)s\n\n%(url)s")
@@ -301,7 +295,7 @@ def case_clear_manager(*, actor: User, case: Case, note: str = "") -> None:
     case.save(update_fields=["manager_cleared_at", "manager_cleared_by", "updated_at"])
     _event(case, actor, Action.MANAGER_CLEARED, note.strip())
     if case.assignee_id:
-        _mail(
+        mail_after_commit(
             [case.assignee.email],
             _("Discussed with the manager: %(account)s") % {"account": case.account},
             _("%(person)s has discussed the comment; you can reply now.\n\n%(note)s\n\n%(url)s")
@@ -372,7 +366,7 @@ def reply_submit(*, actor: User, case: Case, text: str, reviewer: User | None = 
         fields.append("state")
         case.save(update_fields=[*set(fields), "updated_at"])
         _event(case, actor, Action.REPLY_DRAFTED, str(reviewer))
-        _mail(
+        mail_after_commit(
             [reviewer.email],
             _("A reply to review: %(account)s") % {"account": case.account},
             _("%(person)s asks you to review a reply before it is published.\n\n%(url)s")
@@ -409,7 +403,7 @@ def reply_review(*, actor: User, reply: Reply, approve: bool, note: str = "") ->
         reply.status = Reply.Status.RETURNED
         reply.save(update_fields=["status"])
         _event(case, actor, Action.REPLY_RETURNED, reply.review_note)
-        _mail(
+        mail_after_commit(
             [reply.author.email],
             _("Your reply was returned: %(account)s") % {"account": case.account},
             _("%(person)s returned your reply.\n\n%(note)s\n\n%(url)s")
@@ -558,7 +552,7 @@ def forward_create(
         body = _(
             "%(person)s asks you a question about a comment. Answer by %(due)s by replying to %(email)s:\n\n%(question)s"
         ) % {**values, "email": actor.email}
-    _mail(
+    mail_after_commit(
         [to_user.email if to_user else to_email],
         _("A question from the municipality's social media: answer by %(due)s") % {"due": due_on},
         body,
@@ -588,7 +582,7 @@ def forward_answer(*, actor: User, forward: Forward, answer: str) -> None:
     if case.state == CaseState.WAITING_FOR_EXPERT and not _other_waits(case, forward=forward):
         case.state = CaseState.IN_PROGRESS
         case.save(update_fields=["state", "updated_at"])
-    _mail(
+    mail_after_commit(
         [forward.asked_by.email],
         _("Your question was answered: %(account)s") % {"account": case.account},
         _("%(person)s answered your question.\n\n%(url)s") % {"person": actor, "url": _case_url(case)},

@@ -2,11 +2,11 @@
 
 import csv
 import io
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.template.loader import render_to_string
+
+from smgov.lib.pdf import html_to_pdf
 
 from . import presentation
 from .selectors import Figures
@@ -108,51 +108,5 @@ def report_html(report: YearlyReport) -> str:
     )
 
 
-PDF_TIMEOUT_MS = 30_000
-
-
-def _print_pdf(html: str) -> bytes:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=PDF_TIMEOUT_MS
-        )
-        try:
-            context = browser.new_context(java_script_enabled=False, offline=True)
-            page = context.new_page()
-            # The document is complete in itself: nothing may be fetched while printing it.
-            page.route("**/*", lambda route: route.abort())
-            page.set_content(html, wait_until="load", timeout=PDF_TIMEOUT_MS)
-            return page.pdf(
-                format="A4",
-                landscape=True,
-                print_background=True,
-                margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"},
-            )
-        finally:
-            browser.close()
-
-
-CHROMIUM = os.environ.get("SMGOV_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def html_to_pdf(html: str) -> bytes:
-    """Print HTML to PDF with headless Chromium.
-
-    Playwright's synchronous API refuses to run in a thread that already has an event loop (an
-    async server, a browser test), so the printing gets a thread of its own."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_print_pdf, html).result()
-
-
 def report_pdf(report: YearlyReport) -> bytes:
-    return html_to_pdf(report_html(report))
+    return html_to_pdf(report_html(report), landscape=True)

@@ -1,0 +1,48 @@
+"""HTML to PDF with headless Chromium: the one printer behind snapshots, disclosure files and reports.
+
+The HTML is a complete document rendered by Django's templates (platform text escaped, platform HTML
+sanitised by the caller). Chromium prints it with JavaScript off and no network: every request the
+page would make is refused, so a document can never fetch or leak anything while it is printed.
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+CHROMIUM = os.environ.get("SMGOV_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 30_000
+PORTRAIT_MARGIN = {"top": "15mm", "bottom": "15mm"}
+LANDSCAPE_MARGIN = {"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"}
+
+
+def _print(html: str, *, landscape: bool, margin: dict[str, str]) -> bytes:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS)
+        try:
+            context = browser.new_context(java_script_enabled=False, offline=True)
+            page = context.new_page()
+            page.route("**/*", lambda route: route.abort())
+            page.set_content(html, wait_until="load", timeout=TIMEOUT_MS)
+            return page.pdf(format="A4", landscape=landscape, print_background=True, margin=margin)
+        finally:
+            browser.close()
+
+
+def html_to_pdf(html: str, *, landscape: bool = False, margin: dict[str, str] | None = None) -> bytes:
+    """Print one HTML document to A4 PDF bytes.
+
+    Playwright's synchronous API refuses to start in a thread that already runs an event loop (an
+    async server, a browser test), so the printing gets a thread of its own, with a bound on the time.
+    """
+    margin = margin or (LANDSCAPE_MARGIN if landscape else PORTRAIT_MARGIN)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print, html, landscape=landscape, margin=margin).result(timeout=120)
