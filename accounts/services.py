@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from smgov.lib.mail import mail_after_commit
+from smgov.lib.redaction import remember_secret
 
 from . import crypto, permissions, selectors
 from .models import (
@@ -471,7 +472,9 @@ def credential_read(account: ServiceAccount, name: str, purpose: str, actor: Use
     CredentialAccess.objects.create(
         credential=credential, actor=actor, action=CredentialAccess.Action.READ, purpose=purpose[:200]
     )
-    return crypto.decrypt(credential.ciphertext)
+    secret = crypto.decrypt(credential.ciphertext)
+    remember_secret(secret)  # from now on no log line of this process can carry it
+    return secret
 
 
 def credential_record_result(
