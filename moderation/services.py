@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from guardian.shortcuts import assign_perm
 
 from accounts.models import User
@@ -22,7 +22,7 @@ from archive.models import Record, RecordKind, RegistrationRequest
 from smgov.lib.mail import mail_after_commit
 
 from . import permissions, platform, selectors
-from .flags import GROUNDS, FlagKind, KeywordRule, RemovalGround, flag_text
+from .flags import GROUNDS, FlagKind, KeywordRule, RemovalGround, RuleRefused, flag_text
 from .models import (
     OPEN_STATES,
     PERSONAL_DATA_KINDS,
@@ -46,6 +46,17 @@ logger = logging.getLogger(__name__)
 # F14: on these platforms the municipality answers for personal data that others publish on its
 # account (Facebook pages and its own blogs); elsewhere only for what it publishes itself.
 PERSONAL_DATA_RESPONSIBLE_PLATFORMS = frozenset({"facebook", "rss"})
+
+# Why a keyword rule is refused, in words for the person who typed it.
+RULE_REFUSED = {
+    "empty": gettext_lazy("Enter a word, a phrase or a pattern."),
+    "invalid": gettext_lazy(
+        "The pattern cannot be used (%(detail)s). Look-arounds such as (?= and (?<! and backreferences "
+        "such as \\1 are not supported, so that no pattern can slow down the harvest."
+    ),
+    "matches_empty": gettext_lazy("The pattern matches empty text, so it would flag every comment."),
+    "named_groups": gettext_lazy("Named groups (?P<name>…) cannot be used in a pattern."),
+}
 
 
 def _event(case: Case, actor, action: str, note: str = "") -> CaseEvent:
@@ -763,8 +774,8 @@ def flag_rule_save(
     phrase = phrase.strip()
     try:
         KeywordRule(ground, phrase, is_regex)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
+    except RuleRefused as exc:
+        raise ValidationError(RULE_REFUSED[exc.code] % {"detail": exc.detail}, code=exc.code) from None
     rule = rule or FlagRule()
     rule.ground, rule.phrase, rule.is_regex, rule.is_active, rule.updated_by = (
         ground,
