@@ -98,3 +98,18 @@ def test_times_are_shown_in_stockholm(settings):
 
 def test_health_check_answers(client, db):
     assert client.get(reverse("health")).json() == {"status": "ok"}
+
+
+def test_private_pages_are_never_stored_by_a_cache(client, org):
+    client.force_login(org.alice)
+    for url in (reverse("dashboard"), reverse("moderation:inbox"), reverse("accounts:public_json")):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url
+        assert "public" not in response["Cache-Control"], url
+
+
+def test_the_public_listing_may_be_cached_for_the_public(client, db):
+    response = client.get(reverse("accounts:public_json"))
+    assert "public" in response["Cache-Control"]
+    assert "no-store" not in response["Cache-Control"]
