@@ -13,6 +13,11 @@ from .roles import Role, roles_of
 EVERYONE = None
 NAVIGATION = [
     ("dashboard", _("Overview"), EVERYONE),
+    (
+        "problems",
+        _("Problems"),
+        {Role.COMMUNICATOR, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT},
+    ),
     ("moderation:inbox", _("Inbox"), {Role.COMMUNICATOR, Role.WEB_COMMUNICATOR}),
     ("accounts:list", _("Accounts"), EVERYONE),
     ("accounts:decisions", _("Decisions"), {Role.HEAD_OF_DEPARTMENT}),

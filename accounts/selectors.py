@@ -134,6 +134,23 @@ def credential_health(*, account: ServiceAccount, now=None) -> list[CredentialHe
     return health
 
 
+def credentials_needing_attention(*, user, now=None) -> QuerySet[Credential]:
+    """Credentials of the person's active accounts that have expired, expire within
+    TOKEN_WARNING_DAYS, or failed at their last use: someone must renew them before the harvest stops."""
+    now = now or timezone.now()
+    failing = Q(last_error_at__isnull=False) & (
+        Q(last_success_at__isnull=True) | Q(last_error_at__gt=F("last_success_at"))
+    )
+    return (
+        Credential.objects.filter(
+            account__in=visible_accounts(user).filter(state=AccountState.ACTIVE).values("pk")
+        )
+        .filter(Q(expires_at__lte=now + timedelta(days=TOKEN_WARNING_DAYS)) | failing)
+        .select_related("account", "account__department")
+        .order_by("expires_at", "account__display_name", "name")
+    )
+
+
 def overview_matrix(*, user) -> dict:
     """N19: the number of active accounts per department and platform."""
     counts = {

@@ -3,13 +3,25 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone
 
-from accounts.models import ServiceAccount
+from accounts.models import AccountState, ServiceAccount
 from archive.models import MediaFile, Record, RecordKind
 
-from .models import FollowerCount, HarvestRun, HarvestState
+from .models import ConnectionStatus, FollowerCount, HarvestRun, HarvestState
 
 
 def posts_to_repoll(*, account: ServiceAccount, since: datetime) -> list[str]:
@@ -110,3 +122,23 @@ def account_harvest_status(*, account: ServiceAccount, recent: int = 5) -> Accou
 
 def due_states(*, now: datetime) -> QuerySet[HarvestState]:
     return HarvestState.objects.filter(account__state="active", next_run_at__lte=now).order_by("next_run_at")
+
+
+def harvest_outages(
+    *, accounts: QuerySet[ServiceAccount], now: datetime | None = None
+) -> QuerySet[HarvestState]:
+    """Active accounts whose harvest is not working: failing, needing reconnection, or not harvested
+    within twice their interval (a stalled schedule looks like nothing at all unless someone counts it)."""
+    now = now or timezone.now()
+    late = ExpressionWrapper(Value(now) - F("interval") * 2, output_field=DateTimeField())
+    return (
+        HarvestState.objects.filter(account__in=accounts, account__state=AccountState.ACTIVE)
+        .annotate(late_before=late)
+        .filter(
+            Q(status__in=[ConnectionStatus.FAILING, ConnectionStatus.NEEDS_RECONNECTION])
+            | Q(last_success_at__lt=F("late_before"))
+            | Q(last_success_at__isnull=True, last_run_at__isnull=False)
+        )
+        .select_related("account", "account__department")
+        .order_by("account__department__name", "account__display_name")
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import nh3
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -26,6 +26,8 @@ from .models import (
     CaseState,
     FlagRule,
     PhotoConsent,
+    PlatformAction,
+    Reply,
     SavedReply,
 )
 
@@ -280,4 +282,30 @@ def photo_consents_noted(*, user, limit: int = 20) -> list[PhotoConsent]:
         PhotoConsent.objects.filter(record__in=photo_posts(user=user))
         .select_related("record", "record__account", "noted_by")
         .order_by("-noted_at", "-pk")[:limit]
+    )
+
+
+# --- problems: what went wrong on a platform after a person acted ----------------------------------------
+
+
+def removals_still_public(*, user) -> QuerySet[Case]:
+    """Removed comments that are still on the platform: hiding failed, or it is to be done by hand."""
+    return (
+        permissions.visible_cases(user)
+        .filter(platform_action__in=[PlatformAction.FAILED, PlatformAction.MANUAL])
+        .select_related("account", "record")
+        .order_by("-platform_action", "updated_at")
+    )
+
+
+def replies_failed(*, user) -> QuerySet[Case]:
+    """Open cases whose latest reply failed to publish: the citizen is still waiting for an answer."""
+    latest = Reply.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-pk").values("status")[:1]
+    return (
+        permissions.visible_cases(user)
+        .filter(state__in=OPEN_STATES)
+        .annotate(latest_reply_status=Subquery(latest))
+        .filter(latest_reply_status=Reply.Status.FAILED)
+        .select_related("account", "record")
+        .order_by("deadline")
     )

@@ -16,6 +16,8 @@ from archive import diary_permissions, diary_selectors
 from moderation import permissions as moderation_permissions
 from moderation import selectors as moderation_selectors
 
+from . import problems as problem_selectors
+
 
 @login_required
 def dashboard(request):
@@ -36,6 +38,29 @@ def dashboard(request):
         },
         {"title": _("Overdue checks"), "count": len(overdue_checks), "alert": bool(overdue_checks)},
     ]
+    problems = {kind.key: kind for kind in problem_selectors.problems_for(user)}
+    harvest = problems["harvest"]
+    cards.insert(
+        0,
+        {
+            "title": _("Accounts whose harvest is not working"),
+            "count": harvest.count,
+            "alert": bool(harvest.count),
+            "url": reverse("problems") + "#harvest",
+            "link_text": _("See what is wrong") if harvest.count else _("Every account is being harvested."),
+        },
+    )
+    total = sum(kind.count for kind in problems.values())
+    cards.insert(
+        0,
+        {
+            "title": _("Problems to act on"),
+            "count": total,
+            "alert": bool(total),
+            "url": reverse("problems"),
+            "link_text": _("Open the problem list") if total else _("All is well."),
+        },
+    )
     if moderation_permissions.can_use_inbox(user):
         counts = moderation_selectors.inbox_counts(user=user)
         cards.insert(
@@ -87,6 +112,13 @@ def dashboard(request):
             "decisions": decisions,
         },
     )
+
+
+@login_required
+def problems(request):
+    """Everything that went wrong and waits for the person, each with the next step."""
+    kinds = problem_selectors.problems_for(request.user)
+    return render(request, "problems.html", {"kinds": kinds, "total": sum(kind.count for kind in kinds)})
 
 
 @never_cache
