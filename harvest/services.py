@@ -44,10 +44,8 @@ from accounts.models import AccountState, ServiceAccount
 from archive import services as archive_services
 from archive.services import IncomingItem, IngestResult
 from moderation import services as moderation_services
-
-from . import selectors
-from .connectors import get_connector_class
-from .connectors.base import (
+from platforms import get_connector_class
+from platforms.base import (
     USER_AGENT,
     Connector,
     ConnectorError,
@@ -61,6 +59,8 @@ from .connectors.base import (
     TransientError,
     http_session,
 )
+
+from . import selectors
 from .models import ConnectionStatus, FollowerCount, HarvestRun, HarvestState
 
 logger = logging.getLogger(__name__)

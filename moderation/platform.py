@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services as account_services
 from accounts.models import ServiceAccount
-from harvest.connectors import get_connector_class
-from harvest.connectors.base import Connector
+from platforms import get_connector_class
+from platforms.base import Connector
 
 # What a person does by hand where the platform's API cannot hide or delete a comment.
 MANUAL_REMOVAL_STEPS = {
