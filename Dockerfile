@@ -8,6 +8,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY smgov smgov
+COPY platforms platforms
 COPY accounts accounts
 COPY archive archive
 COPY moderation moderation

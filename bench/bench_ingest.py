@@ -108,10 +108,10 @@ def _inner(pages: int, per_page: int) -> None:
     call_command("migrate", verbosity=0)
 
     from accounts.models import Department, ServiceAccount
-    from harvest.connectors.base import Page, Response
-    from harvest.connectors.mastodon import MastodonConnector
     from harvest.models import HarvestRun, HarvestState
     from harvest.services import _Run
+    from platforms.base import Page, Response
+    from platforms.mastodon import MastodonConnector
 
     department = Department.objects.create(name="Bench", series_code="BENCH")
     account = ServiceAccount.objects.create(

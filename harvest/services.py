@@ -43,11 +43,8 @@ from accounts.models import AccountState, ServiceAccount
 from archive import services as archive_services
 from archive.services import IncomingItem, IngestResult
 from moderation import services as moderation_services
-from smgov.lib.mail import mail_after_commit
-
-from . import selectors
-from .connectors import get_connector_class
-from .connectors.base import (
+from platforms import CREDENTIAL_KINDS, build_connector
+from platforms.base import (
     USER_AGENT,
     Connector,
     ConnectorError,
@@ -61,14 +58,14 @@ from .connectors.base import (
     TransientError,
     http_session,
 )
+from smgov.lib.mail import mail_after_commit
+
+from . import selectors
 from .models import ConnectionStatus, FollowerCount, HarvestRun, HarvestState
 
 logger = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 0x68617276  # first key of the advisory lock; the second is the account id
-# The credential names the connectors understand; an account's other secrets (e.g. a password for
-# people) are never read by the harvest.
-HARVEST_CREDENTIAL_NAMES = ("access_token", "key", "oauth_token")
 BUSY_RUN = 10  # new items in one run that make an account "busy": harvest it more often
 RECONNECT_RETRY = timedelta(hours=24)  # an account needing reconnection is tried again daily
 MEDIA_REDIRECTS = 3
@@ -117,11 +114,11 @@ def connector_for(account: ServiceAccount) -> Connector:
     stored = {health.credential.name for health in accounts_selectors.credential_health(account=account)}
     credentials = {
         name: accounts_services.credential_read(account=account, name=name, purpose="harvest")
-        for name in HARVEST_CREDENTIAL_NAMES
+        for name in CREDENTIAL_KINDS
         if name in stored
     }
-    connector_class = get_connector_class(account.platform)
-    return connector_class(
+    return build_connector(
+        account.platform,
         base_url=account.api_base_url or None,
         platform_id=account.platform_id,
         handle=account.handle,

@@ -8,8 +8,9 @@ backoff and jitter, a bounded number of times. Invalid credentials are never ret
 from celery import shared_task
 from django.conf import settings
 
+from platforms.base import TransientError
+
 from . import services
-from .connectors.base import TransientError
 
 # Celery's countdowns live in the broker; longer waits are left to the schedule (next_run_at).
 MAX_RATE_LIMIT_WAIT = 60 * 60

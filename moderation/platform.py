@@ -1,15 +1,17 @@
 """The platform side of moderation: publishing replies and hiding comments through the connectors.
 
 Which platform can do what is the connector's business (`can_reply`, `can_hide`); this module only
-builds a connector for an account, with the account's credentials read through the logged vault.
+builds a connector for an account, with the credentials a connector understands
+(``platforms.CREDENTIAL_KINDS``) read through the logged vault; the account's other secrets are
+never read here.
 """
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services as account_services
 from accounts.models import ServiceAccount
-from harvest.connectors import get_connector_class
-from harvest.connectors.base import Connector
+from platforms import CREDENTIAL_KINDS, build_connector, get_connector_class
+from platforms.base import Connector
 
 # What a person does by hand where the platform's API cannot hide or delete a comment.
 MANUAL_REMOVAL_STEPS = {
@@ -47,15 +49,17 @@ def removal_steps(platform: str) -> str:
 
 
 def _credentials(account: ServiceAccount, purpose: str) -> dict[str, str]:
-    names = account.credentials.values_list("name", flat=True)
+    stored = set(account.credentials.values_list("name", flat=True))
     return {
-        name: account_services.credential_read(account=account, name=name, purpose=purpose) for name in names
+        name: account_services.credential_read(account=account, name=name, purpose=purpose)
+        for name in CREDENTIAL_KINDS
+        if name in stored
     }
 
 
 def connector_for(account: ServiceAccount, *, purpose: str) -> Connector:
-    cls = get_connector_class(account.platform)
-    return cls(
+    return build_connector(
+        account.platform,
         base_url=account.api_base_url or None,
         platform_id=account.platform_id,
         handle=account.handle,

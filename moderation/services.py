@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.roles import Role
 from archive import services as archive_services
 from archive.models import Record, RecordKind, RegistrationRequest
+from platforms.base import ConnectorError, CredentialsInvalid, NotSupported
 from smgov.lib.mail import mail_after_commit
 
 from . import permissions, platform, selectors
@@ -442,8 +443,6 @@ def reply_publish_run(*, reply_id: int) -> None:
     if reply.status != Reply.Status.PUBLISHING:
         return
     case = reply.case
-    from harvest.connectors.base import ConnectorError, CredentialsInvalid, NotSupported
-
     try:
         connector = platform.connector_for(
             case.account, purpose=_("publish a reply in case %(id)s") % {"id": case.pk}
@@ -661,8 +660,6 @@ def case_hide_run(*, case_id: int) -> None:
     case = Case.objects.select_related("record", "account").get(pk=case_id)
     if case.platform_action != PlatformAction.PENDING:
         return
-    from harvest.connectors.base import ConnectorError, NotSupported
-
     try:
         connector = platform.connector_for(
             case.account, purpose=_("hide a removed comment in case %(id)s") % {"id": case.pk}

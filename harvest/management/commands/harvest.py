@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from harvest import services
-from harvest.connectors.base import TransientError
 from harvest.models import HarvestRun
+from platforms.base import TransientError
 
 
 class Command(BaseCommand):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from harvest.connectors.base import http_session
+from platforms.base import http_session
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from harvest.connectors import CONNECTORS, get_connector_class
-from harvest.connectors.base import Connector, MalformedResponse, TransientError, http_session
+from platforms import CONNECTORS, get_connector_class
+from platforms.base import Connector, MalformedResponse, TransientError, http_session
 
 ANY_PATH = re.compile(".*")
 CREDENTIALS = {"access_token": "tok-s3cret", "key": "key-s3cret"}

@@ -3,8 +3,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from harvest.connectors.base import ItemKind, MalformedResponse, NotFound, NotSupported
-from harvest.connectors.rss import RSSConnector
+from platforms.base import ItemKind, MalformedResponse, NotFound, NotSupported
+from platforms.rss import RSSConnector
 
 COMMENT_FEED = "/2024/11/20/snorojningen-ar-i-full-gang/feed/"
 POST_ID = "https://www.norrvik.se/?p=4711"

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from harvest.connectors.base import (
+from platforms.base import (
     CredentialsInvalid,
     ItemKind,
     MalformedResponse,
@@ -11,7 +11,7 @@ from harvest.connectors.base import (
     NotSupported,
     RateLimited,
 )
-from harvest.connectors.mastodon import MastodonConnector
+from platforms.mastodon import MastodonConnector
 
 ACCOUNT_ID = "109318473626781234"
 STATUSES = f"/api/v1/accounts/{ACCOUNT_ID}/statuses"

@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from harvest.connectors.base import ItemKind, NotFound, NotSupported, RateLimited
-from harvest.connectors.bluesky import BlueskyConnector
+from platforms.base import ItemKind, NotFound, NotSupported, RateLimited
+from platforms.bluesky import BlueskyConnector
 
 DID = "did:plc:n7rvkkommun4x2abcd5efgh6"
 ROOT = f"at://{DID}/app.bsky.feed.post/3lbhsnow2k2s"

@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from harvest.connectors.base import CredentialsInvalid, ItemKind, NotFound, NotSupported, RateLimited
-from harvest.connectors.youtube import YouTubeConnector, seconds_until_quota_reset
+from platforms.base import CredentialsInvalid, ItemKind, NotFound, NotSupported, RateLimited
+from platforms.youtube import YouTubeConnector, seconds_until_quota_reset
 
 CHANNEL = "UCn0rrv1kK0mmunXyZ12abCd"
 UPLOADS = "UUn0rrv1kK0mmunXyZ12abCd"

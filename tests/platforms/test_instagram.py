@@ -3,8 +3,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from harvest.connectors.base import ItemKind, NotFound, RateLimited
-from harvest.connectors.instagram import (
+from platforms.base import ItemKind, NotFound, RateLimited
+from platforms.instagram import (
     COMMENT_FIELDS,
     MEDIA_FIELDS,
     NODE_COMMENT_FIELDS,

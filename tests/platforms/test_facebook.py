@@ -3,8 +3,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from harvest.connectors.base import CredentialsInvalid, ItemKind, MalformedResponse, NotFound, RateLimited
-from harvest.connectors.facebook import COMMENT_FIELDS, POST_FIELDS, FacebookConnector
+from platforms.base import CredentialsInvalid, ItemKind, MalformedResponse, NotFound, RateLimited
+from platforms.facebook import COMMENT_FIELDS, POST_FIELDS, FacebookConnector
 
 PAGE_ID = "104512345678901"
 POST_ID = f"{PAGE_ID}_912345678901234"
