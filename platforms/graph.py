@@ -1,6 +1,7 @@
 """What Facebook Pages and Instagram professional accounts share: Meta's Graph API.
 
-Both speak the same dialect: the token travels as the ``access_token`` query parameter, lists come as
+Both speak the same dialect: the token travels as a bearer header (Graph also takes it as the
+``access_token`` query parameter, which would put it in every log of every hop), lists come as
 ``{"data": [...], "paging": {"next": ...}}`` and errors as ``{"error": {"code", "error_subcode",
 "message"}}``. The platform subclasses only know their own fields and objects.
 """
@@ -51,10 +52,10 @@ class GraphConnector(Connector):
     page_size = 50
 
     def get_node(self, path: str, **params: str) -> tuple[Response, Any]:
-        return self.get_json(path, params=self._with_token(params))
+        return self.get_json(path, params=params)
 
     def post_node(self, path: str, **data: str) -> Any:
-        response = self.request("POST", self.url(path), params=self._with_token({}), data=data)
+        response = self.request("POST", self.url(path), data=data)
         return response.json()
 
     def list_pages(
@@ -68,7 +69,7 @@ class GraphConnector(Connector):
         else:
             url, params = self.url(path), {**params, "limit": self.page_size}
         while True:
-            response, body = self.get_json(url, params=self._with_token(params))
+            response, body = self.get_json(url, params=params)
             items, cursor = self.parsed(response, self._list_page, response, body, parse)
             yield Page(response, items, cursor)
             if cursor is None:
@@ -88,8 +89,14 @@ class GraphConnector(Connector):
             )
         return items, {"next": self.strip_secrets(next_url)}
 
-    def _with_token(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {**params, "access_token": self.credentials.get("access_token", "")}
+    def request(self, method: str, url: str, **kwargs: Any) -> Response:
+        """Every Graph request carries the token as a bearer header, never in the URL, so no server or
+        proxy log, and no library's retry warning, can show it. Graph's own ``paging.next`` links do
+        carry it; those are stripped before they are followed or stored."""
+        token = self.credentials.get("access_token")
+        if token:
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {token}"}
+        return super().request(method, self.strip_secrets(url), **kwargs)
 
     def _check(self, response: Response) -> None:
         if response.status < 400:

@@ -1,8 +1,8 @@
 """YouTube channels through the YouTube Data API v3.
 
 ``platform_id`` is the channel id (``UC...``); without it the channel is looked up by ``handle``.
-Reading needs an API key (``credentials["key"]``, sent as the ``key`` parameter and stripped from
-stored URLs). Replying and holding comments for review act as the channel and need an OAuth token
+Reading needs an API key (``credentials["key"]``, sent in the ``X-Goog-Api-Key`` header, never in
+a URL). Replying and holding comments for review act as the channel and need an OAuth token
 (``credentials["oauth_token"]``); without one they raise ``NotSupported``.
 
 Posts are the videos of the channel's uploads playlist; comments and replies come from comment
@@ -136,7 +136,8 @@ class YouTubeConnector(Connector):
         params = {**params, "pageToken": page_token} if page_token else dict(params)
         headers = {}
         if self.credentials.get("key"):
-            params["key"] = self.credentials["key"]
+            # Google's APIs take the key as a header too, which keeps it out of every URL and log.
+            headers = {"X-Goog-Api-Key": self.credentials["key"]}
         elif self.credentials.get("oauth_token"):
             headers = self._oauth()
         return self.get_json(resource, params=params, headers=headers)

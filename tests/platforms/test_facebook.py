@@ -23,9 +23,14 @@ def serve(httpserver, recorded, base):
 
     def serve(path, name, query=None, status=200, headers=None, method="GET"):
         body = recorded("facebook", name).replace(RECORDED_BASE, base.encode())
-        httpserver.expect_request(f"/v21.0/{path}", query_string=query, method=method).respond_with_data(
-            body, status=status, headers=headers, content_type="application/json"
-        )
+        # The token travels as a bearer header, never in the URL.
+        query = {k: v for k, v in query.items() if k != "access_token"} if query else query
+        httpserver.expect_request(
+            f"/v21.0/{path}",
+            query_string=query,
+            method=method,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ).respond_with_data(body, status=status, headers=headers, content_type="application/json")
         return body
 
     return serve
@@ -90,7 +95,8 @@ def test_fetch_posts_follows_paging_next(connector, two_pages, base):
 def test_token_is_sent_and_stripped_from_the_stored_url(connector, two_pages, httpserver):
     pages = list(connector.fetch_posts())
 
-    assert [r.args["access_token"] for r, _ in httpserver.log] == [TOKEN, TOKEN]
+    assert [r.headers["Authorization"] for r, _ in httpserver.log] == [f"Bearer {TOKEN}"] * 2
+    assert all("access_token" not in r.args for r, _ in httpserver.log)
     assert all(TOKEN not in p.response.url and "access_token" not in p.response.url for p in pages)
     assert "until=1731931200" in pages[1].response.url
 
@@ -222,7 +228,8 @@ def test_publish_reply(connector, serve, httpserver):
     assert new_id == "912345678901234_1122334455667811"
     request, _ = httpserver.log[0]
     assert request.form.to_dict() == {"message": "Hej Anna! Nu är Storgatan plogad."}
-    assert request.args["access_token"] == TOKEN
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert "access_token" not in request.args
 
 
 def test_hide_comment(connector, serve, httpserver):

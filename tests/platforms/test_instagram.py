@@ -22,9 +22,14 @@ MEDIA_ID = "18045678901234567"
 def serve(httpserver, recorded):
     def serve(path, name, query=None, status=200, headers=None, method="GET"):
         body = recorded("instagram", name).replace(RECORDED_BASE, httpserver.url_for("/v21.0").encode())
-        httpserver.expect_request(f"/v21.0/{path}", query_string=query, method=method).respond_with_data(
-            body, status=status, headers=headers, content_type="application/json"
-        )
+        # The token travels as a bearer header, never in the URL.
+        query = {k: v for k, v in query.items() if k != "access_token"} if query else query
+        httpserver.expect_request(
+            f"/v21.0/{path}",
+            query_string=query,
+            method=method,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ).respond_with_data(body, status=status, headers=headers, content_type="application/json")
         return json.loads(body)
 
     return serve

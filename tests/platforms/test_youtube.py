@@ -34,8 +34,11 @@ def connector(httpserver, fast_session):
 @pytest.fixture
 def serve(httpserver, recorded):
     def serve(resource, name, query=None, status=200, method="GET"):
+        # The API key travels as a header, never in the URL.
+        query = dict(query) if query else query
+        headers = {"X-Goog-Api-Key": query.pop("key")} if query and "key" in query else None
         httpserver.expect_request(
-            f"/youtube/v3/{resource}", query_string=query, method=method
+            f"/youtube/v3/{resource}", query_string=query, method=method, headers=headers
         ).respond_with_data(
             recorded("youtube", name), status=status, content_type="application/json; charset=UTF-8"
         )
@@ -69,7 +72,8 @@ def test_fetch_posts_pages_through_the_uploads_playlist(connector, uploads, reco
 def test_key_is_sent_and_stripped(connector, uploads, httpserver):
     pages = list(connector.fetch_posts())
 
-    assert {r.args["key"] for r, _ in httpserver.log} == {KEY}
+    assert {r.headers["X-Goog-Api-Key"] for r, _ in httpserver.log} == {KEY}
+    assert all("key" not in r.args for r, _ in httpserver.log)
     assert all("key=" not in p.response.url for p in pages)
     assert "playlistId=UUn0rrv1kK0mmunXyZ12abCd" in pages[0].response.url
 
