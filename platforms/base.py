@@ -344,7 +344,14 @@ class Connector(ABC):
             fetched_at=datetime.now(UTC),
             sha256=hashlib.sha256(r.content).hexdigest(),
         )
-        self._check(response)
+        try:
+            self._check(response)
+        except ConnectorError as e:
+            # Error messages quote the platform's answer, which may echo what we sent: they are stored
+            # on the run and shown on pages, so the secrets go before anything else sees them.
+            e.message = self._redact(e.message)
+            e.args = (e.message, *e.args[1:])
+            raise
         return response
 
     def get_json(self, path_or_url: str, **kwargs: Any) -> tuple[Response, Any]:
