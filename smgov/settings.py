@@ -173,6 +173,9 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "smgov <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Mail after a change is sent by a Celery task (retried while the mail server is down); off, the
+# same task runs in-process.
+MAIL_QUEUE = envbool("MAIL_QUEUE", True)
 
 # Fernet keys for the credential vault, comma separated: the first encrypts, all decrypt,
 # so a key can be rotated with `manage.py rotate_credentials_key`.
@@ -209,6 +212,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_IMPORTS = ("smgov.lib.mail",)  # tasks outside the apps' tasks modules
 
 # Content Security Policy: nothing inline, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {

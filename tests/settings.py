@@ -10,5 +10,9 @@ REDIS_URL = f"{_redis_base}/{os.environ.get('SMGOV_TEST_REDIS_DB', '5')}"
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The tests read mail.outbox, so the mail task runs in-process; a real worker process writes its
+# mail to files instead (see tests/worker.py), where a test can read it.
+EMAIL_BACKEND = os.environ.get("SMGOV_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("SMGOV_TEST_EMAIL_DIR", "")
+MAIL_QUEUE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

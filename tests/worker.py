@@ -3,12 +3,15 @@
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+# Where worker processes started by this test process write the mail they send.
+MAIL_DIR = Path(tempfile.gettempdir()) / f"smgov-test-mail-{os.getpid()}"
 
 
 def worker_environment() -> dict[str, str]:
@@ -18,6 +21,8 @@ def worker_environment() -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="tests.settings",
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         PYTHONPATH=str(ROOT),
+        SMGOV_TEST_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        SMGOV_TEST_EMAIL_DIR=str(MAIL_DIR),
     )
     return env
 
