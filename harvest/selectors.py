@@ -142,3 +142,13 @@ def harvest_outages(
         .select_related("account", "account__department")
         .order_by("account__department__name", "account__display_name")
     )
+
+
+def oldest_due_harvest(*, now: datetime) -> datetime | None:
+    """When the harvest that has waited longest was due, among active accounts; None if none is due."""
+    return (
+        HarvestState.objects.filter(account__state=AccountState.ACTIVE, next_run_at__lte=now)
+        .order_by("next_run_at")
+        .values_list("next_run_at", flat=True)
+        .first()
+    )

@@ -23,3 +23,11 @@ app.autodiscover_tasks()
 def ping(value: str) -> str:
     """Echo a value back: lets a health check and the tests see a real worker answer."""
     return f"pong:{value}"
+
+
+@app.task(name="smgov.heartbeat", soft_time_limit=20, time_limit=30)
+def heartbeat() -> None:
+    """Scheduled by beat every minute; `/halsa/` reads when it last ran."""
+    from smgov.health import heartbeat as record
+
+    record()

@@ -8,6 +8,9 @@ from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict] = {}
 
+# The health check (/halsa/) reads when this last ran: beat schedules it, a worker runs it.
+BEAT_SCHEDULE["smgov-heartbeat"] = {"task": "smgov.heartbeat", "schedule": 60.0, "options": {"expires": 55}}
+
 # N4/N13: administrators of accounts nobody has checked in time are reminded.
 BEAT_SCHEDULE["accounts-supervision-reminders"] = {
     "task": "accounts.tasks.send_supervision_reminders",

@@ -176,6 +176,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Mail after a change is sent by a Celery task (retried while the mail server is down); off, the
 # same task runs in-process.
 MAIL_QUEUE = envbool("MAIL_QUEUE", True)
+# /halsa/ fails when the oldest due harvest has waited longer than this.
+HEALTH_HARVEST_DELAY_MINUTES = envint("HEALTH_HARVEST_DELAY_MINUTES", 30)
 
 # Fernet keys for the credential vault, comma separated: the first encrypts, all decrypt,
 # so a key can be rotated with `manage.py rotate_credentials_key`.

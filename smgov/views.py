@@ -1,7 +1,6 @@
 """The start page and the health check: the two pages that belong to no single app."""
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from archive import diary_permissions, diary_selectors
 from moderation import permissions as moderation_permissions
 from moderation import selectors as moderation_selectors
 
+from . import health as health_checks
 from . import problems as problem_selectors
 
 
@@ -123,7 +123,11 @@ def problems(request):
 
 @never_cache
 def health(request):
-    """For load balancers and docker-compose: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For the municipality's monitoring: each part of smgov, with HTTP 503 when one fails."""
+    results = health_checks.checks()
+    ok = all(check.ok for check in results)
+    body = {
+        "status": "ok" if ok else "failing",
+        "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in results},
+    }
+    return JsonResponse(body, status=200 if ok else 503)

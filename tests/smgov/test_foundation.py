@@ -96,8 +96,13 @@ def test_times_are_shown_in_stockholm(settings):
     assert settings.LANGUAGE_CODE == "sv"
 
 
-def test_health_check_answers(client, db):
-    assert client.get(reverse("health")).json() == {"status": "ok"}
+def test_health_check_fails_with_503_when_beat_has_not_run(client, db):
+    response = client.get(reverse("health"))
+    body = response.json()
+    assert response.status_code == 503
+    assert body["status"] == "failing"
+    assert body["checks"]["database"]["ok"] and body["checks"]["redis"]["ok"]
+    assert body["checks"]["beat"] == {"ok": False, "detail": "no heartbeat yet"}
 
 
 def test_private_pages_are_never_stored_by_a_cache(client, org):
