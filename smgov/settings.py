@@ -34,6 +34,15 @@ def required_in_production(name: str, development_default: str) -> str:
 SECRET_KEY = required_in_production(
     "SECRET_KEY", "development-only-key-9c1f7e2b6a4d8f3e5c7a9b1d2e4f6a8c0b2d4e6f8a1c3e5"
 )
+# Django's own check only warns about a weak key; in production smgov refuses to start with one
+# (it signs sessions and password-reset links). The same measure as Django's security.W009.
+if PRODUCTION and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for production: use at least 50 random characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 DEBUG = envbool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 if PRODUCTION and not ALLOWED_HOSTS:

@@ -36,6 +36,13 @@ def test_check_deploy_with_production_settings_reports_nothing():
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.parametrize("weak", ["short-key", "a" * 60, "django-insecure-" + "x1y2z3w4v5" * 5])
+def test_production_refuses_a_weak_secret_key(weak):
+    result = manage("check", "--deploy", env_overrides={**PRODUCTION_ENV, "SECRET_KEY": weak})
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CREDENTIALS_KEYS"])
 def test_production_fails_loudly_without_a_required_value(missing):
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
