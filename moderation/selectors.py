@@ -128,8 +128,12 @@ def inbox_cases(*, user, filters: InboxFilters) -> QuerySet[Case]:
         cases = cases.filter(assignee__isnull=True)
     elif filters.assignee.isdigit():
         cases = cases.filter(assignee_id=int(filters.assignee))
+    latest_reply = (
+        Reply.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-pk").values("status")[:1]
+    )
     return (
         cases.select_related("record", "account", "assignee")
+        .annotate(latest_reply_status=Subquery(latest_reply))
         .defer(*HEAVY_RECORD_FIELDS)
         .prefetch_related(Prefetch("flags", queryset=CaseFlag.objects.only("case_id", "kind", "ground")))
         .order_by(*SORTS.get(filters.sort, SORTS["deadline"]))
