@@ -15,14 +15,12 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts.models import Department
-
-from .models import (
+from archive.models import Record, RecordKind
+from registry.models import (
     DiaryCase,
     DiaryDocument,
     DiaryEvent,
     DiarySeriesCounter,
-    Record,
-    RecordKind,
     RegistrationDecision,
     RegistrationRequest,
 )
@@ -124,6 +122,19 @@ def _queue_snapshot(document_id: int) -> None:
     from .diary_tasks import diary_snapshot_render
 
     diary_snapshot_render.delay(document_id)
+
+
+@transaction.atomic
+def registration_request(*, record: Record, reason: str, requested_by=None, note: str = ""):
+    """Send a thread to the registrar's queue (N14, N15); one open request per record and reason."""
+    existing = RegistrationRequest.objects.filter(
+        record=record, reason=reason, handled_at__isnull=True
+    ).first()
+    if existing:
+        return existing
+    return RegistrationRequest.objects.create(
+        record=record, reason=reason, requested_by=requested_by, note=note
+    )
 
 
 def _close_request(*, actor, request: RegistrationRequest, outcome: str, case, note: str, at) -> None:

@@ -9,8 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Department
 from accounts.roles import Role, has_role
-
-from .models import Record
+from archive.models import Record
 
 
 def _active(user) -> bool:

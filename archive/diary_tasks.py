@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .models import DiaryDocument
+from registry.models import DiaryDocument
 
 
 @shared_task(name="archive.diary_snapshot_render", soft_time_limit=120, time_limit=180)

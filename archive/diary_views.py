@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department
+from archive.models import Record
+from registry.models import DiaryCase, DiaryDocument, DisposalBatch, DocumentClass, RegistrationRequest
 
 from . import diary, diary_selectors, retention
 from .diary_forms import AttachForm, DocumentClassForm, LegalHoldForm, NotNeededForm, RegisterForm
@@ -27,7 +29,6 @@ from .diary_permissions import (
     diary_departments,
     report_departments,
 )
-from .models import DiaryCase, DiaryDocument, DisposalBatch, DocumentClass, Record, RegistrationRequest
 
 PAGE_SIZE = 25
 

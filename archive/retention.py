@@ -18,19 +18,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Department
-
-from .models import (
+from archive.models import Record
+from registry.models import (
     DiaryDocument,
     DiaryEvent,
     DisposalBatch,
     DisposalCandidate,
     DisposalLog,
     DocumentClass,
-    Record,
     RecordClassification,
     RegistrationDecision,
     RegistrationRequest,
 )
+
 from .services import record_dispose
 
 

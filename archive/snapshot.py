@@ -15,8 +15,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from archive.models import Record
+from registry.models import DiaryDocument
+
 from .diary import thread_records
-from .models import DiaryDocument, Record
 
 CHROMIUM = os.environ.get("SMGOV_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -17,8 +17,10 @@ from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from accounts.roles import Role
+from archive import diary
 from archive import services as archive_services
-from archive.models import Record, RecordKind, RegistrationRequest
+from archive.models import Record, RecordKind
+from registry.models import RegistrationRequest
 
 from . import permissions, platform, selectors
 from .flags import GROUNDS, FlagKind, KeywordRule, RemovalGround, flag_text
@@ -637,7 +639,7 @@ def case_remove(*, actor: User, case: Case, ground: str, reason: str = "") -> No
             if ground in SECRET_OR_CRIMINAL
             else RegistrationRequest.Reason.REMOVED
         )
-    archive_services.registration_request(record=record, reason=reason_code, requested_by=actor, note=note)
+    diary.registration_request(record=record, reason=reason_code, requested_by=actor, note=note)
     _event(case, actor, Action.REGISTRATION)
     if platform.can_hide(case.platform):
         case.platform_action = PlatformAction.PENDING

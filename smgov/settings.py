@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "archive",
+    "registry",
     "moderation",
     "harvest",
     "reports",

@@ -5,9 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from archive.diary import local_year
-from archive.models import DiaryCase
-from archive.services import registration_request
+from archive.diary import local_year, registration_request
+from registry.models import DiaryCase
 from tests.archive.diary.conftest import make_comment, make_post
 from tests.e2e.conftest import axe_violations, log_in
 

@@ -8,9 +8,9 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from archive import diary
-from archive.models import DiaryDocument
+from archive.diary import registration_request
 from archive.retention import disposal_propose, retention_assign_missing
-from archive.services import registration_request
+from registry.models import DiaryDocument
 
 from .conftest import make_thread
 

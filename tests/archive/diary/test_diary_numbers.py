@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from archive import diary
-from archive.models import DiaryCase, DiaryDocument, DiarySeriesCounter
+from registry.models import DiaryCase, DiaryDocument, DiarySeriesCounter
 from tests.factories import ServiceAccountFactory
 
 from .conftest import make_comment, make_thread

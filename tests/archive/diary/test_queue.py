@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 
 from archive import diary
-from archive.models import DiaryCase, DiaryDocument, RegistrationDecision, RegistrationRequest
+from archive.diary import registration_request
 from archive.retention import retention_assign
-from archive.services import record_purge, record_remove, registration_request
+from archive.services import record_purge, record_remove
+from registry.models import DiaryCase, DiaryDocument, RegistrationDecision, RegistrationRequest
 
 from .conftest import make_comment, make_thread
 

@@ -8,15 +8,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from archive import diary
+from archive.diary import registration_request
 from archive.diary_tasks import retention_nightly
-from archive.models import (
-    DiaryEvent,
-    DisposalBatch,
-    DisposalLog,
-    DocumentClass,
-    Record,
-    RecordVersion,
-)
+from archive.models import Record, RecordVersion
 from archive.retention import (
     DisposalError,
     disposal_approve,
@@ -25,7 +19,7 @@ from archive.retention import (
     retention_assign,
     retention_assign_missing,
 )
-from archive.services import registration_request
+from registry.models import DiaryEvent, DisposalBatch, DisposalLog, DocumentClass
 
 from .conftest import make_comment, make_post, make_thread
 

@@ -11,8 +11,9 @@ from django.db import connection
 from django.urls import reverse
 
 from archive import diary, diary_selectors
-from archive.models import DiaryCase, DiarySeriesCounter, RecordKind
-from archive.services import registration_request
+from archive.diary import registration_request
+from archive.models import RecordKind
+from registry.models import DiaryCase, DiarySeriesCounter
 
 from .conftest import make_comment, make_post
 

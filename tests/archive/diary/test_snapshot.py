@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from archive import diary
 from archive.diary_tasks import diary_snapshot_render
-from archive.models import DiaryDocument
 from archive.services import record_remove
+from registry.models import DiaryDocument
 
 from .conftest import make_comment, make_post
 
