@@ -17,9 +17,9 @@ from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from accounts.roles import Role
-from archive import diary
 from archive import services as archive_services
 from archive.models import Record, RecordKind
+from registry import diary
 from registry.models import RegistrationRequest
 
 from . import permissions, platform, selectors

@@ -118,7 +118,7 @@ class DiaryCase(models.Model):
         return f"{self.diary_number} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("archive:diary_case", args=[self.pk])
+        return reverse("registry:diary_case", args=[self.pk])
 
     @property
     def diary_number(self) -> str:

@@ -1,9 +1,10 @@
-"""The diary's pages, included by archive/urls.py under "diarium/" (names prefixed diary_)."""
+"""The registrar's pages, included by smgov/urls.py under "arkiv/diarium/" (names prefixed diary_)."""
 
 from django.urls import path
 
-from . import diary_views as views
+from . import views
 
+app_name = "registry"
 urlpatterns = [
     path("", views.queue, name="diary"),
     path("begaran/<int:pk>/registrera/", views.register, name="diary_register"),

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import DiaryCase, DocumentClass
+from .models import DiaryCase, DocumentClass
 
 
 class RegisterForm(forms.Form):

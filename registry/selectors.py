@@ -6,9 +6,9 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import Department
 from archive.models import Record, RecordKind
-from registry.models import DiaryCase, DiaryDocument, DisposalBatch, DocumentClass, RegistrationRequest
 
 from .diary import year_bounds
+from .models import DiaryCase, DiaryDocument, DisposalBatch, DocumentClass, RegistrationRequest
 
 QUESTION_KINDS = (RecordKind.COMMENT, RecordKind.REPLY)
 

@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from archive import diary
-from archive.diary import registration_request
-from archive.retention import retention_assign
 from archive.services import record_purge, record_remove
+from registry import diary
+from registry.diary import registration_request
 from registry.models import DiaryCase, DiaryDocument, RegistrationDecision, RegistrationRequest
+from registry.retention import retention_assign
 
 from .conftest import make_comment, make_thread
 
@@ -22,7 +22,7 @@ def test_n15_queue_lists_open_requests_of_the_registrars_department(org, client)
     other_post, _ = make_thread(org.other_account, text="Annan förvaltnings inlägg")
     registration_request(record=other_post, reason="high_attention", requested_by=org.charlie)
     client.force_login(org.registrar)
-    response = client.get(reverse("archive:diary"))
+    response = client.get(reverse("registry:diary"))
     assert response.status_code == 200
     items = response.context["items"]
     assert [item["record"].pk for item in items] == [comments[0].pk]
@@ -36,7 +36,7 @@ def test_n15_register_from_the_queue_gives_a_diary_number(org, client):
     request = registration_request(record=comments[1], reason="high_attention", requested_by=org.alice)
     client.force_login(org.registrar)
     response = client.post(
-        reverse("archive:diary_register", args=[request.pk]), {f"r{request.pk}-title": "Storgatan"}
+        reverse("registry:diary_register", args=[request.pk]), {f"r{request.pk}-title": "Storgatan"}
     )
     case = DiaryCase.objects.get()
     assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
@@ -49,7 +49,7 @@ def test_n15_register_from_the_queue_gives_a_diary_number(org, client):
     page = client.get(case.get_absolute_url())
     assert case.diary_number in page.content.decode()
     assert 'hx-trigger="every 2s"' in page.content.decode()  # the snapshot is on its way
-    assert not client.get(reverse("archive:diary")).context["items"]
+    assert not client.get(reverse("registry:diary")).context["items"]
 
 
 def test_n15_attach_a_thread_to_an_existing_case(org, client):
@@ -59,7 +59,7 @@ def test_n15_attach_a_thread_to_an_existing_case(org, client):
     request = registration_request(record=second, reason="high_attention")
     client.force_login(org.registrar)
     response = client.post(
-        reverse("archive:diary_attach", args=[request.pk]), {f"a{request.pk}-case": case.pk}
+        reverse("registry:diary_attach", args=[request.pk]), {f"a{request.pk}-case": case.pk}
     )
     assert response.status_code == 302
     assert set(case.documents.filter(kind="record").values_list("record_id", flat=True)) >= {
@@ -76,7 +76,7 @@ def test_n15_cannot_attach_to_another_departments_case(org, client):
     post, _ = make_thread(org.account)
     request = registration_request(record=post, reason="high_attention")
     client.force_login(org.registrar)
-    client.post(reverse("archive:diary_attach", args=[request.pk]), {f"a{request.pk}-case": other_case.pk})
+    client.post(reverse("registry:diary_attach", args=[request.pk]), {f"a{request.pk}-case": other_case.pk})
     assert not other_case.documents.filter(record=post).exists()
     request.refresh_from_db()
     assert request.handled_at is None
@@ -87,7 +87,7 @@ def test_n17_no_registration_needed_puts_the_thread_in_the_minor_class(org, clie
     request = registration_request(record=comments[0], reason="high_attention")
     client.force_login(org.registrar)
     response = client.post(
-        reverse("archive:diary_not_needed", args=[request.pk]),
+        reverse("registry:diary_not_needed", args=[request.pk]),
         {f"n{request.pk}-note": "Rutinfråga, redan besvarad"},
     )
     assert response.status_code == 302

@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department
 from archive.models import Record
-from registry.models import (
+from archive.services import record_dispose
+
+from .models import (
     DiaryDocument,
     DiaryEvent,
     DisposalBatch,
@@ -30,8 +32,6 @@ from registry.models import (
     RegistrationDecision,
     RegistrationRequest,
 )
-
-from .services import record_dispose
 
 
 class DisposalError(Exception):

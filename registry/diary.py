@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department
 from archive.models import Record, RecordKind
-from registry.models import (
+
+from .models import (
     DiaryCase,
     DiaryDocument,
     DiaryEvent,
@@ -119,7 +120,7 @@ def _add_snapshot(*, actor, case: DiaryCase, root: Record, at: datetime) -> Diar
 
 
 def _queue_snapshot(document_id: int) -> None:
-    from .diary_tasks import diary_snapshot_render
+    from .tasks import diary_snapshot_render
 
     diary_snapshot_render.delay(document_id)
 

@@ -10,9 +10,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from archive import diary, diary_selectors
-from archive.diary import registration_request
 from archive.models import RecordKind
+from registry import diary
+from registry import selectors as diary_selectors
+from registry.diary import registration_request
 from registry.models import DiaryCase, DiarySeriesCounter
 
 from .conftest import make_comment, make_post
@@ -47,7 +48,7 @@ def year_of_posts(org):
 
 def test_n6_samlingsakt_lists_every_post_of_the_department_and_year(org, client, year_of_posts):
     client.force_login(org.registrar)
-    response = client.get(reverse("archive:diary_samlingsakt", args=[org.own.pk, 2026]))
+    response = client.get(reverse("registry:diary_samlingsakt", args=[org.own.pk, 2026]))
     assert response.status_code == 200
     collective = DiaryCase.objects.get(kind=DiaryCase.Kind.COLLECTIVE)
     assert (collective.department, collective.year) == (org.own, 2026)
@@ -70,7 +71,7 @@ def test_n6_samlingsakt_is_paginated(org, client):
     for n in range(27):
         make_post(org.account, text=f"Inlägg {n}", at=Y2026 + timedelta(hours=n))
     client.force_login(org.registrar)
-    url = reverse("archive:diary_samlingsakt", args=[org.own.pk, 2026])
+    url = reverse("registry:diary_samlingsakt", args=[org.own.pk, 2026])
     assert len(client.get(url).context["rows"]) == 25
     assert len(client.get(url + "?sida=2").context["rows"]) == 2
 
@@ -101,7 +102,7 @@ def test_n6_samlingsakt_created_once_when_needed_at_once():
 
 
 def test_n6_yearly_task_creates_samlingsakter(org):
-    from archive.diary_tasks import samlingsakt_yearly
+    from registry.tasks import samlingsakt_yearly
 
     assert samlingsakt_yearly() == 2  # own and other have accounts; central has none
     assert DiaryCase.objects.filter(kind=DiaryCase.Kind.COLLECTIVE).count() == 2
@@ -128,16 +129,16 @@ def test_n16_year_report_figures(org, year_of_posts):
 def test_n16_year_report_page_csv_and_pdf(org, client, year_of_posts, tmp_path):
     client.force_login(org.head)
     url_args = [org.own.pk, 2026]
-    page = client.get(reverse("archive:diary_year_report", args=url_args))
+    page = client.get(reverse("registry:diary_year_report", args=url_args))
     assert page.status_code == 200 and page.context["report"].questions == 5
-    csv_response = client.get(reverse("archive:diary_year_report_csv", args=url_args))
+    csv_response = client.get(reverse("registry:diary_year_report_csv", args=url_args))
     data = csv_response.content
     assert csv_response["Content-Type"].startswith("text/csv")
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
     assert "BUN 2026/1;Badplatsen;2026-03-02" in text
     assert ";5\r\n" in text  # the questions
-    pdf = client.get(reverse("archive:diary_year_report_pdf", args=url_args)).content
+    pdf = client.get(reverse("registry:diary_year_report_pdf", args=url_args)).content
     assert pdf.startswith(b"%PDF")
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)

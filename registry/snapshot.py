@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from archive.models import Record
-from registry.models import DiaryDocument
 
 from .diary import thread_records
+from .models import DiaryDocument
 
 CHROMIUM = os.environ.get("SMGOV_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,7 +63,7 @@ def snapshot_html(*, document: DiaryDocument) -> str:
     root = document.record
     records = list(thread_records(root).select_related("account").order_by("published_at", "pk"))
     return render_to_string(
-        "archive/diary/snapshot.html",
+        "registry/snapshot.html",
         {
             "document": document,
             "case": document.case,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from archive import diary
+from registry import diary
 from registry.models import DiaryCase, DiaryDocument, DiarySeriesCounter
 from tests.factories import ServiceAccountFactory
 

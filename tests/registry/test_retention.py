@@ -7,11 +7,11 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from archive import diary
-from archive.diary import registration_request
-from archive.diary_tasks import retention_nightly
 from archive.models import Record, RecordVersion
-from archive.retention import (
+from registry import diary
+from registry.diary import registration_request
+from registry.models import DiaryEvent, DisposalBatch, DisposalLog, DocumentClass
+from registry.retention import (
     DisposalError,
     disposal_approve,
     disposal_propose,
@@ -19,7 +19,7 @@ from archive.retention import (
     retention_assign,
     retention_assign_missing,
 )
-from registry.models import DiaryEvent, DisposalBatch, DisposalLog, DocumentClass
+from registry.tasks import retention_nightly
 
 from .conftest import make_comment, make_post, make_thread
 
@@ -175,7 +175,7 @@ def test_f12_nightly_task_classifies_and_proposes(org):
 
 def test_f12_legal_hold_is_set_and_lifted_with_a_reason(org, client):
     post, comments = make_thread(org.account, comments=1)
-    url = reverse("archive:diary_legal_hold", args=[comments[0].pk])
+    url = reverse("registry:diary_legal_hold", args=[comments[0].pk])
     client.force_login(org.registrar)
     assert client.get(url).status_code == 200
     assert client.post(url, {"hold": "1", "reason": ""}).status_code == 200  # a reason is needed
@@ -202,7 +202,7 @@ def test_f12_registrar_edits_a_class_and_dates_follow(org, client):
     incoming = DocumentClass.objects.get(applies_to="incoming")
     client.force_login(org.registrar)
     response = client.post(
-        reverse("archive:diary_document_class_edit", args=[incoming.pk]),
+        reverse("registry:diary_document_class_edit", args=[incoming.pk]),
         {
             "code": "SM-KOM",
             "name": "Kommentarer",
@@ -215,7 +215,7 @@ def test_f12_registrar_edits_a_class_and_dates_follow(org, client):
     comments[0].refresh_from_db()
     assert comments[0].retention_until == date(2031, 12, 31)
     bad = client.post(
-        reverse("archive:diary_document_class_new"),
+        reverse("registry:diary_document_class_new"),
         {"code": "X", "name": "X", "applies_to": "minor", "permanent": "on", "retention_years": "3"},
     )
     assert bad.status_code == 200 and not DocumentClass.objects.filter(code="X").exists()
@@ -223,13 +223,13 @@ def test_f12_registrar_edits_a_class_and_dates_follow(org, client):
 
 def test_f12_disposal_pages_dry_run_and_approve(org, client, old_records):
     client.force_login(org.registrar)
-    response = client.post(reverse("archive:diary_disposal_propose"), {"department": org.own.pk})
+    response = client.post(reverse("registry:diary_disposal_propose"), {"department": org.own.pk})
     batch = DisposalBatch.objects.get(state="proposed")
-    assert response["Location"] == reverse("archive:diary_disposal_batch", args=[batch.pk])
+    assert response["Location"] == reverse("registry:diary_disposal_batch", args=[batch.pk])
     page = client.get(response["Location"])
     assert page.status_code == 200 and 'data-count="SM-KOM">3<' in page.content.decode()
     assert 'data-confirm="' in page.content.decode()
-    client.post(reverse("archive:diary_disposal_approve", args=[batch.pk]))
+    client.post(reverse("registry:diary_disposal_approve", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.state == "disposed" and batch.disposed_count == 5
-    assert client.get(reverse("archive:diary_disposal")).status_code == 200
+    assert client.get(reverse("registry:diary_disposal")).status_code == 200

@@ -4,10 +4,10 @@ import hashlib
 import subprocess
 from datetime import UTC, datetime
 
-from archive import diary
-from archive.diary_tasks import diary_snapshot_render
 from archive.services import record_remove
+from registry import diary
 from registry.models import DiaryDocument
+from registry.tasks import diary_snapshot_render
 
 from .conftest import make_comment, make_post
 
@@ -52,7 +52,7 @@ def test_n15_snapshot_is_a_pdf_of_the_thread_with_its_hash(org, tmp_path, django
 
 def test_n15_platform_html_is_sanitised_in_the_snapshot(org):
     from archive.models import Record
-    from archive.snapshot import snapshot_html
+    from registry.snapshot import snapshot_html
 
     post = make_post(
         org.account,

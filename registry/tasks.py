@@ -1,8 +1,13 @@
-"""Celery tasks of the diary and of retention: thin, by id, each calling one service."""
+"""Celery tasks of the diary and of retention: thin, by id, each calling one service.
+
+The tasks keep the names they had in the archive app ("archive.…"): queued messages, the beat
+schedule (smgov/schedules.py) and django-celery-beat's PeriodicTask rows name them, so a deploy
+that moves code must not rename them.
+"""
 
 from celery import shared_task
 
-from registry.models import DiaryDocument
+from .models import DiaryDocument
 
 
 @shared_task(name="archive.diary_snapshot_render", soft_time_limit=120, time_limit=180)

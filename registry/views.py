@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Department
 from archive.models import Record
-from registry.models import DiaryCase, DiaryDocument, DisposalBatch, DocumentClass, RegistrationRequest
 
-from . import diary, diary_selectors, retention
-from .diary_forms import AttachForm, DocumentClassForm, LegalHoldForm, NotNeededForm, RegisterForm
-from .diary_permissions import (
+from . import diary, retention, selectors
+from .forms import AttachForm, DocumentClassForm, LegalHoldForm, NotNeededForm, RegisterForm
+from .models import DiaryCase, DiaryDocument, DisposalBatch, DocumentClass, RegistrationRequest
+from .permissions import (
     can_edit_document_classes,
     can_keep_diary,
     can_keep_record,
@@ -62,13 +62,13 @@ def _request_for(request, pk) -> RegistrationRequest:
 @login_required
 def queue(request):
     departments = _keeper_departments(request)
-    page = _page(request, diary_selectors.queue(departments=departments))
+    page = _page(request, selectors.queue(departments=departments))
     cases_by_department = {}
     items = []
     for registration in page.object_list:
         department = registration.record.department
         if department.pk not in cases_by_department:
-            cases_by_department[department.pk] = diary_selectors.open_cases_for(department=department)
+            cases_by_department[department.pk] = selectors.open_cases_for(department=department)
         root = diary.thread_root(registration.record)
         items.append(
             {
@@ -88,7 +88,7 @@ def queue(request):
         )
     return render(
         request,
-        "archive/diary/queue.html",
+        "registry/queue.html",
         {"page": page, "items": items, "departments": departments, "year": diary.local_year()},
     )
 
@@ -100,7 +100,7 @@ def register(request, pk):
     form = RegisterForm(request.POST, prefix=f"r{pk}")
     if not form.is_valid():
         messages.error(request, _("Give the case a title."))
-        return redirect("archive:diary")
+        return redirect("registry:diary")
     try:
         case = diary.diary_case_register(
             actor=request.user,
@@ -110,7 +110,7 @@ def register(request, pk):
         )
     except diary.DiaryError as error:
         messages.error(request, str(error))
-        return redirect("archive:diary")
+        return redirect("registry:diary")
     messages.success(request, _("Registered as %(number)s.") % {"number": case.diary_number})
     return redirect(case)
 
@@ -121,12 +121,12 @@ def attach(request, pk):
     registration = _request_for(request, pk)
     form = AttachForm(
         request.POST,
-        cases=diary_selectors.open_cases_for(department=registration.record.department),
+        cases=selectors.open_cases_for(department=registration.record.department),
         prefix=f"a{pk}",
     )
     if not form.is_valid():
         messages.error(request, _("Choose a case."))
-        return redirect("archive:diary")
+        return redirect("registry:diary")
     case = form.cleaned_data["case"]
     try:
         diary.diary_case_attach(
@@ -134,7 +134,7 @@ def attach(request, pk):
         )
     except diary.DiaryError as error:
         messages.error(request, str(error))
-        return redirect("archive:diary")
+        return redirect("registry:diary")
     messages.success(request, _("Attached to %(number)s.") % {"number": case.diary_number})
     return redirect(case)
 
@@ -146,23 +146,23 @@ def not_needed(request, pk):
     form = NotNeededForm(request.POST, prefix=f"n{pk}")
     if not form.is_valid():
         messages.error(request, _("Say why no registration is needed."))
-        return redirect("archive:diary")
+        return redirect("registry:diary")
     try:
         diary.registration_not_needed(
             actor=request.user, request=registration, note=form.cleaned_data["note"]
         )
     except diary.DiaryError as error:
         messages.error(request, str(error))
-        return redirect("archive:diary")
+        return redirect("registry:diary")
     messages.success(request, _("Marked as not needing registration."))
-    return redirect("archive:diary")
+    return redirect("registry:diary")
 
 
 @login_required
 def case_list(request):
     departments = _keeper_departments(request)
-    page = _page(request, diary_selectors.cases(departments=departments))
-    return render(request, "archive/diary/case_list.html", {"page": page})
+    page = _page(request, selectors.cases(departments=departments))
+    return render(request, "registry/case_list.html", {"page": page})
 
 
 def _case_for(request, pk) -> DiaryCase:
@@ -173,7 +173,7 @@ def _case_for(request, pk) -> DiaryCase:
 
 
 def _documents_context(case):
-    documents = list(diary_selectors.case_documents(case=case))
+    documents = list(selectors.case_documents(case=case))
     return {
         "case": case,
         "documents": [
@@ -188,15 +188,15 @@ def _documents_context(case):
 def case_detail(request, pk):
     case = _case_for(request, pk)
     if case.is_collective:
-        return redirect("archive:diary_samlingsakt", department=case.department_id, year=case.year)
-    return render(request, "archive/diary/case_detail.html", _documents_context(case))
+        return redirect("registry:diary_samlingsakt", department=case.department_id, year=case.year)
+    return render(request, "registry/case_detail.html", _documents_context(case))
 
 
 @login_required
 def case_documents(request, pk):
     """The documents table alone; the case page polls it while a snapshot is being made."""
     case = _case_for(request, pk)
-    return render(request, "archive/diary/includes/documents.html", _documents_context(case))
+    return render(request, "registry/includes/documents.html", _documents_context(case))
 
 
 @login_required
@@ -223,32 +223,32 @@ def _choose_department(request, departments, target: str):
         return redirect(target, department=departments.get().pk, year=year)
     return render(
         request,
-        "archive/diary/department_choice.html",
+        "registry/department_choice.html",
         {"departments": departments, "year": year, "target": target},
     )
 
 
 @login_required
 def samlingsakt_start(request):
-    return _choose_department(request, diary_departments(request.user), "archive:diary_samlingsakt")
+    return _choose_department(request, diary_departments(request.user), "registry:diary_samlingsakt")
 
 
 @login_required
 def samlingsakt(request, department, year):
     department = _department_year(request, department, year, can_keep_diary)
     collective = diary.samlingsakt_get_or_create(actor=request.user, department=department, year=year)
-    page = _page(request, diary_selectors.samlingsakt_posts(department=department, year=year))
+    page = _page(request, selectors.samlingsakt_posts(department=department, year=year))
     rows = [{"record": record, "record_url": record_url(record)} for record in page.object_list]
     return render(
         request,
-        "archive/diary/samlingsakt.html",
+        "registry/samlingsakt.html",
         {
             "department": department,
             "year": year,
             "case": collective,
             "page": page,
             "rows": rows,
-            "cross_references": diary_selectors.cross_references(department=department, year=year),
+            "cross_references": selectors.cross_references(department=department, year=year),
         },
     )
 
@@ -265,18 +265,18 @@ def _department_year(request, department_pk: int, year: int, allowed) -> Departm
 
 def _report_for(request, department, year):
     department = _department_year(request, department, year, can_read_year_report)
-    return diary_selectors.year_report(department=department, year=year)
+    return selectors.year_report(department=department, year=year)
 
 
 @login_required
 def year_report_start(request):
-    return _choose_department(request, report_departments(request.user), "archive:diary_year_report")
+    return _choose_department(request, report_departments(request.user), "registry:diary_year_report")
 
 
 @login_required
 def year_report(request, department, year):
     report = _report_for(request, department, year)
-    return render(request, "archive/diary/year_report.html", {"report": report})
+    return render(request, "registry/year_report.html", {"report": report})
 
 
 def _report_rows(report):
@@ -323,7 +323,7 @@ def year_report_pdf(request, department, year):
 
     report = _report_for(request, department, year)
     html = render_to_string(
-        "archive/diary/year_report_print.html",
+        "registry/year_report_print.html",
         {"report": report, "rows": _report_rows(report), "made_at": timezone.now()},
     )
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
@@ -337,7 +337,7 @@ def year_report_pdf(request, department, year):
 def document_classes(request):
     if not can_edit_document_classes(request.user):
         raise PermissionDenied
-    return render(request, "archive/diary/document_classes.html", {"classes": DocumentClass.objects.all()})
+    return render(request, "registry/document_classes.html", {"classes": DocumentClass.objects.all()})
 
 
 @login_required
@@ -349,8 +349,8 @@ def document_class_edit(request, pk=None):
     if request.method == "POST" and form.is_valid():
         retention.document_class_save(actor=request.user, document_class=form.save(commit=False))
         messages.success(request, _("The document class was saved."))
-        return redirect("archive:diary_document_classes")
-    return render(request, "archive/diary/document_class_form.html", {"form": form, "instance": instance})
+        return redirect("registry:diary_document_classes")
+    return render(request, "registry/document_class_form.html", {"form": form, "instance": instance})
 
 
 @login_required
@@ -367,11 +367,11 @@ def legal_hold(request, record):
         messages.success(
             request, _("The record is on legal hold.") if hold else _("The legal hold was lifted.")
         )
-        return redirect("archive:diary_legal_hold", record=record.pk)
+        return redirect("registry:diary_legal_hold", record=record.pk)
     classification = getattr(record, "classification", None)
     return render(
         request,
-        "archive/diary/legal_hold.html",
+        "registry/legal_hold.html",
         {
             "record": record,
             "record_url": record_url(record),
@@ -385,8 +385,8 @@ def legal_hold(request, record):
 @login_required
 def disposal(request):
     departments = _keeper_departments(request)
-    page = _page(request, diary_selectors.disposal_batches(departments=departments))
-    return render(request, "archive/diary/disposal.html", {"page": page, "departments": departments})
+    page = _page(request, selectors.disposal_batches(departments=departments))
+    return render(request, "registry/disposal.html", {"page": page, "departments": departments})
 
 
 @login_required
@@ -399,9 +399,9 @@ def disposal_propose(request):
     batch = retention.disposal_propose(actor=request.user, department=department)
     if batch is None:
         messages.info(request, _("Nothing may be disposed of now."))
-        return redirect("archive:diary_disposal")
+        return redirect("registry:diary_disposal")
     messages.success(request, _("A dry run was made. Review it before approving."))
-    return redirect("archive:diary_disposal_batch", pk=batch.pk)
+    return redirect("registry:diary_disposal_batch", pk=batch.pk)
 
 
 def _batch_for(request, pk) -> DisposalBatch:
@@ -421,7 +421,7 @@ def disposal_batch(request, pk):
     log = (
         _page(request, batch.log.order_by("pk"), 50) if batch.state == DisposalBatch.State.DISPOSED else None
     )
-    return render(request, "archive/diary/disposal_batch.html", {"batch": batch, "page": page, "log": log})
+    return render(request, "registry/disposal_batch.html", {"batch": batch, "page": page, "log": log})
 
 
 @login_required
@@ -432,10 +432,10 @@ def disposal_approve(request, pk):
         batch = retention.disposal_approve(actor=request.user, batch=batch)
     except retention.DisposalError as error:
         messages.error(request, str(error))
-        return redirect("archive:diary_disposal_batch", pk=pk)
+        return redirect("registry:diary_disposal_batch", pk=pk)
     messages.success(
         request,
         _("%(disposed)s records were disposed of; %(kept)s were kept.")
         % {"disposed": batch.disposed_count, "kept": batch.skipped_count},
     )
-    return redirect("archive:diary_disposal_batch", pk=pk)
+    return redirect("registry:diary_disposal_batch", pk=pk)

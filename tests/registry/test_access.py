@@ -7,10 +7,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from archive import diary
-from archive.diary import registration_request
-from archive.retention import disposal_propose, retention_assign_missing
+from registry import diary
+from registry.diary import registration_request
 from registry.models import DiaryDocument
+from registry.retention import disposal_propose, retention_assign_missing
 
 from .conftest import make_thread
 
@@ -28,20 +28,20 @@ def pages(org):
     retention_assign_missing()
     batch = disposal_propose(department=org.own, cutoff=date(2026, 1, 1))
     keeper_pages = {
-        "queue": reverse("archive:diary"),
-        "cases": reverse("archive:diary_cases"),
-        "case": reverse("archive:diary_case", args=[case.pk]),
-        "case_documents": reverse("archive:diary_case_documents", args=[case.pk]),
-        "file": reverse("archive:diary_document_file", args=[snapshot.pk]),
-        "samlingsakt": reverse("archive:diary_samlingsakt", args=[org.own.pk, case.year]),
-        "classes": reverse("archive:diary_document_classes"),
-        "hold": reverse("archive:diary_legal_hold", args=[post.pk]),
-        "disposal": reverse("archive:diary_disposal"),
-        "batch": reverse("archive:diary_disposal_batch", args=[batch.pk]),
+        "queue": reverse("registry:diary"),
+        "cases": reverse("registry:diary_cases"),
+        "case": reverse("registry:diary_case", args=[case.pk]),
+        "case_documents": reverse("registry:diary_case_documents", args=[case.pk]),
+        "file": reverse("registry:diary_document_file", args=[snapshot.pk]),
+        "samlingsakt": reverse("registry:diary_samlingsakt", args=[org.own.pk, case.year]),
+        "classes": reverse("registry:diary_document_classes"),
+        "hold": reverse("registry:diary_legal_hold", args=[post.pk]),
+        "disposal": reverse("registry:diary_disposal"),
+        "batch": reverse("registry:diary_disposal_batch", args=[batch.pk]),
     }
     report_pages = {
-        "report": reverse("archive:diary_year_report", args=[org.own.pk, case.year]),
-        "report_csv": reverse("archive:diary_year_report_csv", args=[org.own.pk, case.year]),
+        "report": reverse("registry:diary_year_report", args=[org.own.pk, case.year]),
+        "report_csv": reverse("registry:diary_year_report_csv", args=[org.own.pk, case.year]),
     }
     return keeper_pages, report_pages
 
@@ -69,16 +69,16 @@ def test_no_cross_department_diary(org, client):
     post, _ = make_thread(org.other_account)
     request = registration_request(record=post, reason="high_attention")
     client.force_login(org.registrar)
-    assert client.get(reverse("archive:diary_samlingsakt", args=[org.other.pk, 2026])).status_code == 403
-    assert client.get(reverse("archive:diary_year_report", args=[org.other.pk, 2026])).status_code == 403
-    assert client.get(reverse("archive:diary_legal_hold", args=[post.pk])).status_code == 403
+    assert client.get(reverse("registry:diary_samlingsakt", args=[org.other.pk, 2026])).status_code == 403
+    assert client.get(reverse("registry:diary_year_report", args=[org.other.pk, 2026])).status_code == 403
+    assert client.get(reverse("registry:diary_legal_hold", args=[post.pk])).status_code == 403
     response = client.post(
-        reverse("archive:diary_register", args=[request.pk]), {f"r{request.pk}-title": "x"}
+        reverse("registry:diary_register", args=[request.pk]), {f"r{request.pk}-title": "x"}
     )
     assert response.status_code == 403
-    assert not client.get(reverse("archive:diary")).context["items"]
+    assert not client.get(reverse("registry:diary")).context["items"]
     client.force_login(org.other_head)
-    assert client.get(reverse("archive:diary_year_report", args=[org.own.pk, 2026])).status_code == 403
+    assert client.get(reverse("registry:diary_year_report", args=[org.own.pk, 2026])).status_code == 403
 
 
 @pytest.mark.parametrize("person", ["alice", "head", "web"])
@@ -88,30 +88,30 @@ def test_only_keepers_write(org, client, person):
     client.force_login(getattr(org, person))
     assert (
         client.post(
-            reverse("archive:diary_register", args=[request.pk]), {f"r{request.pk}-title": "x"}
+            reverse("registry:diary_register", args=[request.pk]), {f"r{request.pk}-title": "x"}
         ).status_code
         == 403
     )
     assert (
         client.post(
-            reverse("archive:diary_not_needed", args=[request.pk]), {f"n{request.pk}-note": "x"}
+            reverse("registry:diary_not_needed", args=[request.pk]), {f"n{request.pk}-note": "x"}
         ).status_code
         == 403
     )
     assert (
-        client.post(reverse("archive:diary_disposal_propose"), {"department": org.own.pk}).status_code == 403
+        client.post(reverse("registry:diary_disposal_propose"), {"department": org.own.pk}).status_code == 403
     )
     assert (
         client.post(
-            reverse("archive:diary_legal_hold", args=[post.pk]), {"hold": "1", "reason": "x"}
+            reverse("registry:diary_legal_hold", args=[post.pk]), {"hold": "1", "reason": "x"}
         ).status_code
         == 403
     )
-    assert client.get(reverse("archive:diary_document_class_new")).status_code == 403
+    assert client.get(reverse("registry:diary_document_class_new")).status_code == 403
     request.refresh_from_db()
     assert request.handled_at is None
 
 
 def test_the_diary_is_in_the_registrars_menu(org, client):
     client.force_login(org.registrar)
-    assert reverse("archive:diary") in client.get(reverse("dashboard")).content.decode()
+    assert reverse("registry:diary") in client.get(reverse("dashboard")).content.decode()
