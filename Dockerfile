@@ -11,6 +11,7 @@ COPY smgov smgov
 COPY platforms platforms
 COPY accounts accounts
 COPY archive archive
+COPY registry registry
 COPY moderation moderation
 COPY harvest harvest
 COPY reports reports

@@ -27,7 +27,7 @@ NAVIGATION = [
         {Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT},
     ),
     ("archive:search", _("Archive"), {Role.REGISTRAR, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT}),
-    ("archive:diary", _("Diary"), {Role.REGISTRAR}),
+    ("registry:diary", _("Diary"), {Role.REGISTRAR}),
     (
         "reports:statistics",
         _("Statistics"),

@@ -29,7 +29,6 @@ class SearchForm(forms.Form):
     )
     removed = forms.ChoiceField(label=_("Removed by the municipality"), required=False, choices=YES_NO)
     deleted = forms.ChoiceField(label=_("Deleted on the platform"), required=False, choices=YES_NO)
-    registered = forms.ChoiceField(label=_("Registered in the diary"), required=False, choices=YES_NO)
     sort = forms.ChoiceField(label=_("Order"), required=False)
 
     def __init__(self, *args, departments=(), accounts=(), **kwargs):
@@ -39,7 +38,8 @@ class SearchForm(forms.Form):
         self.fields["account"].choices = everything + [(a.pk, a.display_name) for a in accounts]
         self.fields["platform"].choices = everything + list(Platform.choices)
         self.fields["kind"].choices = everything + list(RecordKind.choices)
-        # Filters other apps add (moderation flags and outcomes), before the order.
+        # Filters other apps add (registered in the diary, moderation flags and outcomes), before
+        # the order.
         sort = self.fields.pop("sort")
         for extension in SEARCH_FILTER_EXTENSIONS.values():
             self.fields[extension.name] = forms.ChoiceField(
@@ -68,7 +68,6 @@ class SearchForm(forms.Form):
             date_to=data.get("date_to"),
             removed=yes_no(data.get("removed")),
             deleted=yes_no(data.get("deleted")),
-            registered=yes_no(data.get("registered")),
             extra=tuple((name, data[name]) for name in SEARCH_FILTER_EXTENSIONS if data.get(name)),
             sort=data.get("sort") or "relevance",
         )

@@ -57,7 +57,6 @@ class SearchFilters:
     date_to: date | None = None
     removed: bool | None = None
     deleted: bool | None = None
-    registered: bool | None = None
     # Records chosen by another app's selector.
     record_ids: tuple[int, ...] | None = None
     # Values of the filters other apps add to the search, as (name, value) pairs.
@@ -72,12 +71,17 @@ class SearchFilterExtension:
     The app keeps labels on the records (`Record.labels`); `labels(value)` names the labels
     that mean the chosen value (a record with any of them matches). An app that handles records
     (moderation) registers its filters when it is loaded; they get facet counts like the others.
+
+    Or, instead of labels, `condition(value)` gives an SQL condition on the record `r` and its
+    parameters (the registry's "registered in the diary" asks its own table); such a filter
+    gets no facet counts.
     """
 
     name: str
     label: str
     choices: Callable[[], list[tuple[str, str]]]
-    labels: Callable[[str], list[str]]
+    labels: Callable[[str], list[str]] | None = None
+    condition: Callable[[str], tuple[str, list]] | None = None
 
 
 SEARCH_FILTER_EXTENSIONS: dict[str, SearchFilterExtension] = {}
@@ -85,6 +89,11 @@ SEARCH_FILTER_EXTENSIONS: dict[str, SearchFilterExtension] = {}
 
 def register_search_filter(extension: SearchFilterExtension) -> None:
     SEARCH_FILTER_EXTENSIONS[extension.name] = extension
+
+
+def _labelled_extensions() -> dict[str, SearchFilterExtension]:
+    """The extensions that filter by labels, and so are counted in the facets."""
+    return {name: extension for name, extension in SEARCH_FILTER_EXTENSIONS.items() if extension.labels}
 
 
 @dataclass
@@ -186,15 +195,17 @@ def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str 
     for column, value in (("removed_at", filters.removed), ("deleted_on_platform_at", filters.deleted)):
         if value is not None:
             where.append(f"r.{column} IS {'NOT ' if value else ''}NULL")
-    if filters.registered is not None:
-        exists = "EXISTS (SELECT 1 FROM archive_diarydocument d WHERE d.record_id = r.id)"
-        where.append(exists if filters.registered else f"NOT {exists}")
     if filters.record_ids is not None:
         where.append("r.id = ANY(%s)")
         params.append(list(filters.record_ids))
     for name, value in filters.extra:
         extension = SEARCH_FILTER_EXTENSIONS.get(name)
         if extension is None or not value:
+            continue
+        if extension.condition is not None:
+            condition, condition_params = extension.condition(value)
+            where.append(condition)
+            params += condition_params
             continue
         where.append("r.labels && %s::varchar[]")
         params.append(list(extension.labels(value)))
@@ -221,12 +232,12 @@ def _facets(cursor, where_sql: str, params: list) -> tuple[int, dict[str, dict]]
     )
     # Which (filter, value) pairs each label counts for.
     meanings: dict[str, list[tuple[str, str]]] = {}
-    for name, extension in SEARCH_FILTER_EXTENSIONS.items():
+    for name, extension in _labelled_extensions().items():
         for value, _label in extension.choices():
             for label in extension.labels(value):
                 meanings.setdefault(label, []).append((name, value))
     facets: dict[str, dict] = {"platform": {}, "kind": {}, "department": {}, "year": {}}
-    facets |= {name: {} for name in SEARCH_FILTER_EXTENSIONS}
+    facets |= {name: {} for name in _labelled_extensions()}
     total = 0
     for platform, kind, department_id, year, labels, count in cursor.fetchall():
         total += count
@@ -280,7 +291,7 @@ def _labelled_facets(raw: dict[str, dict]) -> dict[str, list[FacetValue]]:
             (FacetValue(k, str(labels.get(k, k)), n) for k, n in raw.get(name, {}).items()),
             key=lambda f: (-f.count, f.label),
         )
-        for name, labels in ((name, dict(ext.choices())) for name, ext in SEARCH_FILTER_EXTENSIONS.items())
+        for name, labels in ((name, dict(ext.choices())) for name, ext in _labelled_extensions().items())
     }
 
 

@@ -20,7 +20,6 @@ from .models import (
     Record,
     RecordKind,
     RecordVersion,
-    RegistrationRequest,
     SourceResponse,
 )
 from .search import record_search_vector, searchable_text
@@ -371,19 +370,6 @@ def record_dispose(*, actor, record: Record, note: str = "", at: datetime | None
         _media_delete(record)
         record.versions.all().delete()
         Record.objects.filter(pk=record.pk).delete()
-
-
-@transaction.atomic
-def registration_request(*, record: Record, reason: str, requested_by=None, note: str = ""):
-    """Send a thread to the registrar's queue (N14, N15); one open request per record and reason."""
-    existing = RegistrationRequest.objects.filter(
-        record=record, reason=reason, handled_at__isnull=True
-    ).first()
-    if existing:
-        return existing
-    return RegistrationRequest.objects.create(
-        record=record, reason=reason, requested_by=requested_by, note=note
-    )
 
 
 @transaction.atomic

@@ -3,9 +3,6 @@
 from celery import shared_task
 
 from . import services
-from .diary_tasks import diary_snapshot_render, retention_nightly, samlingsakt_yearly
-
-__all__ = ["diary_snapshot_render", "export_pdf", "retention_nightly", "samlingsakt_yearly"]
 
 
 @shared_task(name="archive.export_pdf", soft_time_limit=300, time_limit=360, acks_late=True)

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -15,5 +15,4 @@ urlpatterns = [
     path("utlamnanden/<int:pk>/pdf/", views.export_pdf, name="export_pdf"),
     path("utlamnanden/<int:pk>/status/", views.export_status, name="export_status"),
     path("utlamnanden/<int:pk>/fil.<str:file_format>", views.export_download, name="export_download"),
-    path("diarium/", include("archive.diary_urls")),
 ]

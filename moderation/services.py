@@ -18,8 +18,10 @@ from guardian.shortcuts import assign_perm
 from accounts.models import User
 from accounts.roles import Role
 from archive import services as archive_services
-from archive.models import Record, RecordKind, RegistrationRequest
+from archive.models import Record, RecordKind
 from platforms.base import ConnectorError, CredentialsInvalid, NotSupported
+from registry import diary
+from registry.models import RegistrationRequest
 from smgov.lib.mail import mail_after_commit
 
 from . import permissions, platform, selectors
@@ -641,7 +643,7 @@ def case_remove(*, actor: User, case: Case, ground: str, reason: str = "") -> No
             if ground in SECRET_OR_CRIMINAL
             else RegistrationRequest.Reason.REMOVED
         )
-    archive_services.registration_request(record=record, reason=reason_code, requested_by=actor, note=note)
+    diary.registration_request(record=record, reason=reason_code, requested_by=actor, note=note)
     _event(case, actor, Action.REGISTRATION)
     if platform.can_hide(case.platform):
         case.platform_action = PlatformAction.PENDING

@@ -41,6 +41,8 @@ BEAT_SCHEDULE["reports-monthly-figures"] = {
 
 # Retention (F12/N17): classify new records and propose a disposal (dry run) per department
 # every night; nothing is disposed of until a registrar approves the proposal.
+# The registrar's tasks live in registry/tasks.py and keep their old "archive." names and entry
+# names, so that queued messages and django-celery-beat's rows stay valid.
 BEAT_SCHEDULE["archive-retention-nightly"] = {
     "task": "archive.retention_nightly",
     "schedule": crontab(hour=2, minute=30),

@@ -16,6 +16,8 @@ urlpatterns = [
     path("inkorg/", include("moderation.urls")),
     path("insamling/", include("harvest.urls")),
     path("demo-plattform/", include("harvest.demo")),
+    # The diary keeps its addresses under the archive's, as before it moved to the registry app.
+    path("arkiv/diarium/", include("registry.urls")),
     path("arkiv/", include("archive.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,9 +11,10 @@ from django.views.decorators.cache import never_cache
 from accounts import selectors as account_selectors
 from accounts.permissions import visible_accounts
 from accounts.roles import Role, has_role
-from archive import diary_permissions, diary_selectors
 from moderation import permissions as moderation_permissions
 from moderation import selectors as moderation_selectors
+from registry import permissions as registry_permissions
+from registry import selectors as registry_selectors
 
 from . import health as health_checks
 from . import problems as problem_selectors
@@ -89,14 +90,14 @@ def dashboard(request):
             }
         )
     if has_role(user, Role.REGISTRAR, Role.INFORMATION_UNIT):
-        waiting = diary_selectors.queue(departments=diary_permissions.diary_departments(user)).count()
+        waiting = registry_selectors.queue(departments=registry_permissions.diary_departments(user)).count()
         cards.insert(
             0,
             {
                 "title": _("Waiting to be registered"),
                 "count": waiting,
                 "alert": bool(waiting),
-                "url": reverse("archive:diary"),
+                "url": reverse("registry:diary"),
                 "link_text": _("Open the registrar's queue"),
             },
         )

@@ -12,8 +12,16 @@ from accounts.roles import Role
 # (migration module, seeding function): each function is idempotent.
 SEEDS = [
     ("moderation.migrations.0002_seed_rules_and_saved_replies", "seed"),
-    ("archive.migrations.0008_diary_retention", "create_default_classes"),
 ]
+
+
+def _document_classes() -> None:
+    """The default document classes of archive's migration 0008, now registry's model."""
+    from registry.models import DocumentClass
+
+    defaults = importlib.import_module("archive.migrations.0008_diary_retention").DEFAULT_CLASSES
+    for values in defaults:
+        DocumentClass.objects.get_or_create(applies_to=values["applies_to"], defaults=values)
 
 
 def restore_reference_data() -> None:
@@ -31,3 +39,4 @@ def restore_reference_data() -> None:
         Group.objects.get_or_create(name=role)
     for module, function in SEEDS:
         getattr(importlib.import_module(module), function)(apps, None)
+    _document_classes()

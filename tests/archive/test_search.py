@@ -136,14 +136,6 @@ def test_f11_filters(org, corpus):
     assert found(web, q="skola", record_ids=(other.pk,)) == [other.text]
 
 
-def test_f11_filter_registered_in_the_diary(org, corpus):
-    from archive import diary
-
-    diary.diary_case_register(actor=org.registrar, record=corpus["skola"], title="Skolan", snapshot=False)
-    assert found(org.web, q="skola", registered=True) == [corpus["skola"].text]
-    assert corpus["skola"].text not in found(org.web, q="skola", registered=False)
-
-
 def test_f11_facets_count_every_match(org, corpus):
     ingest(org.other_account, "Skolan i Söderby renoveras.", when=datetime(2025, 5, 1, 10, tzinfo=UTC))
     result = record_search(user=org.web, filters=SearchFilters(q="skola"), per_page=1)

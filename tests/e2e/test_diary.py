@@ -5,11 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from archive.diary import local_year
-from archive.models import DiaryCase
-from archive.services import registration_request
-from tests.archive.diary.conftest import make_comment, make_post
+from registry.diary import local_year, registration_request
+from registry.models import DiaryCase
 from tests.e2e.conftest import axe_violations, log_in
+from tests.registry.conftest import make_comment, make_post
 
 pytestmark = pytest.mark.e2e
 

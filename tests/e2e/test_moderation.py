@@ -3,8 +3,8 @@ from the inbox, in a real browser; the inbox and case pages have no accessibilit
 
 import pytest
 
-from archive.models import RegistrationRequest
 from moderation.models import Case, CaseState, Reply
+from registry.models import RegistrationRequest
 from tests.e2e.conftest import axe_violations, log_in
 from tests.factories import ServiceAccountFactory
 from tests.moderation.conftest import open_case

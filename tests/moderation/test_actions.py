@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from accounts import crypto
 from accounts.models import Credential
-from archive.models import RegistrationRequest
 from moderation import services
 from moderation.flags import RemovalGround
 from moderation.models import CaseEvent, CaseState, PlatformAction, Reply, SavedReply
 from moderation.selectors import saved_reply_text
+from registry.models import RegistrationRequest
 from tests.factories import ServiceAccountFactory, UserFactory
 
 from .conftest import open_case

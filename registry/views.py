@@ -1,0 +1,441 @@
+"""Pages of the diary: the registrar's queue, cases, the samlingsakt, the year report,
+document classes, legal hold and disposal. Thin: permission, form, one service, message."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Department
+from archive.models import Record
+
+from . import diary, retention, selectors
+from .forms import AttachForm, DocumentClassForm, LegalHoldForm, NotNeededForm, RegisterForm
+from .models import DiaryCase, DiaryDocument, DisposalBatch, DocumentClass, RegistrationRequest
+from .permissions import (
+    can_edit_document_classes,
+    can_keep_diary,
+    can_keep_record,
+    can_read_year_report,
+    diary_departments,
+    report_departments,
+)
+
+PAGE_SIZE = 25
+
+
+def _page(request, items, size=PAGE_SIZE):
+    return Paginator(items, size).get_page(request.GET.get("sida"))
+
+
+def record_url(record: Record) -> str | None:
+    """The record's own page, where the archive has one."""
+    try:
+        return reverse("archive:record", args=[record.pk])
+    except NoReverseMatch:
+        return None
+
+
+def _keeper_departments(request):
+    departments = diary_departments(request.user)
+    if not departments.exists():
+        raise PermissionDenied
+    return departments
+
+
+def _request_for(request, pk) -> RegistrationRequest:
+    registration = get_object_or_404(RegistrationRequest.objects.select_related("record__department"), pk=pk)
+    if not can_keep_diary(request.user, registration.record.department):
+        raise PermissionDenied
+    return registration
+
+
+@login_required
+def queue(request):
+    departments = _keeper_departments(request)
+    page = _page(request, selectors.queue(departments=departments))
+    cases_by_department = {}
+    items = []
+    for registration in page.object_list:
+        department = registration.record.department
+        if department.pk not in cases_by_department:
+            cases_by_department[department.pk] = selectors.open_cases_for(department=department)
+        root = diary.thread_root(registration.record)
+        items.append(
+            {
+                "request": registration,
+                "record": registration.record,
+                "record_url": record_url(registration.record),
+                "existing_case": diary.thread_registered_case(root),
+                "register_form": RegisterForm(
+                    initial={"title": diary.default_case_title(registration.record)},
+                    prefix=f"r{registration.pk}",
+                ),
+                "attach_form": AttachForm(
+                    cases=cases_by_department[department.pk], prefix=f"a{registration.pk}"
+                ),
+                "not_needed_form": NotNeededForm(prefix=f"n{registration.pk}"),
+            }
+        )
+    return render(
+        request,
+        "registry/queue.html",
+        {"page": page, "items": items, "departments": departments, "year": diary.local_year()},
+    )
+
+
+@login_required
+@require_POST
+def register(request, pk):
+    registration = _request_for(request, pk)
+    form = RegisterForm(request.POST, prefix=f"r{pk}")
+    if not form.is_valid():
+        messages.error(request, _("Give the case a title."))
+        return redirect("registry:diary")
+    try:
+        case = diary.diary_case_register(
+            actor=request.user,
+            record=registration.record,
+            title=form.cleaned_data["title"],
+            request=registration,
+        )
+    except diary.DiaryError as error:
+        messages.error(request, str(error))
+        return redirect("registry:diary")
+    messages.success(request, _("Registered as %(number)s.") % {"number": case.diary_number})
+    return redirect(case)
+
+
+@login_required
+@require_POST
+def attach(request, pk):
+    registration = _request_for(request, pk)
+    form = AttachForm(
+        request.POST,
+        cases=selectors.open_cases_for(department=registration.record.department),
+        prefix=f"a{pk}",
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose a case."))
+        return redirect("registry:diary")
+    case = form.cleaned_data["case"]
+    try:
+        diary.diary_case_attach(
+            actor=request.user, record=registration.record, case=case, request=registration
+        )
+    except diary.DiaryError as error:
+        messages.error(request, str(error))
+        return redirect("registry:diary")
+    messages.success(request, _("Attached to %(number)s.") % {"number": case.diary_number})
+    return redirect(case)
+
+
+@login_required
+@require_POST
+def not_needed(request, pk):
+    registration = _request_for(request, pk)
+    form = NotNeededForm(request.POST, prefix=f"n{pk}")
+    if not form.is_valid():
+        messages.error(request, _("Say why no registration is needed."))
+        return redirect("registry:diary")
+    try:
+        diary.registration_not_needed(
+            actor=request.user, request=registration, note=form.cleaned_data["note"]
+        )
+    except diary.DiaryError as error:
+        messages.error(request, str(error))
+        return redirect("registry:diary")
+    messages.success(request, _("Marked as not needing registration."))
+    return redirect("registry:diary")
+
+
+@login_required
+def case_list(request):
+    departments = _keeper_departments(request)
+    page = _page(request, selectors.cases(departments=departments))
+    return render(request, "registry/case_list.html", {"page": page})
+
+
+def _case_for(request, pk) -> DiaryCase:
+    case = get_object_or_404(DiaryCase.objects.select_related("department", "thread", "registered_by"), pk=pk)
+    if not can_keep_diary(request.user, case.department):
+        raise PermissionDenied
+    return case
+
+
+def _documents_context(case):
+    documents = list(selectors.case_documents(case=case))
+    return {
+        "case": case,
+        "documents": [
+            {"document": document, "record_url": record_url(document.record) if document.record else None}
+            for document in documents
+        ],
+        "pending": any(d.snapshot_state == DiaryDocument.SnapshotState.PENDING for d in documents),
+    }
+
+
+@login_required
+def case_detail(request, pk):
+    case = _case_for(request, pk)
+    if case.is_collective:
+        return redirect("registry:diary_samlingsakt", department=case.department_id, year=case.year)
+    return render(request, "registry/case_detail.html", _documents_context(case))
+
+
+@login_required
+def case_documents(request, pk):
+    """The documents table alone; the case page polls it while a snapshot is being made."""
+    case = _case_for(request, pk)
+    return render(request, "registry/includes/documents.html", _documents_context(case))
+
+
+@login_required
+def document_file(request, pk):
+    document = get_object_or_404(DiaryDocument.objects.select_related("case__department"), pk=pk)
+    if not can_keep_diary(request.user, document.case.department):
+        raise PermissionDenied
+    if not document.file:
+        raise Http404
+    return FileResponse(
+        document.file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"{document.document_number.replace(' ', '-').replace('/', '-')}.pdf",
+    )
+
+
+def _choose_department(request, departments, target: str):
+    """This year's page of the one department, or a choice when a person keeps several."""
+    if not departments.exists():
+        raise PermissionDenied
+    year = diary.local_year()
+    if departments.count() == 1:
+        return redirect(target, department=departments.get().pk, year=year)
+    return render(
+        request,
+        "registry/department_choice.html",
+        {"departments": departments, "year": year, "target": target},
+    )
+
+
+@login_required
+def samlingsakt_start(request):
+    return _choose_department(request, diary_departments(request.user), "registry:diary_samlingsakt")
+
+
+@login_required
+def samlingsakt(request, department, year):
+    department = _department_year(request, department, year, can_keep_diary)
+    collective = diary.samlingsakt_get_or_create(actor=request.user, department=department, year=year)
+    page = _page(request, selectors.samlingsakt_posts(department=department, year=year))
+    rows = [{"record": record, "record_url": record_url(record)} for record in page.object_list]
+    return render(
+        request,
+        "registry/samlingsakt.html",
+        {
+            "department": department,
+            "year": year,
+            "case": collective,
+            "page": page,
+            "rows": rows,
+            "cross_references": selectors.cross_references(department=department, year=year),
+        },
+    )
+
+
+def _department_year(request, department_pk: int, year: int, allowed) -> Department:
+    """The department of a per-year page, if the person may see it and the year is plausible."""
+    department = get_object_or_404(Department, pk=department_pk)
+    if not allowed(request.user, department):
+        raise PermissionDenied
+    if year < 2000 or year > diary.local_year() + 1:
+        raise Http404
+    return department
+
+
+def _report_for(request, department, year):
+    department = _department_year(request, department, year, can_read_year_report)
+    return selectors.year_report(department=department, year=year)
+
+
+@login_required
+def year_report_start(request):
+    return _choose_department(request, report_departments(request.user), "registry:diary_year_report")
+
+
+@login_required
+def year_report(request, department, year):
+    report = _report_for(request, department, year)
+    return render(request, "registry/year_report.html", {"report": report})
+
+
+def _report_rows(report):
+    rows = [
+        (_("Department"), str(report.department)),
+        (_("Year"), report.year),
+        (_("Samlingsakt"), report.samlingsakt.diary_number if report.samlingsakt else ""),
+        (_("Posts"), report.posts),
+        (_("Posts with their own case"), report.posts_with_own_case),
+        (_("Replies by the municipality"), report.own_replies),
+        (_("Questions and comments from the public"), report.questions),
+        (_("Questions registered in the diary"), report.questions_registered),
+        (_("Questions of minor importance, not registered"), report.questions_minor),
+        (_("Cases with their own diary number"), report.cases),
+        (_("Documents registered"), report.documents_registered),
+        (_("In the diary"), report.in_diary),
+    ]
+    return rows
+
+
+@login_required
+def year_report_csv(request, department, year):
+    report = _report_for(request, department, year)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="arsrapport-{report.department.series_code}-{year}.csv"'
+    )
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("Figure"), _("Value")])
+    writer.writerows(_report_rows(report))
+    writer.writerow([])
+    writer.writerow([_("Diary number"), _("Title"), _("Registered")])
+    for case in report.cross_references:
+        writer.writerow(
+            [case.diary_number, case.title, timezone.localtime(case.registered_at).date().isoformat()]
+        )
+    return response
+
+
+@login_required
+def year_report_pdf(request, department, year):
+    from smgov.lib.pdf import html_to_pdf
+
+    report = _report_for(request, department, year)
+    html = render_to_string(
+        "registry/year_report_print.html",
+        {"report": report, "rows": _report_rows(report), "made_at": timezone.now()},
+    )
+    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="arsrapport-{report.department.series_code}-{year}.pdf"'
+    )
+    return response
+
+
+@login_required
+def document_classes(request):
+    if not can_edit_document_classes(request.user):
+        raise PermissionDenied
+    return render(request, "registry/document_classes.html", {"classes": DocumentClass.objects.all()})
+
+
+@login_required
+def document_class_edit(request, pk=None):
+    if not can_edit_document_classes(request.user):
+        raise PermissionDenied
+    instance = get_object_or_404(DocumentClass, pk=pk) if pk else None
+    form = DocumentClassForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        retention.document_class_save(actor=request.user, document_class=form.save(commit=False))
+        messages.success(request, _("The document class was saved."))
+        return redirect("registry:diary_document_classes")
+    return render(request, "registry/document_class_form.html", {"form": form, "instance": instance})
+
+
+@login_required
+def legal_hold(request, record):
+    record = get_object_or_404(Record.objects.select_related("department", "account"), pk=record)
+    if not can_keep_record(request.user, record):
+        raise PermissionDenied
+    form = LegalHoldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        hold = request.POST.get("hold") == "1"
+        retention.legal_hold_set(
+            actor=request.user, record=record, hold=hold, reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            request, _("The record is on legal hold.") if hold else _("The legal hold was lifted.")
+        )
+        return redirect("registry:diary_legal_hold", record=record.pk)
+    classification = getattr(record, "classification", None)
+    return render(
+        request,
+        "registry/legal_hold.html",
+        {
+            "record": record,
+            "record_url": record_url(record),
+            "classification": classification,
+            "form": form,
+            "case": diary.thread_registered_case(record),
+        },
+    )
+
+
+@login_required
+def disposal(request):
+    departments = _keeper_departments(request)
+    page = _page(request, selectors.disposal_batches(departments=departments))
+    return render(request, "registry/disposal.html", {"page": page, "departments": departments})
+
+
+@login_required
+@require_POST
+def disposal_propose(request):
+    department = get_object_or_404(Department, pk=request.POST.get("department") or 0)
+    if not can_keep_diary(request.user, department):
+        raise PermissionDenied
+    retention.retention_assign_missing()
+    batch = retention.disposal_propose(actor=request.user, department=department)
+    if batch is None:
+        messages.info(request, _("Nothing may be disposed of now."))
+        return redirect("registry:diary_disposal")
+    messages.success(request, _("A dry run was made. Review it before approving."))
+    return redirect("registry:diary_disposal_batch", pk=batch.pk)
+
+
+def _batch_for(request, pk) -> DisposalBatch:
+    batch = get_object_or_404(DisposalBatch.objects.select_related("department", "approved_by"), pk=pk)
+    if not can_keep_diary(request.user, batch.department):
+        raise PermissionDenied
+    return batch
+
+
+@login_required
+def disposal_batch(request, pk):
+    batch = _batch_for(request, pk)
+    candidates = batch.candidates.select_related("record", "record__account", "document_class").order_by(
+        "retention_until", "pk"
+    )
+    page = _page(request, candidates, 50)
+    log = (
+        _page(request, batch.log.order_by("pk"), 50) if batch.state == DisposalBatch.State.DISPOSED else None
+    )
+    return render(request, "registry/disposal_batch.html", {"batch": batch, "page": page, "log": log})
+
+
+@login_required
+@require_POST
+def disposal_approve(request, pk):
+    batch = _batch_for(request, pk)
+    try:
+        batch = retention.disposal_approve(actor=request.user, batch=batch)
+    except retention.DisposalError as error:
+        messages.error(request, str(error))
+        return redirect("registry:diary_disposal_batch", pk=pk)
+    messages.success(
+        request,
+        _("%(disposed)s records were disposed of; %(kept)s were kept.")
+        % {"disposed": batch.disposed_count, "kept": batch.skipped_count},
+    )
+    return redirect("registry:diary_disposal_batch", pk=pk)
