@@ -686,6 +686,26 @@ def _platform_outcome(case_id: int, outcome: str, error: str = "") -> None:
         Action.PLATFORM_HIDDEN if outcome == PlatformAction.DONE else Action.PLATFORM_FAILED,
         error,
     )
+    if outcome == PlatformAction.FAILED:
+        _notify_removal_failed(case)
+
+
+def _notify_removal_failed(case: Case) -> None:
+    """The comment is removed in smgov but still public: the person who removed it and the account's
+    administrators must act on the platform. The mail names the account and the case, never the text."""
+    remover = case.events.filter(action=Action.REMOVED).select_related("actor").order_by("-pk").first()
+    recipients = [user.email for user in case.account.administrators.filter(is_active=True)]
+    if remover is not None and remover.actor is not None:
+        recipients.append(remover.actor.email)
+    mail_after_commit(
+        recipients,
+        _("Removal failed – the comment is still public on %(account)s") % {"account": case.account},
+        _(
+            "A comment removed in smgov could not be hidden on the platform and is still public.\n\n"
+            "Remove it on the platform by hand, then confirm it in the case: %(url)s\n"
+        )
+        % {"url": _case_url(case)},
+    )
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts import crypto
 from accounts.models import Credential
+from accounts.roles import Role
 from moderation import services
 from moderation.flags import RemovalGround
 from moderation.models import CaseEvent, CaseState, PlatformAction, Reply, SavedReply
@@ -280,6 +281,36 @@ def test_n14_removal_hides_the_comment_on_platforms_that_can(
     services.case_hide_run(case_id=case.pk)
     case.refresh_from_db()
     assert case.platform_action == PlatformAction.DONE, case.platform_error
+
+
+def test_n14_a_removal_the_platform_refuses_tells_the_remover_and_the_administrators(
+    org, httpserver, django_capture_on_commit_callbacks
+):
+    account = ServiceAccountFactory(
+        department=org.own, platform="facebook", platform_id="page1", api_base_url=httpserver.url_for("/"),
+        admins=[org.alice, org.bob],
+    )  # fmt: skip
+    Credential.objects.create(account=account, name="access_token", ciphertext=crypto.encrypt("t"))
+    case = open_case(account, platform_id="c_78", text="Jag vet var du bor")
+    httpserver.expect_request("/c_78", method="POST").respond_with_json(
+        {"error": {"code": 2, "message": "Service temporarily unavailable", "is_transient": False}},
+        status=400,
+    )
+    remover = UserFactory(department=org.own, roles=[Role.COMMUNICATOR], email="dana@example.se")
+    services.case_remove(actor=remover, case=case, ground=RemovalGround.OTHER, reason="Hot")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_hide_run(case_id=case.pk)
+
+    case.refresh_from_db()
+    assert case.platform_action == PlatformAction.FAILED
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert sorted(message.to) == sorted({org.alice.email, org.bob.email, "dana@example.se"})
+    assert "syns fortfarande" in message.subject
+    assert "Jag vet var du bor" not in message.body  # the mail names the case, never the text
+    assert case.get_absolute_url() in message.body
 
 
 def test_f7_csam_is_purged_and_nothing_of_it_is_shown(client, org):
