@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccountState, Department, Platform, ServiceAccount, User
+from .selectors import credential_kind_choices
 
 
 def _person_label(person: User) -> str:
@@ -306,13 +307,15 @@ class CommentForm(forms.Form):
 
 
 class CredentialForm(forms.Form):
-    name = forms.SlugField(
+    name = forms.ChoiceField(
         label=_("Kind"),
-        max_length=50,
-        help_text=_(
-            "What the secret is, for example access_token or app_password. The same kind replaces the old secret."
-        ),
+        help_text=_("What the secret is. The same kind replaces the old secret."),
     )
+
+    def __init__(self, *args, platform: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].choices = credential_kind_choices(platform)
+
     secret = forms.CharField(
         label=_("Secret"),
         strip=False,

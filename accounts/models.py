@@ -250,6 +250,15 @@ class AccountEvent(models.Model):
         return f"{self.account}: {self.get_action_display()}"
 
 
+# What each credential kind is, in words; the kinds a platform's connector reads come from platforms.
+CREDENTIAL_LABELS = {
+    "access_token": _("Access token"),
+    "key": _("API key"),
+    "oauth_token": _("OAuth token (acts as the channel)"),
+    "password": _("Password for logging in by hand"),
+}
+
+
 class Credential(models.Model):
     """A secret for a platform (token, key), encrypted at rest and never shown after entry (F1)."""
 
@@ -270,6 +279,10 @@ class Credential(models.Model):
 
     def __str__(self):
         return f"{self.account} – {self.name}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(CREDENTIAL_LABELS.get(self.name, self.name))
 
 
 class CredentialAccess(models.Model):

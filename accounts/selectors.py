@@ -10,7 +10,18 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from .models import AccountEvent, AccountState, Credential, Department, Platform, ServiceAccount, User
+from platforms import credential_kinds as platform_credential_kinds
+
+from .models import (
+    CREDENTIAL_LABELS,
+    AccountEvent,
+    AccountState,
+    Credential,
+    Department,
+    Platform,
+    ServiceAccount,
+    User,
+)
 from .permissions import visible_accounts
 
 TOKEN_WARNING_DAYS = 14
@@ -100,6 +111,17 @@ def administrator_candidates(*, department: Department, exclude=()) -> list:
     )
 
 
+# A secret people use by hand; never read by the harvest or publishing.
+MANUAL_CREDENTIAL = "password"
+
+
+def credential_kind_choices(platform: str) -> list[tuple[str, str]]:
+    """The kinds of secret that can be stored for an account of ``platform``: what its connector reads,
+    then a password for logging in by hand."""
+    kinds = [*platform_credential_kinds(platform), MANUAL_CREDENTIAL]
+    return [(kind, CREDENTIAL_LABELS.get(kind, kind)) for kind in kinds]
+
+
 @dataclass(frozen=True)
 class CredentialHealth:
     """What the token health panel says about one credential."""
@@ -112,6 +134,15 @@ class CredentialHealth:
     @property
     def needs_attention(self) -> bool:
         return self.expired or self.expires_soon or self.failing
+
+    @property
+    def unused(self) -> bool:
+        """Stored but never used for a connection yet: nobody knows whether it works."""
+        return self.credential.last_success_at is None and self.credential.last_error_at is None
+
+    @property
+    def label(self) -> str:
+        return self.credential.kind_label
 
 
 def credential_health(*, account: ServiceAccount, now=None) -> list[CredentialHealth]:

@@ -398,7 +398,9 @@ def credentials(request, pk: int):
     account = _account(pk)
     if not permissions.can_manage_credentials(request.user, account):
         raise PermissionDenied
-    form = CredentialForm(request.POST or None, initial={"name": request.GET.get("namn", "")})
+    form = CredentialForm(
+        request.POST or None, platform=account.platform, initial={"name": request.GET.get("namn", "")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.credential_set(

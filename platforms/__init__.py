@@ -32,7 +32,13 @@ CONNECTORS: dict[str, type[Connector]] = {
 
 # The credential names the connectors understand; an account's other secrets (e.g. a password for
 # people) are never read to build a connector.
-CREDENTIAL_KINDS = ("access_token", "key", "oauth_token")
+CREDENTIAL_KINDS = tuple(sorted({kind for cls in CONNECTORS.values() for kind in cls.credential_kinds}))
+
+
+def credential_kinds(platform: str) -> tuple[str, ...]:
+    """The credential kinds the connector of ``platform`` reads (none for an unknown platform)."""
+    cls = CONNECTORS.get(platform)
+    return cls.credential_kinds if cls else ()
 
 
 def get_connector_class(platform: str) -> type[Connector]:

@@ -262,6 +262,8 @@ class Connector(ABC):
     complete_listings: ClassVar[bool] = True
     # Query parameters that carry secrets: sent to the platform, removed from every stored URL.
     secret_params: ClassVar[tuple[str, ...]] = ()
+    # The credential kinds this connector reads, e.g. ("access_token",); the vault offers these.
+    credential_kinds: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,

@@ -47,6 +47,7 @@ class WrongNodeType(PermanentError):
 class GraphConnector(Connector):
     default_base_url = "https://graph.facebook.com/v21.0"
     secret_params = ("access_token",)
+    credential_kinds = ("access_token",)
     can_reply = True
     can_hide = True
     page_size = 50

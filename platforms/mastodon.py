@@ -38,6 +38,7 @@ MEDIA_TYPES: dict[str, MediaType] = {"image": "image", "video": "video", "gifv":
 class MastodonConnector(Connector):
     platform = "mastodon"
     default_base_url = "https://mastodon.social"
+    credential_kinds = ("access_token",)
     can_reply = True
     page_size = 40  # the API's maximum for account statuses
 

@@ -129,3 +129,31 @@ def test_f1_admin_never_shows_the_ciphertext(client, org, admin_user):
     ):
         html = client.get(url).content.decode()
         assert credential.ciphertext not in html and SECRET not in html
+
+
+def test_f1_the_kind_is_a_choice_of_what_the_platform_uses(client, org):
+    org.account.platform = "youtube"
+    org.account.save(update_fields=["platform"])
+    client.force_login(org.alice)
+    url = reverse("accounts:credentials", args=[org.account.pk])
+
+    choices = client.get(url).context["form"].fields["name"].choices
+    assert [value for value, _label in choices] == ["key", "oauth_token", "password"]
+
+    response = client.post(url, {"name": "acess_token", "secret": SECRET})  # a typo is refused
+    assert response.status_code == 200 and not Credential.objects.exists()
+    assert "error-summary" in response.content.decode()
+
+
+def test_f1_a_new_credential_shows_not_used_yet_until_it_worked(client, org):
+    credential = services.credential_set(
+        actor=org.alice, account=org.account, name="access_token", secret=SECRET
+    )
+    client.force_login(org.alice)
+    url = reverse("accounts:credentials", args=[org.account.pk])
+    health = client.get(url).context["credential_health"]
+    assert [h.unused for h in health] == [True]
+
+    services.credential_record_result(account=org.account, ok=True)
+    credential.refresh_from_db()
+    assert [h.unused for h in client.get(url).context["credential_health"]] == [False]
