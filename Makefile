@@ -35,6 +35,8 @@ bench: venv services
 lint: venv
 	$(VENV)/bin/ruff check .
 
+# The compiled catalogue (django.mo) is committed, so only this target needs gettext's msgfmt.
 messages: venv
+	@command -v msgfmt >/dev/null || { echo "make messages needs gettext: apt-get install -y gettext"; exit 1; }
 	$(PY) manage.py makemessages -l sv --no-location --ignore=.venv --ignore=tests --ignore=.var
 	$(PY) manage.py compilemessages -l sv --ignore=.venv
