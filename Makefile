@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
+# Two xdist workers, each with its own test database, Redis database and media folder (tests/settings.py);
+# loadgroup keeps the slow tests (one xdist group) on one worker. `make test PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: run test bench lint services stop-services venv clean-data messages
 
@@ -27,7 +30,7 @@ run: venv
 test: venv services
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: venv services
 	$(PY) -m bench

@@ -11,8 +11,6 @@ from archive.services import registration_request
 from tests.archive.diary.conftest import make_comment, make_post
 from tests.e2e.conftest import axe_violations, log_in
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture
 def roles(transactional_db):
