@@ -29,6 +29,7 @@ run: venv
 
 test: venv services
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -37,6 +38,7 @@ bench: venv services
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 # The compiled catalogue (django.mo) is committed, so only this target needs gettext's msgfmt.
 messages: venv
