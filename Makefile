@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 # Two xdist workers, each with its own test database, Redis database and media folder (tests/settings.py);
-# loadgroup keeps the slow tests (one xdist group) on one worker. `make test PYTEST_ARGS=` runs serially.
+# loadgroup keeps the reliability tests (one xdist group) on one worker. `make test PYTEST_ARGS=` runs serially.
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: run test bench lint services stop-services venv clean-data messages
