@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
+# Two xdist workers, each with its own test database, Redis database and media folder (tests/settings.py);
+# loadgroup keeps the reliability tests (one xdist group) on one worker. `make test PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: run test bench lint services stop-services venv clean-data messages
 
@@ -26,15 +29,19 @@ run: venv
 
 test: venv services
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: venv services
 	$(PY) -m bench
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
+# The compiled catalogue (django.mo) is committed, so only this target needs gettext's msgfmt.
 messages: venv
+	@command -v msgfmt >/dev/null || { echo "make messages needs gettext: apt-get install -y gettext"; exit 1; }
 	$(PY) manage.py makemessages -l sv --no-location --ignore=.venv --ignore=tests --ignore=.var
 	$(PY) manage.py compilemessages -l sv --ignore=.venv

@@ -33,6 +33,8 @@ install_missing() {
   need redis-server redis-server
   need /usr/bin/chromium chromium  # renders the PDF snapshots, exports and reports
   [ -f /usr/share/hunspell/sv_SE.dic ] || [ -f /usr/share/hunspell/sv_SE.aff ] || APT_PACKAGES+=(hunspell-sv)
+  # The PDFs' print styles name DejaVu Sans: without it Chromium falls back to whatever font it finds.
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || APT_PACKAGES+=(fonts-dejavu-core)
   [ ${#APT_PACKAGES[@]} -eq 0 ] && return
   if [ "$(id -u)" = 0 ]; then
     echo "Installing ${APT_PACKAGES[*]} with apt-get ..."

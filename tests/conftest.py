@@ -5,6 +5,7 @@ ask both "may the owner" and "may an outsider". Alice and Bob are communicators 
 own department, Charlie a communicator of the other.
 """
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -13,6 +14,31 @@ from accounts.roles import Role
 from tests.factories import DepartmentFactory, ServiceAccountFactory, UserFactory
 
 TRANSACTIONAL = {"transactional_db", "live_server", "celery_worker"}
+TESTS = Path(__file__).resolve().parent
+# Tests that take more than about 30 seconds on their own (pytest --durations), beside tests/reliability/.
+SLOW = {
+    # 10,000 cases in one bulk insert: the record-label statement triggers take minutes here.
+    "tests/moderation/test_views.py::test_inbox_queries_do_not_grow_with_10000_open_cases",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The markers follow from where a test is and what it uses, so a new test cannot forget them:
+    `browser` for tests/e2e/, `worker` for the celery_worker fixture, `slow` for tests/reliability/
+    and SLOW. The reliability tests (a 10,000-comment harvest each, worker processes killed with
+    SIGKILL) also share one xdist group, so that under `--dist loadgroup` they run one after the
+    other on one worker instead of competing for the two cores with each other."""
+    for item in items:
+        path = Path(item.path).resolve()
+        if path.is_relative_to(TESTS / "e2e"):
+            item.add_marker(pytest.mark.browser)
+        if "celery_worker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.worker)
+        if path.is_relative_to(TESTS / "reliability"):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("reliability"))
+        elif item.nodeid.split("[")[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

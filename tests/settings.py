@@ -1,12 +1,28 @@
-"""Test settings: the project's settings with test-only speed-ups and an isolated Redis database."""
+"""Test settings: the project's settings with test-only speed-ups and an isolated Redis database.
+
+Each test process has a Redis database of its own: ``SMGOV_TEST_REDIS_DB`` (default 5) and, under
+pytest-xdist, plus the worker's number (gw0 -> base, gw1 -> base + 1, ...; xdist sets
+``PYTEST_XDIST_WORKER`` before pytest-django imports these settings). The Celery worker processes
+the tests start inherit the environment and so land on the same database. pytest-django gives each
+xdist worker its own test database (test_<name>_gw0, ...), and the media files go to a folder per
+Redis database, so parallel test processes share nothing.
+"""
 
 import os
 
 from smgov.settings import *  # noqa: F403
-from smgov.settings import REDIS_URL
+from smgov.settings import BASE_DIR, REDIS_URL
 
+
+def _test_redis_db() -> int:
+    base = int(os.environ.get("SMGOV_TEST_REDIS_DB", "5"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return base + int(worker.removeprefix("gw")) if worker.startswith("gw") else base
+
+
+TEST_REDIS_DB = _test_redis_db()
 _redis_base = REDIS_URL.rsplit("/", 1)[0]
-REDIS_URL = f"{_redis_base}/{os.environ.get('SMGOV_TEST_REDIS_DB', '5')}"
+REDIS_URL = f"{_redis_base}/{TEST_REDIS_DB}"
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -16,3 +32,4 @@ EMAIL_BACKEND = os.environ.get("SMGOV_TEST_EMAIL_BACKEND", "django.core.mail.bac
 EMAIL_FILE_PATH = os.environ.get("SMGOV_TEST_EMAIL_DIR", "")
 MAIL_QUEUE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = BASE_DIR / ".var" / f"test-media-{TEST_REDIS_DB}"

@@ -15,11 +15,15 @@ MAIL_DIR = Path(tempfile.gettempdir()) / f"smgov-test-mail-{os.getpid()}"
 
 
 def worker_environment() -> dict[str, str]:
+    """The test process's own test database (pytest-django's, suffixed per xdist worker once the
+    test databases are set up) and its own Redis database, named explicitly."""
     db = settings.DATABASES["default"]
     env = dict(os.environ)
+    env.pop("PYTEST_XDIST_WORKER", None)  # SMGOV_TEST_REDIS_DB below is already this worker's
     env.update(
         DJANGO_SETTINGS_MODULE="tests.settings",
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        SMGOV_TEST_REDIS_DB=str(settings.TEST_REDIS_DB),
         PYTHONPATH=str(ROOT),
         SMGOV_TEST_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         SMGOV_TEST_EMAIL_DIR=str(MAIL_DIR),

@@ -4,8 +4,6 @@ import pytest
 
 from tests.e2e.conftest import axe_violations, log_in
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture
 def roles(transactional_db):

@@ -7,8 +7,6 @@ from archive.models import AccessLog, RecordKind
 from tests.archive.helpers import ingest
 from tests.e2e.conftest import axe_violations, log_in
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture(autouse=True)
 def _roles(transactional_db):

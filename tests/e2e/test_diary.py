@@ -10,8 +10,6 @@ from registry.models import DiaryCase
 from tests.e2e.conftest import axe_violations, log_in
 from tests.registry.conftest import make_comment, make_post
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture
 def roles(transactional_db):

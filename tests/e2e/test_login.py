@@ -1,10 +1,6 @@
 """A communicator logs in, sees the Swedish dashboard and logs out, in a real browser."""
 
-import pytest
-
 from tests.e2e.conftest import axe_violations, log_in
-
-pytestmark = pytest.mark.e2e
 
 
 def test_communicator_logs_in_sees_dashboard_and_logs_out(page, org):

@@ -1,15 +1,11 @@
 """A communicator answers one comment with a signed reply and removes another on a legal ground,
 from the inbox, in a real browser; the inbox and case pages have no accessibility violations."""
 
-import pytest
-
 from moderation.models import Case, CaseState, Reply
 from registry.models import RegistrationRequest
 from tests.e2e.conftest import axe_violations, log_in
 from tests.factories import ServiceAccountFactory
 from tests.moderation.conftest import open_case
-
-pytestmark = pytest.mark.e2e
 
 
 def test_comment_through_signed_reply_and_another_through_removal(page, org):

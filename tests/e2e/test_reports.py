@@ -5,8 +5,6 @@ import pytest
 from tests.e2e.conftest import axe_violations, log_in
 from tests.reports.conftest import known  # noqa: F401 - the known month of records and cases
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture(autouse=True)
 def _roles(transactional_db):

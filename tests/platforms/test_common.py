@@ -60,7 +60,16 @@ def test_a_retry_that_succeeds_is_invisible(platform, httpserver, fast_session):
     httpserver.expect_request("/api/channels").respond_with_data(channel)  # only YouTube asks for it
     httpserver.expect_request(ANY_PATH).respond_with_data(empty)
 
-    list(make(platform, httpserver, fast_session).fetch_posts())
+    pages = list(make(platform, httpserver, fast_session).fetch_posts())
+
+    # The listing comes back as if nothing had happened: an empty page, read from a 200 ...
+    assert pages and all(page.items == [] for page in pages)
+    assert all(page.response.status == 200 for page in pages)
+    # ... because the session asked again: the server saw the 502, then the same request once more.
+    statuses = [response.status_code for _request, response in httpserver.log]
+    assert statuses[0] == 502 and set(statuses[1:]) == {200}
+    first, retried = (request for request, _response in httpserver.log[:2])
+    assert (retried.method, retried.path, retried.args) == (first.method, first.path, first.args)
 
 
 @pytest.mark.parametrize("platform", JSON_PLATFORMS)

@@ -2,7 +2,6 @@
 its case card cross-references the cases with their own number, and the year report counts
 questions and posts and how many are in the diary."""
 
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +14,7 @@ from registry import diary
 from registry import selectors as diary_selectors
 from registry.diary import registration_request
 from registry.models import DiaryCase, DiarySeriesCounter
+from tests.pdf import pdf_text
 
 from .conftest import make_comment, make_post
 
@@ -126,7 +126,7 @@ def test_n16_year_report_figures(org, year_of_posts):
     assert (other.posts, other.questions, other.cases) == (1, 0, 0)
 
 
-def test_n16_year_report_page_csv_and_pdf(org, client, year_of_posts, tmp_path):
+def test_n16_year_report_page_csv_and_pdf(org, client, year_of_posts):
     client.force_login(org.head)
     url_args = [org.own.pk, 2026]
     page = client.get(reverse("registry:diary_year_report", args=url_args))
@@ -140,7 +140,5 @@ def test_n16_year_report_page_csv_and_pdf(org, client, year_of_posts, tmp_path):
     assert ";5\r\n" in text  # the questions
     pdf = client.get(reverse("registry:diary_year_report_pdf", args=url_args)).content
     assert pdf.startswith(b"%PDF")
-    path = tmp_path / "report.pdf"
-    path.write_bytes(pdf)
-    printed = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    printed = pdf_text(pdf)
     assert "BUN 2026/1" in printed and "Badplatsen" in printed

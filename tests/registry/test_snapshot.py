@@ -1,26 +1,18 @@
 """N15: registering a thread makes a snapshot (skärmdump) of it as a PDF, hashed and kept."""
 
 import hashlib
-import subprocess
 from datetime import UTC, datetime
 
 from archive.services import record_remove
 from registry import diary
 from registry.models import DiaryDocument
 from registry.tasks import diary_snapshot_render
+from tests.pdf import pdf_text
 
 from .conftest import make_comment, make_post
 
 
-def pdf_text(data: bytes, tmp_path) -> str:
-    path = tmp_path / "snapshot.pdf"
-    path.write_bytes(data)
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-
-
-def test_n15_snapshot_is_a_pdf_of_the_thread_with_its_hash(org, tmp_path, django_capture_on_commit_callbacks):
+def test_n15_snapshot_is_a_pdf_of_the_thread_with_its_hash(org, django_capture_on_commit_callbacks):
     post = make_post(org.account, text="Snöröjningen börjar i natt på alla gator.")
     make_comment(org.account, post, text="När plogas skolans parkering? <script>alert(1)</script>")
     removed = make_comment(org.account, post, text="Olämplig kommentar om grannen")
@@ -41,7 +33,7 @@ def test_n15_snapshot_is_a_pdf_of_the_thread_with_its_hash(org, tmp_path, django
     data = snapshot.file.read()
     assert data.startswith(b"%PDF")
     assert snapshot.sha256 == digest == hashlib.sha256(data).hexdigest()
-    text = pdf_text(data, tmp_path)
+    text = pdf_text(data)
     assert "Snöröjningen börjar i natt" in text
     assert "När plogas skolans parkering? <script>alert(1)</script>" in text  # escaped, shown as text
     assert "Olämplig kommentar om grannen" in text and "olaga_hot" in text

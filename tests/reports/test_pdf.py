@@ -1,7 +1,5 @@
-"""N19: the yearly report as PDF, printed by headless Chromium; its text read back with pdftotext."""
+"""N19: the yearly report as PDF, printed by headless Chromium; its text read back with pypdf."""
 
-import shutil
-import subprocess
 import time
 from datetime import timedelta
 
@@ -10,19 +8,9 @@ from django.urls import reverse
 
 from reports import presentation, services
 from reports.models import ReportPdf
+from tests.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(data: bytes, tmp_path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.fail("pdftotext (poppler-utils) is needed to read the PDF back")
-    path = tmp_path / "report.pdf"
-    path.write_bytes(data)
-    raw = subprocess.run(
-        ["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    return " ".join(raw.split())  # in reading order, with a table cell's wrapped lines joined
 
 
 def make_pdf(client, user, data) -> ReportPdf:
@@ -39,7 +27,7 @@ def make_pdf(client, user, data) -> ReportPdf:
     return report_pdf
 
 
-def test_n19_yearly_report_pdf_for_the_whole_municipality(client, known, tmp_path):
+def test_n19_yearly_report_pdf_for_the_whole_municipality(client, known):
     report_pdf = make_pdf(client, known.org.web, {"year": 2026, "department": ""})
     assert report_pdf.department is None
     assert client.get(report_pdf.get_absolute_url()).status_code == 200
@@ -48,7 +36,7 @@ def test_n19_yearly_report_pdf_for_the_whole_municipality(client, known, tmp_pat
     assert response["Content-Type"] == "application/pdf"
     assert 'filename="arsrapport-2026-kommunen.pdf"' in response["Content-Disposition"]
     assert response.content.startswith(b"%PDF")
-    text = pdf_text(response.content, tmp_path)
+    text = pdf_text(response.content)
     assert "2026" in text
     assert known.org.own.name in text
     assert known.org.other.name in text
@@ -63,11 +51,11 @@ def test_n19_yearly_report_pdf_for_the_whole_municipality(client, known, tmp_pat
     )
 
 
-def test_n19_head_gets_a_pdf_of_the_own_department_only(client, known, tmp_path):
+def test_n19_head_gets_a_pdf_of_the_own_department_only(client, known):
     org = known.org
     report_pdf = make_pdf(client, org.head, {"year": 2026})
     assert report_pdf.department == org.own
-    text = pdf_text(bytes(report_pdf.pdf), tmp_path)
+    text = pdf_text(bytes(report_pdf.pdf))
     assert org.own.name in text
     assert org.other.name not in text
     assert "Samhällsbyggnad på Facebook" not in text
@@ -88,7 +76,7 @@ def test_the_pdf_is_asked_for_with_a_post(client, org):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_n19_a_real_worker_prints_the_pdf(celery_worker, role_groups, client, org, tmp_path):
+def test_n19_a_real_worker_prints_the_pdf(celery_worker, role_groups, client, org):
     client.force_login(org.web)
     response = client.post(reverse("reports:yearly_pdf"), {"year": 2026, "department": org.own.pk})
     report_pdf = ReportPdf.objects.get()
@@ -102,7 +90,7 @@ def test_n19_a_real_worker_prints_the_pdf(celery_worker, role_groups, client, or
     assert reverse("reports:yearly_pdf_download", args=[report_pdf.pk]) in page
     data = client.get(reverse("reports:yearly_pdf_download", args=[report_pdf.pk])).content
     assert data.startswith(b"%PDF")
-    assert org.own.name in pdf_text(data, tmp_path)
+    assert org.own.name in pdf_text(data)
 
 
 def test_the_print_document_loads_nothing_from_elsewhere(known):
