@@ -29,7 +29,7 @@ class Check:
     detail: str
 
 
-def _database() -> Check:
+def database() -> Check:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -81,7 +81,7 @@ def _harvest(now) -> Check:
 
 def checks() -> list[Check]:
     now = timezone.now()
-    return [_database(), _redis(), _worker(), _beat(now), _harvest(now)]
+    return [database(), _redis(), _worker(), _beat(now), _harvest(now)]
 
 
 def heartbeat() -> None:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("logga-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("halsa/", views.health, name="health"),
+    path("halsa/webb/", views.health_web, name="health_web"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("statistik/", include("reports.urls")),

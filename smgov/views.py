@@ -123,6 +123,14 @@ def problems(request):
 
 
 @never_cache
+def health_web(request):
+    """For the container's own health check: this web process serves and reaches the database. The
+    whole system's health (worker, beat, harvest) is `/halsa/`, for monitoring."""
+    check = health_checks.database()
+    return JsonResponse({"status": "ok" if check.ok else "failing"}, status=200 if check.ok else 503)
+
+
+@never_cache
 def health(request):
     """For the municipality's monitoring: each part of smgov, with HTTP 503 when one fails."""
     results = health_checks.checks()
