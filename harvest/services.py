@@ -284,6 +284,12 @@ class _Run:
             profile = self.connector.fetch_profile()
         except NotSupported:
             return
+        except (CredentialsInvalid, RateLimited):
+            raise  # the posts would fail the same way; a throttled platform gets nothing more
+        except ConnectorError as exc:
+            # The follower count is optional: the posts and comments are what the archive must have.
+            logger.warning("harvest of account %s: profile not read: %s", self.account.pk, exc.message)
+            return
         if profile.followers_count is not None:
             FollowerCount.objects.create(
                 account=self.account, at=timezone.now(), count=profile.followers_count

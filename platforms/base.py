@@ -101,7 +101,25 @@ class Response:
         try:
             return json.loads(self.body)
         except ValueError as e:
+            if _cut_off(self.body, e):
+                raise TruncatedResponse(
+                    f"{self.method} {self.url}: the body ends before the JSON does (connection cut?)", self
+                ) from e
             raise MalformedResponse(f"{self.method} {self.url}: body is not valid JSON ({e})", self) from e
+
+
+def _cut_off(body: bytes, error: ValueError) -> bool:
+    """Whether invalid JSON is a valid beginning that stops short: a dropped connection, which trying
+    again may mend, as opposed to a body of the wrong shape, which it will not."""
+    if not body.strip():
+        return True
+    position = getattr(error, "pos", None)
+    if position is None:  # not a JSONDecodeError (e.g. bytes that are not UTF-8)
+        return False
+    # A string with no closing quote runs to the end of the body; anything else stops at the end.
+    return error.msg.startswith("Unterminated string") or position >= len(
+        body.decode("utf-8", "replace").rstrip()
+    )
 
 
 @dataclass(frozen=True)
@@ -157,6 +175,10 @@ class CredentialsInvalid(ConnectorError):
 
 class TransientError(ConnectorError):
     """Server errors and network failures that outlasted our retries; trying later may work."""
+
+
+class TruncatedResponse(TransientError):
+    """The body stops before its end: the connection dropped mid-response. Retried like a 5xx."""
 
 
 class PermanentError(ConnectorError):

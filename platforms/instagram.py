@@ -61,7 +61,9 @@ class InstagramConnector(GraphConnector):
 
     def fetch_profile(self) -> Profile:
         response, user = self.get_node(self.platform_id, fields="followers_count,username")
-        return self.parsed(response, lambda: Profile(int(user["followers_count"]), raw=user))
+        # Graph leaves out fields it will not return (a personal account, missing permission).
+        count = self.parsed(response, lambda: user.get("followers_count"))
+        return Profile(int(count) if count is not None else None, raw=user)
 
     def fetch_item(self, platform_id: str) -> Item:
         """Ids do not say whether they name a post or a comment, so ask for a post first; the API

@@ -75,7 +75,9 @@ class MastodonConnector(Connector):
 
     def fetch_profile(self) -> Profile:
         response, account = self.get_json(f"/api/v1/accounts/{self._account_id()}")
-        return self.parsed(response, lambda: Profile(followers_count=account["followers_count"], raw=account))
+        # Servers may hide the count (a setting of the account): then there is none.
+        count = self.parsed(response, lambda: account.get("followers_count"))
+        return Profile(int(count) if count is not None else None, raw=account)
 
     def fetch_item(self, platform_id: str) -> Item:
         response, status = self.get_json(f"/api/v1/statuses/{platform_id}")

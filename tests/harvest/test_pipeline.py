@@ -68,6 +68,29 @@ def test_each_record_points_at_the_response_it_came_from(mastodon_account, masto
     assert "max_id=113510000000000002" in post.source.url  # the second page of the listing
 
 
+def test_a_failing_profile_call_never_stops_posts_and_comments(mastodon_account, mastodon, settings):
+    settings.HARVEST_HTTP_RETRIES = 0
+    profile = f"/api/v1/accounts/{ACCOUNT_ID}"
+    mastodon.overrides[profile] = [mastodon.json({"error": "Internal"}, status=500)]
+
+    run = harvest(mastodon_account)
+
+    run.refresh_from_db()
+    assert run.status == "succeeded"
+    assert run.followers is None and not FollowerCount.objects.exists()
+    assert Record.objects.filter(account=mastodon_account).count() == 7
+
+
+def test_a_profile_without_a_follower_count_is_harvested(mastodon_account, mastodon):
+    del mastodon.account["followers_count"]
+
+    run = harvest(mastodon_account)
+
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.followers is None
+    assert Record.objects.filter(account=mastodon_account).count() == 7
+
+
 def test_run_is_recorded_with_pages_counts_and_followers(mastodon_account, mastodon):
     run = harvest(mastodon_account)
 

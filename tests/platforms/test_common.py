@@ -5,7 +5,7 @@ import re
 import pytest
 
 from platforms import CONNECTORS, get_connector_class
-from platforms.base import Connector, MalformedResponse, TransientError, http_session
+from platforms.base import Connector, MalformedResponse, TransientError, TruncatedResponse, http_session
 
 ANY_PATH = re.compile(".*")
 CREDENTIALS = {"access_token": "tok-s3cret", "key": "key-s3cret"}
@@ -73,7 +73,7 @@ def test_a_retry_that_succeeds_is_invisible(platform, httpserver, fast_session):
 
 
 @pytest.mark.parametrize("platform", JSON_PLATFORMS)
-def test_truncated_json_is_malformed(platform, httpserver, fast_session, recorded):
+def test_truncated_json_is_a_transient_fault_to_retry(platform, httpserver, fast_session, recorded):
     name = {
         "mastodon": "statuses_page1.json",
         "bluesky": "author_feed_page1.json",
@@ -86,8 +86,9 @@ def test_truncated_json_is_malformed(platform, httpserver, fast_session, recorde
         body[: len(body) // 2], content_type="application/json"
     )
 
-    with pytest.raises(MalformedResponse) as e:
+    with pytest.raises(TruncatedResponse) as e:
         list(make(platform, httpserver, fast_session).fetch_posts())
+    assert isinstance(e.value, TransientError)  # the task tries again later, from the cursor
     assert e.value.response.body == body[: len(body) // 2]
 
 

@@ -177,6 +177,13 @@ def test_fetch_profile(connector, serve):
     assert connector.fetch_profile().followers_count == 5210
 
 
+def test_a_user_object_without_followers_count_is_no_follower_count_not_an_error(connector, serve):
+    # Graph leaves out fields it will not return for this account or token.
+    serve(IG_ID, "user_without_followers_count.json", {"fields": "followers_count,username"})
+
+    assert connector.fetch_profile().followers_count is None
+
+
 def test_publish_reply_and_hide(connector, serve, httpserver):
     serve("17900000000000001/replies", "reply_created.json", method="POST")
     serve("17900000000000004", "user.json", method="POST")
