@@ -40,6 +40,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -106,6 +107,15 @@ class Response:
                     f"{self.method} {self.url}: the body ends before the JSON does (connection cut?)", self
                 ) from e
             raise MalformedResponse(f"{self.method} {self.url}: body is not valid JSON ({e})", self) from e
+
+
+# Some servers refuse a revoked or invalid token with 400 or 403 instead of 401 (several
+# Mastodon-compatible servers answer 400 "Invalid Bearer token"); their words give it away.
+_TOKEN_REFUSED = re.compile(
+    r"invalid[ _-]?(?:bearer[ _-]?|access[ _-]?)?token|token[^.]{0,20}\b(?:invalid|expired|revoked)\b"
+    r"|invalid_grant|unauthori[sz]ed",
+    re.IGNORECASE,
+)
 
 
 def _cut_off(body: bytes, error: ValueError) -> bool:
@@ -393,7 +403,7 @@ class Connector(ABC):
         message = f"{where}: {detail}" if detail else where
         if status == 429:
             raise RateLimited(message, self._retry_after(response), response)
-        if status == 401:
+        if status == 401 or (status in (400, 403) and _TOKEN_REFUSED.search(detail or "")):
             raise CredentialsInvalid(message, response)
         if status in (404, 410):
             raise NotFound(message, response)

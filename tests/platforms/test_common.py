@@ -5,7 +5,15 @@ import re
 import pytest
 
 from platforms import CONNECTORS, get_connector_class
-from platforms.base import Connector, MalformedResponse, TransientError, TruncatedResponse, http_session
+from platforms.base import (
+    Connector,
+    CredentialsInvalid,
+    MalformedResponse,
+    PermanentError,
+    TransientError,
+    TruncatedResponse,
+    http_session,
+)
 
 ANY_PATH = re.compile(".*")
 CREDENTIALS = {"access_token": "tok-s3cret", "key": "key-s3cret"}
@@ -115,3 +123,30 @@ def test_connection_errors_become_transient_without_leaking_secrets():
     with pytest.raises(TransientError) as e:
         list(connector.fetch_posts())
     assert "s3cret" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, '{"error": "Invalid Bearer token"}'),
+        (403, '{"error": "The access token was revoked"}'),
+        (400, '{"error": "invalid_token", "error_description": "expired"}'),
+    ],
+)
+def test_a_token_refused_with_400_or_403_needs_reconnection(status, body, httpserver, fast_session):
+    httpserver.expect_request(ANY_PATH).respond_with_data(
+        body, status=status, content_type="application/json"
+    )
+
+    with pytest.raises(CredentialsInvalid):
+        list(make("mastodon", httpserver, fast_session).fetch_posts())
+
+
+def test_an_ordinary_bad_request_is_not_taken_for_a_refused_token(httpserver, fast_session):
+    httpserver.expect_request(ANY_PATH).respond_with_data(
+        '{"error": "Validation failed: limit must be below 80"}', status=400, content_type="application/json"
+    )
+
+    with pytest.raises(PermanentError) as e:
+        list(make("mastodon", httpserver, fast_session).fetch_posts())
+    assert not isinstance(e.value, CredentialsInvalid)
