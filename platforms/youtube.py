@@ -58,6 +58,10 @@ class YouTubeConnector(Connector):
     can_hide = True  # with an OAuth token
     page_size = 50  # the maximum for playlistItems; comment threads allow 100
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._channel_answer: tuple[Response, dict[str, Any]] | None = None
+
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         cursor = cursor or {}
         playlist_id = cursor.get("playlist_id") or self._uploads_playlist_id()
@@ -154,6 +158,13 @@ class YouTubeConnector(Connector):
         return self.parsed(response, lambda: channel["contentDetails"]["relatedPlaylists"]["uploads"])
 
     def _channel(self) -> tuple[Response, dict[str, Any]]:
+        """The channel (statistics and uploads playlist in one answer), asked for once per connector,
+        that is once per harvest run: the profile and the listing share it."""
+        if self._channel_answer is None:
+            self._channel_answer = self._fetch_channel()
+        return self._channel_answer
+
+    def _fetch_channel(self) -> tuple[Response, dict[str, Any]]:
         lookup = {"id": self.platform_id} if self.platform_id else {"forHandle": self.handle}
         response, body = self._get("channels", {"part": "contentDetails,statistics", **lookup})
         channel = self._only(response, body, self.platform_id or self.handle)

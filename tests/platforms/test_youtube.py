@@ -182,6 +182,13 @@ def test_fetch_profile(connector, serve):
     assert connector.fetch_profile().followers_count == 3870
 
 
+def test_a_run_asks_for_the_channel_once(connector, uploads, httpserver):
+    connector.fetch_profile()
+    list(connector.fetch_posts())
+
+    assert [request.path for request, _ in httpserver.log].count("/youtube/v3/channels") == 1
+
+
 def test_acting_as_the_channel_needs_oauth(connector):
     with pytest.raises(NotSupported):
         connector.publish_reply(THREAD, "Hej")
