@@ -107,6 +107,9 @@ class HarvestRun(models.Model):
     # What the run is doing now, for the account page: {"phase": "comments", "post": 3, "posts": 12, ...}
     progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # What the run could not read although it went on (a comment feed that is gone, a profile call that
+    # failed): shown with the run, so nothing is left out silently.
+    warnings = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]

@@ -46,6 +46,7 @@ from moderation import services as moderation_services
 from platforms import CREDENTIAL_KINDS, build_connector
 from platforms.base import (
     USER_AGENT,
+    CommentsUnavailable,
     Connector,
     ConnectorError,
     CredentialsInvalid,
@@ -288,7 +289,7 @@ class _Run:
             raise  # the posts would fail the same way; a throttled platform gets nothing more
         except ConnectorError as exc:
             # The follower count is optional: the posts and comments are what the archive must have.
-            logger.warning("harvest of account %s: profile not read: %s", self.account.pk, exc.message)
+            self.warn(_("The follower count was not read: %(error)s") % {"error": exc.message})
             return
         if profile.followers_count is not None:
             FollowerCount.objects.create(
@@ -296,6 +297,12 @@ class _Run:
             )
             self.run.followers = profile.followers_count
             self.run.save(update_fields=["followers", "progress"])
+
+    def warn(self, message: str) -> None:
+        """Something the run could not read although it went on: kept and shown with the run."""
+        logger.warning("harvest of account %s: %s", self.account.pk, message)
+        self.run.warnings = [*self.run.warnings, message]
+        self.run.save(update_fields=["warnings"])
 
     def store_page(self, page: Page, advance: Callable[[list[IngestResult]], None]) -> list[IngestResult]:
         """Store one page and move the cursor, all or nothing."""
@@ -415,6 +422,17 @@ class _Run:
                         state.comment_cursor = page.cursor
 
                 self.store_page(page, advance)
+        except CommentsUnavailable as exc:
+            # Not a deleted post and not a post without comments: say so, and try again next run.
+            self.warn(
+                _("The comments of %(post)s were not read: %(error)s")
+                % {"post": post_id, "error": exc.message}
+            )
+            with transaction.atomic():
+                state.comment_queue = [pid for pid in state.comment_queue if pid != post_id]
+                state.comment_cursor, state.comment_pass_started_at = None, None
+                state.save(update_fields=["comment_queue", "comment_cursor", "comment_pass_started_at"])
+            return
         except NotFound:
             self._post_not_found(post_id)
             return

@@ -203,6 +203,11 @@ class NotFound(ConnectorError):
     """The platform says the object does not exist (any more)."""
 
 
+class CommentsUnavailable(ConnectorError):
+    """The post exists but its comments cannot be read (its comment feed is gone, say): the run goes
+    on and says so, rather than taking the post for deleted or its comments for none."""
+
+
 class NotSupported(ConnectorError):
     """The platform, or the credentials we hold, cannot do this."""
 

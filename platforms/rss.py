@@ -2,8 +2,10 @@
 
 ``base_url`` is the feed's own URL. Its entries are the account's posts. Comments come from a
 comments feed, as WordPress and most blog software publish them: the post's own feed
-(``wfw:commentRss`` in RSS, ``<link rel="replies">`` in Atom) or else the site's comments feed at
-``<feed>/comments/``, filtered to the post by ``thr:in-reply-to`` or by the comment's link.
+(``wfw:commentRss`` in RSS, ``<link rel="replies">`` in Atom) or else the site-wide comments feed,
+which WordPress serves at ``<site>/comments/feed/`` (the site being the feed's ``<link>``), filtered to
+the post by ``thr:in-reply-to`` or by the comment's link. A comments feed that is gone (404) raises
+``CommentsUnavailable``: the post is there, its comments could not be read.
 
 A feed is one page and cannot be paged back in time. The cursor therefore carries the feed's
 validators (``etag``, ``modified``) rather than a position: passed back, it turns the request into a
@@ -22,6 +24,7 @@ import feedparser
 
 from .base import (
     Author,
+    CommentsUnavailable,
     Connector,
     Item,
     ItemKind,
@@ -32,6 +35,7 @@ from .base import (
     Page,
     Profile,
     Response,
+    same_origin,
 )
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -66,11 +70,17 @@ class RSSConnector(Connector):
         yield Page(response, self.parsed(response, parse), _validators(response))
 
     def fetch_comments(self, post_id: str, *, cursor: dict | None = None) -> Iterator[Page]:
-        post = self._post_entry(post_id)
+        post, site = self._post_entry(post_id)
         own_feed = post.get("wfw_commentrss") or next(
             (link["href"] for link in post.get("links", []) if link.get("rel") == "replies"), None
         )
-        response = self._get(own_feed or urljoin(self.feed_url, "comments/"), cursor)
+        comments_url = own_feed or urljoin(site, "comments/feed/")
+        try:
+            response = self._get(comments_url, cursor)
+        except NotFound as exc:
+            raise CommentsUnavailable(
+                f"rss: the comments feed {comments_url} is not found (HTTP 404)", exc.response
+            ) from exc
         if response.status == 304:
             return
         entries = self._entries(response)
@@ -117,6 +127,9 @@ class RSSConnector(Connector):
         return self.request("GET", url, headers=headers)
 
     def _entries(self, response: Response) -> list[dict[str, Any]]:
+        return self._parse(response).entries
+
+    def _parse(self, response: Response) -> Any:
         # Keep markup exactly as published (no sanitising, no rewritten links): the archive stores
         # what was said, and the display layer cleans it.
         parsed = feedparser.parse(
@@ -130,14 +143,21 @@ class RSSConnector(Connector):
             raise MalformedResponse(f"rss: {response.url}: not an RSS or Atom feed", response)
         if parsed.bozo and not isinstance(parsed.bozo_exception, HARMLESS_BOZO):
             raise MalformedResponse(f"rss: {response.url}: {parsed.bozo_exception}", response)
-        return parsed.entries
+        return parsed
 
-    def _post_entry(self, post_id: str) -> dict[str, Any]:
+    def _post_entry(self, post_id: str) -> tuple[dict[str, Any], str]:
+        """The post's entry and the site's address (the feed's own ``<link>``)."""
         response = self._get(self.feed_url, None)
-        entry = next((e for e in self._entries(response) if _entry_id(e) == post_id), None)
+        parsed = self._parse(response)
+        entry = next((e for e in parsed.entries if _entry_id(e) == post_id), None)
         if entry is None:
             raise NotFound(f"rss: {post_id} is not in {self.feed_url}", response)
-        return entry
+        # The site is where the feed says it is, if that is the feed's own server; else the server's root
+        # (a feed does not get to send us to another host).
+        site = parsed.feed.get("link", "")
+        if not same_origin(site, self.feed_url):
+            site = urljoin(self.feed_url, "/")
+        return entry, site if site.endswith("/") else site + "/"
 
     def _item(
         self,

@@ -92,7 +92,7 @@ def test_n20_a_worker_harvests_a_blog_feed_and_a_second_run_asks_only_for_change
     httpserver.expect_request(comment_feed).respond_with_data(
         (fixtures / "comments_4711.xml").read_bytes(), content_type="application/rss+xml; charset=UTF-8"
     )
-    httpserver.expect_request("/feed/comments/").respond_with_data(
+    httpserver.expect_request("/comments/feed/").respond_with_data(
         (fixtures / "comments_site.xml").read_bytes(), content_type="application/atom+xml; charset=UTF-8"
     )
     account = org.account

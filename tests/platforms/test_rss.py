@@ -95,7 +95,7 @@ def test_comments_from_the_posts_comment_feed(connector, serve):
 
 def test_atom_comments_from_the_site_feed_by_thread(httpserver, serve, fast_session):
     serve("/atom.xml", "atom.xml")
-    serve("/comments/", "comments_site.xml")
+    serve("/comments/feed/", "comments_site.xml")  # WordPress's site-wide comments feed
     connector = RSSConnector(base_url=httpserver.url_for("/atom.xml"), session=fast_session)
 
     [post] = next(connector.fetch_posts()).items
