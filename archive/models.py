@@ -64,13 +64,15 @@ class Record(models.Model):
     )
     parent_platform_id = models.CharField(max_length=300, blank=True)
     thread_platform_id = models.CharField(max_length=300, blank=True)
-    author_name = models.CharField(max_length=300, blank=True)
-    author_handle = models.CharField(max_length=300, blank=True)
-    author_platform_id = models.CharField(max_length=300, blank=True)
+    author_name = models.TextField(blank=True)  # kept whole, however long
+    author_handle = models.TextField(blank=True)  # kept whole, however long
+    author_platform_id = models.TextField(blank=True)  # kept whole, however long
     text = models.TextField(blank=True)
     text_format = models.CharField(max_length=10, default="plain")
+    # Text PostgreSQL cannot hold (NUL, lone surrogates) is stored escaped: see archive/storable.py.
+    escaped = models.BooleanField(default=False)
     media = models.JSONField(default=list, blank=True)
-    permalink = models.URLField(max_length=1000, blank=True)
+    permalink = models.TextField(blank=True)  # as the platform gave it, however long
     published_at = models.DateTimeField(_("drawn up or received"), db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField()

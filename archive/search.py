@@ -17,6 +17,8 @@ import nh3
 from django.contrib.postgres.search import SearchVector
 from django.db.models import Value
 
+from .storable import SEARCHABLE_CHARS
+
 logger = logging.getLogger(__name__)
 
 # The text-search configuration the records are indexed with.
@@ -100,9 +102,13 @@ def searchable_text(text: str, text_format: str) -> str:
 
 
 def record_search_vector(*, text: str, text_format: str, author_name: str, author_handle: str):
-    return SearchVector(
-        Value(searchable_text(text, text_format)), weight="A", config=SEARCH_CONFIG
-    ) + SearchVector(Value(f"{author_name} {author_handle}"), weight="B", config=SEARCH_CONFIG)
+    # The index is derived data and PostgreSQL's tsvector holds at most 1 MB: a longer text is kept
+    # whole in the record and indexed by its beginning.
+    words = searchable_text(text, text_format)[:SEARCHABLE_CHARS]
+    names = f"{author_name[: SEARCHABLE_CHARS // 10]} {author_handle[: SEARCHABLE_CHARS // 10]}"
+    return SearchVector(Value(words), weight="A", config=SEARCH_CONFIG) + SearchVector(
+        Value(names), weight="B", config=SEARCH_CONFIG
+    )
 
 
 # The query language of the search box: words (all must match, inflections and compounds

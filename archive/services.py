@@ -1,6 +1,6 @@
 """Writes to the archive: records come in through `record_ingest` and change only here."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +23,7 @@ from .models import (
     SourceResponse,
 )
 from .search import record_search_vector, searchable_text
+from .storable import storable
 
 
 def _chain_version(record: Record, version: RecordVersion) -> None:
@@ -57,6 +58,7 @@ class IncomingItem:
     permalink: str = ""
     edited_at: datetime | None = None
     raw: dict = field(default_factory=dict)
+    escaped: bool = False  # set by the archive when text had to be stored escaped
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,32 @@ def _link_relatives(record: Record) -> None:
     ).update(thread=record)
 
 
+def _storable_item(item: IncomingItem) -> IncomingItem:
+    """The item with text PostgreSQL cannot hold escaped, reversibly (see archive.storable)."""
+    changes, escaped = {}, False
+    for name in _TEXT_FIELDS:
+        value, changed = storable(getattr(item, name))
+        if changed:
+            changes[name], escaped = value, True
+    if not escaped:
+        return item
+    return replace(item, **changes, escaped=True)
+
+
+_TEXT_FIELDS = (
+    "platform_id",
+    "parent_platform_id",
+    "thread_platform_id",
+    "text",
+    "author_name",
+    "author_handle",
+    "author_platform_id",
+    "permalink",
+    "media",
+    "raw",
+)
+
+
 def _create(*, account, item: IncomingItem, source, seen_at, raw_canonical, raw_sha256) -> Record:
     digest = version_hash(
         platform=account.platform,
@@ -143,6 +171,7 @@ def _create(*, account, item: IncomingItem, source, seen_at, raw_canonical, raw_
         author_platform_id=item.author_platform_id,
         text=item.text,
         text_format=item.text_format,
+        escaped=item.escaped,
         media=item.media,
         permalink=item.permalink,
         published_at=item.published_at,
@@ -197,6 +226,7 @@ def record_ingest(
     Idempotent: ingesting the same item again only moves `last_seen_at`.
     """
     seen_at = seen_at or timezone.now()
+    item = _storable_item(item)
     raw_canonical = canonical_json(item.raw)
     raw_sha256 = sha256_hex(raw_canonical)
     existing = Record.objects.select_for_update().filter(
@@ -251,9 +281,10 @@ def record_ingest(
         record.content_sha256 = digest
         record.version_count = number
         record.source = source
+        record.escaped = record.escaped or item.escaped
         fields += [
             "text", "edited_at", "media", "raw_json", "raw_canonical", "raw_sha256",
-            "content_sha256", "version_count", "source",
+            "content_sha256", "version_count", "source", "escaped",
         ]  # fmt: skip
     if changed:
         _chain_version(record, version)

@@ -101,6 +101,7 @@ class HarvestRun(models.Model):
     items_changed = models.PositiveIntegerField(default=0)
     items_missing = models.PositiveIntegerField(default=0)
     items_deleted = models.PositiveIntegerField(default=0)
+    items_failed = models.PositiveIntegerField(default=0)  # refused by the database: see `warnings`
     media_saved = models.PositiveIntegerField(default=0)
     media_skipped = models.PositiveIntegerField(default=0)
     followers = models.PositiveIntegerField(null=True, blank=True)

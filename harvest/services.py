@@ -33,7 +33,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -304,7 +304,9 @@ class _Run:
         self.run.warnings = [*self.run.warnings, message]
         self.run.save(update_fields=["warnings"])
 
-    def store_page(self, page: Page, advance: Callable[[list[IngestResult]], None]) -> list[IngestResult]:
+    def store_page(
+        self, page: Page, advance: Callable[[list[IngestResult | None]], None]
+    ) -> list[IngestResult | None]:
         """Store one page and move the cursor, all or nothing."""
         seen_at = timezone.now()
         response = page.response
@@ -318,23 +320,49 @@ class _Run:
                 fetched_at=response.fetched_at,
                 method=response.method,
             )
-            results = []
+            results: list[IngestResult | None] = []
             for item in page.items:
-                result = archive_services.record_ingest(
-                    account=self.account, item=incoming_item(item), source=source, seen_at=seen_at
-                )
-                if result.created:
+                result = self.store_item(item, source, seen_at)
+                if result is not None and result.created:
                     self.run.items_new += 1
-                    self.hand_over(result)
-                elif result.changed:
+                elif result is not None and result.changed:
                     self.run.items_changed += 1
                 results.append(result)
             advance(results)
             self.run.pages += 1
-            self.run.save(update_fields=["pages", "items_new", "items_changed", "items_missing", "progress"])
+            self.run.save(
+                update_fields=[
+                    "pages",
+                    "items_new",
+                    "items_changed",
+                    "items_missing",
+                    "items_failed",
+                    "progress",
+                ]
+            )
             self.state.save()
-        self.download_media([r.record for r in results if (r.created or r.changed) and r.record.media])
+        self.download_media([r.record for r in results if r and (r.created or r.changed) and r.record.media])
         return results
+
+    def store_item(self, item: Item, source, seen_at) -> IngestResult | None:
+        """One item into the archive and the inbox, in a savepoint of its own: an item the database
+        still refuses is recorded on the run with its reason (its response is kept as received) and
+        the rest of the page, the cursor and the cases go on."""
+        try:
+            with transaction.atomic():
+                result = archive_services.record_ingest(
+                    account=self.account, item=incoming_item(item), source=source, seen_at=seen_at
+                )
+                if result.created:
+                    self.hand_over(result)
+                return result
+        except (DatabaseError, ValueError, UnicodeError) as exc:
+            self.run.items_failed += 1
+            self.warn(
+                _("Item %(id)s was not stored: %(reason)s")
+                % {"id": item.platform_id[:200], "reason": str(exc).splitlines()[0][:300]}
+            )
+            return None
 
     def hand_over(self, result: IngestResult) -> None:
         """The one place where a new record goes to the moderation inbox; moderation decides
@@ -356,7 +384,7 @@ class _Run:
         for page_number, page in enumerate(pages, start=1):
             self._progress(phase="posts", page=page_number)
 
-            def advance(results: list[IngestResult], page: Page = page) -> None:
+            def advance(results: list[IngestResult | None], page: Page = page) -> None:
                 for item, result in zip(page.items, results, strict=True):
                     if item.kind != ItemKind.POST:
                         continue
@@ -364,7 +392,8 @@ class _Run:
                     if newest is None or item.published_at > newest:
                         state.posts_pass_newest_id = item.platform_id
                         state.posts_pass_newest_at = item.published_at
-                    if result.created and item.platform_id not in state.comment_queue:
+                    # A post the database refused still has comments to read.
+                    if (result is None or result.created) and item.platform_id not in state.comment_queue:
                         state.comment_queue = [*state.comment_queue, item.platform_id]
                 state.posts_cursor = page.cursor
 
@@ -412,7 +441,7 @@ class _Run:
             for page in self.connector.fetch_comments(post_id, cursor=state.comment_cursor or None):
                 self.run.progress["page"] = self.run.progress.get("page", 0) + 1
 
-                def advance(results: list[IngestResult], page: Page = page) -> None:
+                def advance(results: list[IngestResult | None], page: Page = page) -> None:
                     nonlocal completed
                     state.comment_pass_started_at = started
                     if page.cursor is None:
