@@ -8,6 +8,8 @@ account publish replies. Status content is HTML and is kept exactly as received.
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -97,6 +99,11 @@ class MastodonConnector(Connector):
         # The same text to the same parent within the instance's idempotency window (an hour) is a
         # retried task, not a second reply: let the server deduplicate it.
         key = hashlib.sha256(f"{parent_id}\n{text}".encode()).hexdigest()
+        # Some Mastodon-compatible servers ignore the key: a task run again after a worker died between
+        # the server's answer and our commit first looks for the reply it already posted.
+        already = self._own_reply(parent_id, text)
+        if already is not None:
+            return already
         response = self.request(
             "POST",
             self.url("/api/v1/statuses"),
@@ -105,6 +112,25 @@ class MastodonConnector(Connector):
         )
         body = response.json()
         return self.parsed(response, lambda: str(body["id"]))
+
+    def _own_reply(self, parent_id: str, text: str) -> str | None:
+        """The id of this account's reply to ``parent_id`` saying ``text``, if it is there already."""
+        response, context = self.get_json(f"/api/v1/statuses/{parent_id}/context")
+        wanted = _words(text)
+        for status in self.parsed(response, lambda: context["descendants"]):
+            if (
+                str(status.get("in_reply_to_id")) == parent_id
+                and self._is_own(status.get("account") or {})
+                and _words(_html_text(status.get("content") or "")) == wanted
+            ):
+                return str(status["id"])
+        return None
+
+    def _is_own(self, account: dict) -> bool:
+        """Whether a status's author is this account: by id where we know it, else by handle."""
+        if self.platform_id:
+            return str(account.get("id")) == self.platform_id
+        return str(account.get("acct", "")).lower() == self.handle.lstrip("@").lower()
 
     # --- parsing -----------------------------------------------------------------------------------
 
@@ -213,3 +239,12 @@ def _reset_time(response: Response) -> datetime | None:
         return parse_time(value) if value else None
     except ValueError:
         return None
+
+
+def _html_text(content: str) -> str:
+    """The words of a status's HTML content: line breaks and paragraphs as spaces, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", content))
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())

@@ -1,5 +1,6 @@
 """The actions on a case, each enforced in its service and tested by its rule ID."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -81,6 +82,9 @@ def test_reply_is_published_through_the_connector_after_commit(
     )
     Credential.objects.create(account=account, name="access_token", ciphertext=crypto.encrypt("secret-token"))
     case = open_case(account, platform_id="109")
+    httpserver.expect_request("/api/v1/statuses/109/context").respond_with_json(
+        {"ancestors": [], "descendants": []}
+    )
     httpserver.expect_request(
         "/api/v1/statuses", method="POST", headers={"Authorization": "Bearer secret-token"}
     ).respond_with_json({"id": "110"})
@@ -93,7 +97,7 @@ def test_reply_is_published_through_the_connector_after_commit(
     case.refresh_from_db()
     assert reply.status == Reply.Status.PUBLISHED and reply.platform_reply_id == "110"
     assert case.state == CaseState.ANSWERED
-    sent = httpserver.log[0][0].form
+    sent = next(request for request, _ in httpserver.log if request.method == "POST").form
     assert sent["in_reply_to_id"] == "109" and sent["status"].endswith("/Alice, Kommunikatör")
     assert Action.REPLY_PUBLISHED in actions(case)
 
@@ -107,6 +111,9 @@ def test_failed_publish_is_recorded_on_the_reply(org, httpserver, django_capture
     )
     Credential.objects.create(account=account, name="access_token", ciphertext=crypto.encrypt("t"))
     case = open_case(account)
+    httpserver.expect_request(re.compile(r"/api/v1/statuses/\d+/context")).respond_with_json(
+        {"ancestors": [], "descendants": []}
+    )
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_json(
         {"error": "nope"}, status=422
     )

@@ -21,6 +21,9 @@ def test_f1_publishing_reads_only_the_credentials_a_connector_understands(
     Credential.objects.create(account=account, name="access_token", ciphertext=crypto.encrypt("secret-token"))
     Credential.objects.create(account=account, name="password", ciphertext=crypto.encrypt("people-password"))
     case = open_case(account, platform_id="109")
+    httpserver.expect_request("/api/v1/statuses/109/context").respond_with_json(
+        {"ancestors": [], "descendants": []}
+    )
     httpserver.expect_request(
         "/api/v1/statuses", method="POST", headers={"Authorization": "Bearer secret-token"}
     ).respond_with_json({"id": "110"})

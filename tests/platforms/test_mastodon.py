@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -263,6 +264,9 @@ def test_fetch_profile(connector, httpserver, recorded):
 
 
 def test_publish_reply(httpserver, recorded, fast_session):
+    httpserver.expect_request("/api/v1/statuses/113520400000000013/context").respond_with_json(
+        {"ancestors": [], "descendants": []}
+    )
     httpserver.expect_request("/api/v1/statuses", method="POST").respond_with_data(
         recorded("mastodon", "posted_reply.json"), content_type="application/json"
     )
@@ -276,13 +280,33 @@ def test_publish_reply(httpserver, recorded, fast_session):
     new_id = connector.publish_reply("113520400000000013", "Tack Lena! Vi hälsar till plogförarna.")
 
     assert new_id == "113520500000000014"
-    request, _ = httpserver.log[0]
+    request, _ = httpserver.log[1]
     assert request.form.to_dict() == {
         "status": "Tack Lena! Vi hälsar till plogförarna.",
         "in_reply_to_id": "113520400000000013",
     }
     assert request.headers["Authorization"] == "Bearer tok"
     assert len(request.headers["Idempotency-Key"]) == 64
+
+
+def test_a_reply_already_posted_is_found_not_posted_again(httpserver, recorded, fast_session):
+    """A server that ignores Idempotency-Key, and a task run again after its worker died between the
+    server's answer and the commit: the reply under the comment is found instead of posted twice."""
+    posted = json.loads(recorded("mastodon", "posted_reply.json"))
+    httpserver.expect_request("/api/v1/statuses/113520400000000013/context").respond_with_json(
+        {"ancestors": [], "descendants": [posted]}
+    )
+    connector = MastodonConnector(
+        base_url=httpserver.url_for("/"),
+        platform_id=posted["account"]["id"],
+        credentials={"access_token": "tok"},
+        session=fast_session,
+    )
+
+    new_id = connector.publish_reply(posted["in_reply_to_id"], "Tack Lena!  Vi hälsar till plogförarna.")
+
+    assert new_id == posted["id"]
+    assert all(request.method == "GET" for request, _ in httpserver.log)  # nothing posted
 
 
 def test_publish_reply_needs_a_token(connector):
