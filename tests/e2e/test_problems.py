@@ -1,0 +1,79 @@
+"""A removal the platform refuses and a reply it does not accept, walked in the browser from the case
+to the problem view and the dashboard count, in Swedish, with no accessibility violations."""
+
+import re
+
+from accounts import crypto
+from accounts.models import Credential
+from moderation import services
+from moderation.models import Case, PlatformAction, Reply
+from smgov.celery import app
+from tests.e2e.conftest import axe_violations, log_in
+from tests.factories import ServiceAccountFactory
+from tests.moderation.conftest import open_case
+
+
+def test_a_failed_removal_and_a_failed_reply_reach_the_problem_view_and_the_dashboard(page, org, httpserver):
+    httpserver.expect_request(re.compile(".*")).respond_with_json(
+        {"error": {"code": 2, "message": "Service temporarily unavailable", "is_transient": True}}, status=503
+    )
+    facebook = ServiceAccountFactory(
+        department=org.own, platform="facebook", platform_id="page1", display_name="Exempelby på Facebook",
+        api_base_url=httpserver.url_for("/"), admins=[org.alice, org.bob],
+    )  # fmt: skip
+    mastodon = ServiceAccountFactory(
+        department=org.own, platform="mastodon", platform_id="1", display_name="Exempelby på Mastodon",
+        api_base_url=httpserver.url_for("/"), admins=[org.alice, org.bob],
+    )  # fmt: skip
+    for account in (facebook, mastodon):
+        Credential.objects.create(account=account, name="access_token", ciphertext=crypto.encrypt("t"))
+    threat = open_case(facebook, text="Jag vet var du bor", author_name="Arg Person", platform_id="c_1")
+    question = open_case(mastodon, text="När töms soporna?", author_name="Eva Fråga", platform_id="77")
+    log_in(page, "alice")
+    page.wait_for_url("**/")
+
+    try:
+        # The removal: done in smgov, refused by the platform (what the queued task runs).
+        page.goto(f"/inkorg/arende/{threat.pk}/")
+        page.locator("#id_ground").select_option("unlawful_threat")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.locator("form[action$='/ta-bort/'] button[type=submit]").click()
+        page.wait_for_url(f"**/inkorg/arende/{threat.pk}/")
+        services.case_hide_run(case_id=threat.pk)
+        assert Case.objects.get(pk=threat.pk).platform_action == PlatformAction.FAILED
+
+        # The reply: written and sent, not accepted by the platform.
+        page.goto(f"/inkorg/arende/{question.pk}/")
+        page.locator("#id_text").fill("Hej Eva! På tisdag.")
+        page.locator("#svara button[type=submit]").click()
+        page.wait_for_url(f"**/inkorg/arende/{question.pk}/")
+        services.reply_publish_run(reply_id=Reply.objects.get(case=question).pk)
+        page.reload()
+        assert page.get_by_text(
+            "tog inte emot svaret – försök igen eller svara direkt på plattformen"
+        ).is_visible()
+        assert not page.get_by_text("Service temporarily unavailable").is_visible()  # folded away
+        assert axe_violations(page) == []
+
+        # The inbox marks the case whose reply failed.
+        page.goto("/inkorg/")
+        assert page.get_by_text("Svaret publicerades inte").first.is_visible()
+
+        # The problem view lists both, each with its next step.
+        page.get_by_role("link", name="Problem", exact=True).click()
+        page.wait_for_url("**/problem/")
+        assert page.get_by_role(
+            "heading", name=re.compile("Borttagna kommentarer som fortfarande syns")
+        ).is_visible()
+        assert page.get_by_role("heading", name=re.compile("Svar som inte kunde publiceras")).is_visible()
+        page.get_by_role("link", name="Försök igen eller svara").click()
+        page.wait_for_url(f"**/inkorg/arende/{question.pk}/")
+        page.go_back()
+        assert axe_violations(page) == []
+
+        # And the dashboard counts them.
+        page.goto("/")
+        card = page.locator(".card", has_text="Problem att åtgärda")
+        assert card.locator(".card__figure").inner_text() == "2"
+    finally:
+        app.control.purge()  # the tasks the pages queued: this test ran them itself
