@@ -615,6 +615,16 @@ def harvest_account(
         run = HarvestRun.objects.create(
             account=account, trigger=trigger, attempt=attempt, started_at=now, progress={"phase": "start"}
         )
+        throttled = state.rate_limited_until is not None and state.rate_limited_until > now
+        if throttled and trigger == HarvestRun.Trigger.MANUAL and attempt == 0:
+            # A person asking does not make a throttled platform answer sooner: nothing is sent until its
+            # window has passed (the schedule and the task's own retries already wait for it).
+            wait = (state.rate_limited_until - now).total_seconds()
+            message = _("The platform asked us to wait until %(time)s; nothing was sent.") % {
+                "time": f"{timezone.localtime(state.rate_limited_until):%H.%M}"
+            }
+            _finish(run, HarvestRun.Status.DEFERRED, message)
+            raise HarvestDeferred(message, wait)
         state.last_run_at = now
         state.save(update_fields=["last_run_at"])
         try:

@@ -227,3 +227,27 @@ def test_comments_of_a_post_resume_after_a_rate_limit(mastodon_account, mastodon
     assert mastodon.hits[context] == 2
     assert mastodon.hits[STATUSES] == 3  # two pages, then only the incremental check
     assert Record.objects.filter(account=mastodon_account, kind__in=["comment", "reply"]).count() == 4
+
+
+def test_a_manual_harvest_respects_the_stored_rate_limit_window(mastodon_account, mastodon):
+    from datetime import timedelta
+
+    from django.core.management import CommandError, call_command
+    from django.utils import timezone
+
+    from harvest.services import HarvestDeferred, harvest_account
+
+    HarvestState.objects.create(
+        account=mastodon_account,
+        status=ConnectionStatus.RATE_LIMITED,
+        rate_limited_until=timezone.now() + timedelta(minutes=10),
+    )
+
+    with pytest.raises(HarvestDeferred) as deferred:
+        harvest_account(account_id=mastodon_account.pk, trigger=HarvestRun.Trigger.MANUAL)
+    with pytest.raises(CommandError, match="rate limited"):
+        call_command("harvest", str(mastodon_account.pk))
+
+    assert 590 <= deferred.value.retry_after <= 600
+    assert sum(mastodon.hits.values()) == 0  # the throttled platform got nothing
+    assert {run.status for run in runs(mastodon_account)} == {"deferred"}
