@@ -355,6 +355,8 @@ class _Run:
                 )
                 if result.created:
                     self.hand_over(result)
+                elif result.changed:
+                    moderation_services.case_rescreen(record=result.record)
                 return result
         except (DatabaseError, ValueError, UnicodeError) as exc:
             self.run.items_failed += 1

@@ -197,6 +197,7 @@ class CaseEvent(models.Model):
         REGISTRATION = "registration", _("sent to the registrar")
         NO_ACTION = "no_action", _("closed without action")
         REOPENED = "reopened", _("reopened")
+        EDITED = "edited", _("edited on the platform and screened again")
         NOTIFIED = "notified", _("notification sent")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")

@@ -95,11 +95,7 @@ def case_open(*, record: Record) -> Case | None:
     if existing is not None:
         return existing
     account = record.account
-    text = selectors.plain_text(record.text, record.text_format)
-    flags = flag_text(text, rules=selectors.active_flag_rules(), has_media=bool(record.media))
-    has_personal_data = any(flag.kind in PERSONAL_DATA_KINDS for flag in flags)
-    has_ground = any(flag.kind == FlagKind.GROUND for flag in flags)
-    high = has_ground or (has_personal_data and record.platform in PERSONAL_DATA_RESPONSIBLE_PLATFORMS)
+    flags, has_personal_data, has_ground, high = _screen(record)
     try:
         with transaction.atomic():
             case = Case.objects.create(
@@ -114,6 +110,24 @@ def case_open(*, record: Record) -> Case | None:
             )
     except IntegrityError:
         return Case.objects.get(record=record)
+    _store_flags(case, flags)
+    _event(case, None, CaseEvent.Action.OPENED)
+    if has_ground:
+        _notify_unlawful(case, sorted({flag.ground for flag in flags if flag.ground}))
+    return case
+
+
+def _screen(record: Record):
+    """The flags of a record's text as it is now, and what they mean for its case."""
+    text = selectors.plain_text(record.text, record.text_format)
+    flags = flag_text(text, rules=selectors.active_flag_rules(), has_media=bool(record.media))
+    has_personal_data = any(flag.kind in PERSONAL_DATA_KINDS for flag in flags)
+    has_ground = any(flag.kind == FlagKind.GROUND for flag in flags)
+    high = has_ground or (has_personal_data and record.platform in PERSONAL_DATA_RESPONSIBLE_PLATFORMS)
+    return flags, has_personal_data, has_ground, high
+
+
+def _store_flags(case: Case, flags) -> None:
     CaseFlag.objects.bulk_create(
         CaseFlag(
             case=case,
@@ -126,8 +140,39 @@ def case_open(*, record: Record) -> Case | None:
         )
         for flag in flags
     )
-    _event(case, None, CaseEvent.Action.OPENED)
-    if has_ground:
+
+
+@transaction.atomic
+def case_rescreen(*, record: Record) -> Case | None:
+    """A comment was edited on the platform: screen the new text as if it had just arrived (F13, F14).
+
+    The flags are those of the new text; the priority rises with them and never falls below what a
+    person set; an answered or no-action case whose new text has personal data or a removal ground it
+    did not have is opened again, so an edit is never a way around the screening. The case's history
+    says so. A record without a case gets one, as a new comment would."""
+    if not _opens_case(record):
+        return None
+    case = next(iter(Case.objects.select_for_update().filter(record=record)[:1]), None)
+    if case is None:
+        return case_open(record=record)
+    flags, has_personal_data, has_ground, high = _screen(record)
+    before = {(flag.kind, flag.ground) for flag in case.flags.all()}
+    after = {(flag.kind.value, flag.ground.value if flag.ground else "") for flag in flags}
+    case.flags.all().delete()
+    _store_flags(case, flags)
+    case.has_personal_data, case.has_ground = has_personal_data, has_ground
+    if high:
+        case.priority = Priority.HIGH
+    fields = ["has_personal_data", "has_ground", "priority", "updated_at"]
+    new = after - before
+    serious = {kind for kind, ground in new if kind in PERSONAL_DATA_KINDS or kind == FlagKind.GROUND}
+    if serious and case.state in (CaseState.ANSWERED, CaseState.NO_ACTION):
+        case.state, case.closed_at, case.closed_by = CaseState.NEW, None, None
+        fields += ["state", "closed_at", "closed_by"]
+        _event(case, None, Action.REOPENED, _("The comment was edited and has new flags."))
+    case.save(update_fields=fields)
+    _event(case, None, Action.EDITED, ", ".join(sorted(kind for kind, _ground in new)))
+    if any(kind == FlagKind.GROUND for kind, _ground in new):
         _notify_unlawful(case, sorted({flag.ground for flag in flags if flag.ground}))
     return case
 

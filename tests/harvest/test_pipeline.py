@@ -143,6 +143,30 @@ def test_n20_an_edited_comment_becomes_a_new_version(mastodon_account, mastodon)
     ]
 
 
+def test_f14_an_edited_comment_is_screened_again_and_an_answered_case_reopens(
+    mastodon_account, mastodon, org
+):
+    from moderation import services as moderation_services
+    from moderation.models import Case, CaseEvent, CaseState
+
+    harvest(mastodon_account)
+    case = Case.objects.get(record__platform_id="113520400000000013")
+    assert not case.has_personal_data
+    moderation_services.case_close_no_action(actor=org.alice, case=case, note="Beröm")
+    mastodon.contexts[POST_WITH_COMMENTS]["descendants"][3]["content"] = (
+        "<p>Fint jobb! Ring mig på 070-123 45 67, personnummer 19121212-1212</p>"
+    )
+
+    harvest(mastodon_account)
+
+    case.refresh_from_db()
+    assert case.has_personal_data
+    assert {flag.kind for flag in case.flags.all()} >= {"personal_id", "phone"}
+    assert case.state == CaseState.NEW  # an edit is no way around the screening
+    actions = list(case.events.values_list("action", flat=True))
+    assert actions[-2:] == [CaseEvent.Action.REOPENED, CaseEvent.Action.EDITED]
+
+
 def test_n20_a_comment_no_longer_listed_is_deleted_only_after_an_explicit_not_found(
     mastodon_account, mastodon
 ):
