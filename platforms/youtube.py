@@ -255,7 +255,8 @@ class YouTubeConnector(Connector):
             parent_id=parent_id or video_id,
             thread_id=video_id,
             author=Author(name=name, handle=name if name.startswith("@") else "", platform_id=channel_id),
-            text=snippet["textDisplay"],
+            # The text as written where the API gives it; else the display text (asked for as plain text).
+            text=snippet.get("textOriginal", snippet["textDisplay"]),
             text_format="plain",
             media=(),
             permalink=f"https://www.youtube.com/watch?v={video_id}&lc={comment['id']}",

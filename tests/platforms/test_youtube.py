@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -117,6 +118,19 @@ def test_fetch_comments_completes_threads_with_comments_list(connector, serve):
     assert first[0].edited_at is None
     assert [i.platform_id for i in pages[1].items][-1] == f"{THREAD}.A1b2C3d4E7h"  # the reply not inlined
     assert pages[2].items[0].edited_at is not None
+
+
+def test_the_comment_text_is_the_original_not_the_display_text(connector, httpserver, recorded):
+    threads = json.loads(recorded("youtube", "comment_threads_page1.json"))
+    snippet = threads["items"][0]["snippet"]["topLevelComment"]["snippet"]
+    snippet["textOriginal"] = "Storgatan & <Åsvägen>: *plogas* när?"
+    snippet["textDisplay"] = "Storgatan &amp; &lt;Åsvägen&gt;: <b>plogas</b> när?"
+    httpserver.expect_request("/youtube/v3/commentThreads").respond_with_json(threads)
+    httpserver.expect_request("/youtube/v3/comments").respond_with_json({"items": []})
+
+    first = next(connector.fetch_comments(VIDEO)).items[0]
+
+    assert first.text == "Storgatan & <Åsvägen>: *plogas* när?" and first.text_format == "plain"
 
 
 def test_comments_disabled_yields_an_empty_page(connector, serve):
