@@ -70,6 +70,7 @@ LOCK_NAMESPACE = 0x68617276  # first key of the advisory lock; the second is the
 BUSY_RUN = 10  # new items in one run that make an account "busy": harvest it more often
 RECONNECT_RETRY = timedelta(hours=24)  # an account needing reconnection is tried again daily
 MEDIA_REDIRECTS = 3
+NOT_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # A media download that failed for a reason that may pass (a timeout, HTTP 429 or 5xx) is tried
 # again at the next runs, waiting longer each time, at most this many attempts in all.
 MEDIA_ATTEMPTS = 5
@@ -217,6 +218,9 @@ def download_media(session: requests.Session, url: str) -> MediaDownload:
                         f"download failed: HTTP {status}",
                         retryable=status in (408, 429) or status >= 500,
                     )
+                if content_type.split(";")[0].strip().lower() in NOT_MEDIA_TYPES:
+                    # A link card's page, not its picture: the link stays in the record, nothing is kept.
+                    return MediaDownload(None, content_type, "not a media file: a web page")
                 declared = response.headers.get("Content-Length", "")
                 if declared.isdigit() and int(declared) > limit:
                     return MediaDownload(

@@ -72,7 +72,7 @@ class FacebookConnector(GraphConnector):
             author=_author(post.get("from")),
             text=post.get("message", ""),
             text_format="plain",
-            media=tuple(_media(a) for a in post.get("attachments", {}).get("data", [])),
+            media=tuple(m for a in post.get("attachments", {}).get("data", []) if (m := _media(a))),
             permalink=post.get("permalink_url"),
             published_at=parse_time(post["created_time"]),
             edited_at=None,
@@ -91,7 +91,7 @@ class FacebookConnector(GraphConnector):
             author=author,
             text=comment.get("message", ""),
             text_format="plain",
-            media=(_media(comment["attachment"]),) if comment.get("attachment") else (),
+            media=tuple(m for m in [_media(comment["attachment"])] if m) if comment.get("attachment") else (),
             permalink=comment.get("permalink_url"),
             published_at=parse_time(comment["created_time"]),
             edited_at=None,
@@ -105,14 +105,17 @@ def _author(person: dict[str, Any] | None) -> Author | None:
     return Author(name=person.get("name", ""), handle="", platform_id=person["id"]) if person else None
 
 
-def _media(attachment: dict[str, Any]) -> Media:
+def _media(attachment: dict[str, Any]) -> Media | None:
+    """A photo or video, or a link card's picture; never the linked page itself (a link without a
+    picture has no media: the link is in the post's text and raw JSON)."""
     media = attachment.get("media", {})
-    url = media.get("source") or media.get("image", {}).get("src") or attachment["url"]
-    return Media(
-        url=url,
-        type=MEDIA_TYPES.get(attachment.get("media_type") or attachment.get("type", ""), "other"),
-        alt_text=attachment.get("description", ""),
-    )
+    kind = MEDIA_TYPES.get(attachment.get("media_type") or attachment.get("type", ""), "other")
+    picture = media.get("source") or media.get("image", {}).get("src")
+    if kind == "link":
+        url = media.get("image", {}).get("src")
+        return Media(url=url, type="link", alt_text=attachment.get("description", "")) if url else None
+    url = picture or attachment.get("url")
+    return Media(url=url, type=kind, alt_text=attachment.get("description", "")) if url else None
 
 
 def _followers(page: dict[str, Any]) -> int | None:

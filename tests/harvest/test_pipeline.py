@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg2
 import pytest
+import requests
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.utils import timezone
@@ -435,3 +436,14 @@ def test_n20_a_record_no_platform_response_delivered_is_never_judged_missing(org
     later = datetime.now(UTC) + timedelta(minutes=1)
     assert list(selectors.posts_not_seen_since(account=org.account, since=later)) == [harvested]
     assert imported.pk != harvested.pk
+
+
+def test_a_web_page_is_never_kept_as_a_media_file(httpserver, settings):
+    settings.HARVEST_MEDIA_ALLOW_PRIVATE_HOSTS = True
+    httpserver.expect_request("/bibliotek").respond_with_data(
+        "<html>Bibliotek</html>", content_type="text/html"
+    )
+
+    download = services.download_media(requests.Session(), httpserver.url_for("/bibliotek"))
+
+    assert download.content is None and "web page" in download.reason

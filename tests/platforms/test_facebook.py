@@ -84,7 +84,11 @@ def test_fetch_posts_follows_paging_next(connector, two_pages, base):
     assert post.media[0].type == "image"
     assert post.media[0].alt_text == "Plogbil på Storgatan"
     assert post.raw == two_pages["data"][0]
-    assert pages[0].items[1].media[0].type == "link"
+    link_card = pages[0].items[1].media[0]
+    assert link_card.type == "link"
+    assert (
+        link_card.url == "https://external.xx.fbcdn.net/emg1/v/t13/bibliotek.jpg"
+    )  # its picture, not the page
     video = pages[1].items[0].media[0]
     assert (video.type, video.url) == (
         "video",
@@ -238,3 +242,15 @@ def test_hide_comment(connector, serve, httpserver):
     connector.hide_comment("912345678901234_1122334455667788")
 
     assert httpserver.log[0][0].form.to_dict() == {"is_hidden": "true"}
+
+
+def test_a_link_without_a_picture_has_no_media(connector, serve, httpserver):
+    body = json.loads(serve(f"{PAGE_ID}/posts", "posts_page1.json", {"fields": POST_FIELDS, "limit": "50"}))
+    link = body["data"][1]["attachments"]["data"][0]
+    del link["media"]
+    httpserver.clear()
+    httpserver.expect_request(f"/v21.0/{PAGE_ID}/posts").respond_with_json({"data": body["data"]})
+
+    post = next(connector.fetch_posts()).items[1]
+
+    assert post.media == ()
