@@ -69,7 +69,9 @@ class FacebookConnector(GraphConnector):
             platform_id=post["id"],
             parent_id=None,
             thread_id=post["id"],
-            author=_author(post.get("from")),
+            # The Page's own posts: Graph may leave ``from`` out, but the Page wrote them.
+            author=_author(post.get("from"))
+            or Author(name=self.handle, handle=self.handle, platform_id=self.platform_id),
             text=post.get("message", ""),
             text_format="plain",
             media=tuple(m for a in post.get("attachments", {}).get("data", []) if (m := _media(a))),

@@ -254,3 +254,17 @@ def test_a_link_without_a_picture_has_no_media(connector, serve, httpserver):
     post = next(connector.fetch_posts()).items[1]
 
     assert post.media == ()
+
+
+def test_a_post_without_from_is_the_pages_own(base, fast_session, httpserver):
+    connector = FacebookConnector(
+        base_url=base, platform_id=PAGE_ID, handle="Norrviks kommun", credentials={"access_token": TOKEN},
+        session=fast_session,
+    )  # fmt: skip
+    httpserver.expect_request(f"/v21.0/{PAGE_ID}/posts").respond_with_json(
+        {"data": [{"id": POST_ID, "message": "Hej", "created_time": "2024-11-20T06:45:12+0000"}]}
+    )
+
+    post = next(connector.fetch_posts()).items[0]
+
+    assert (post.author.name, post.author.platform_id, post.is_own) == ("Norrviks kommun", PAGE_ID, True)
