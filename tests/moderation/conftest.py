@@ -40,6 +40,7 @@ def ingest_comment(
     media=None,
     text_format="plain",
     author_name="Eva Invånare",
+    permalink=None,
 ):
     post = post or ingest_post(account)
     record = record_ingest(
@@ -55,7 +56,7 @@ def ingest_comment(
             text_format=text_format,
             author_name=author_name,
             media=media or [],
-            permalink=f"https://social.example/@eva/{next(_ids)}",
+            permalink=permalink or f"https://social.example/@eva/{next(_ids)}",
         ),
     ).record
     return record

@@ -60,3 +60,15 @@ def test_a_removal_still_public_is_marked_in_the_inbox_list(client, org):
     page = _get(client, org.alice, reverse("moderation:inbox") + "?state=all")
 
     assert "Syns fortfarande på plattformen" in page
+
+
+@pytest.mark.django_db
+def test_an_address_from_a_platform_is_a_link_only_when_it_is_a_web_address(client, org):
+    case = open_case(org.account, text="Klicka här", permalink="javascript:alert(document.cookie)")
+
+    case_page = _get(client, org.alice, reverse("moderation:case", args=[case.pk]))
+    record_page = _get(client, org.registrar, reverse("archive:record", args=[case.record_id]))
+
+    for page in (case_page, record_page):
+        assert 'href="javascript:' not in page
+    assert "javascript:alert(document.cookie)" in record_page  # shown as text, for the record
