@@ -311,7 +311,21 @@ class _Run:
     def store_page(
         self, page: Page, advance: Callable[[list[IngestResult | None]], None]
     ) -> list[IngestResult | None]:
-        """Store one page and move the cursor, all or nothing."""
+        """Store one page and move the cursor, all or nothing.
+
+        The page goes in as one transaction; only when the database refuses something in it is the
+        page stored again item by item, each in a savepoint of its own, so that one bad item is recorded
+        as such and never blocks the rest (and a good page pays for no savepoints)."""
+        counters = (self.run.items_new, self.run.items_changed, self.run.items_failed)
+        try:
+            results = self._store_page(page, advance, one_by_one=False)
+        except (DatabaseError, ValueError, UnicodeError):
+            self.run.items_new, self.run.items_changed, self.run.items_failed = counters
+            results = self._store_page(page, advance, one_by_one=True)
+        self.download_media([r.record for r in results if r and (r.created or r.changed) and r.record.media])
+        return results
+
+    def _store_page(self, page: Page, advance, *, one_by_one: bool) -> list[IngestResult | None]:
         seen_at = timezone.now()
         response = page.response
         with transaction.atomic():
@@ -326,7 +340,10 @@ class _Run:
             )
             results: list[IngestResult | None] = []
             for item in page.items:
-                result = self.store_item(item, source, seen_at)
+                if one_by_one:
+                    result = self.store_item_alone(item, source, seen_at)
+                else:
+                    result = self.store_item(item, source, seen_at)
                 if result is not None and result.created:
                     self.run.items_new += 1
                 elif result is not None and result.changed:
@@ -345,23 +362,25 @@ class _Run:
                 ]
             )
             self.state.save()
-        self.download_media([r.record for r in results if r and (r.created or r.changed) and r.record.media])
         return results
 
-    def store_item(self, item: Item, source, seen_at) -> IngestResult | None:
-        """One item into the archive and the inbox, in a savepoint of its own: an item the database
-        still refuses is recorded on the run with its reason (its response is kept as received) and
-        the rest of the page, the cursor and the cases go on."""
+    def store_item(self, item: Item, source, seen_at) -> IngestResult:
+        """One item into the archive and, when it is new or edited, to the inbox."""
+        result = archive_services.record_ingest(
+            account=self.account, item=incoming_item(item), source=source, seen_at=seen_at
+        )
+        if result.created:
+            self.hand_over(result)
+        elif result.changed:
+            moderation_services.case_rescreen(record=result.record)
+        return result
+
+    def store_item_alone(self, item: Item, source, seen_at) -> IngestResult | None:
+        """``store_item`` in a savepoint of its own: an item the database still refuses is recorded on
+        the run with its reason (its response is kept as received) and the rest of the page goes on."""
         try:
             with transaction.atomic():
-                result = archive_services.record_ingest(
-                    account=self.account, item=incoming_item(item), source=source, seen_at=seen_at
-                )
-                if result.created:
-                    self.hand_over(result)
-                elif result.changed:
-                    moderation_services.case_rescreen(record=result.record)
-                return result
+                return self.store_item(item, source, seen_at)
         except (DatabaseError, ValueError, UnicodeError) as exc:
             self.run.items_failed += 1
             self.warn(
