@@ -1,5 +1,6 @@
 """The register's pages: request, decision, account actions. They call the services and show their errors."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -297,3 +298,17 @@ def test_n19_overview_counts_active_accounts_per_department_and_platform(client,
     assert own_row["own"] and own_row["total"] == 1
     assert {cell["platform"].value: cell["count"] for cell in own_row["cells"]}["mastodon"] == 1
     assert matrix["total"] == 2
+
+
+def _described_by_ids_missing(html: str) -> set[str]:
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    wanted = {name for value in re.findall(r'aria-describedby="([^"]*)"', html) for name in value.split()}
+    return wanted - ids
+
+
+def test_every_help_text_and_error_is_announced_with_its_field(client, org):
+    response = submit(client, org, goals="", graphic_profile_confirmed=None)
+    html = response.content.decode()
+    assert 'aria-describedby="id_goals_helptext id_goals_error"' in html or 'aria-describedby="id_goals_error"' in html
+    assert html.count("aria-describedby=") >= 5
+    assert _described_by_ids_missing(html) == set()
