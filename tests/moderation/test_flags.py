@@ -1,7 +1,9 @@
 import unicodedata
 
 import pytest
+from django.utils import translation
 
+from moderation import flags as flag_texts
 from moderation.default_rules import DEFAULT_PATTERNS, DEFAULT_PHRASES
 from moderation.flags import (
     DEFAULT_RULES,
@@ -568,3 +570,11 @@ def test_explanations_present_for_every_kind():
 
 def test_empty_text_has_no_flags():
     assert flag_text("") == []
+
+
+def test_every_flag_explanation_reads_in_swedish():
+    texts = [info.explanation for info in flag_texts.GROUNDS.values()]
+    texts += [getattr(flag_texts, name) for name in dir(flag_texts) if name.startswith("EXPLAIN_")]
+    with translation.override("sv"):
+        untranslated = [text for text in texts if translation.gettext(text) == text]
+    assert untranslated == []
