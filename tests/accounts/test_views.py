@@ -85,7 +85,7 @@ def test_n10_request_form_shows_linked_error_summary(client, org):
 def test_f2_request_form_needs_two_administrators(client, org):
     response = submit(client, org, administrators=[org.alice.pk])
     assert response.status_code == 200
-    assert "(F2)" in response.content.decode()
+    assert "Välj minst två administratörer." in response.content.decode()
     assert not ServiceAccount.objects.filter(display_name="Exempelby kommun – Skolan").exists()
 
 
@@ -97,7 +97,7 @@ def test_n5_untrained_person_is_shown_disabled_and_rejected(client, org):
     assert "disabled" in option
     response = submit(client, org, administrators=[org.alice.pk, untrained.pk])
     assert response.status_code == 200
-    assert "(N5)" in response.content.decode()
+    assert "förrän efter utbildningen i sekretess" in response.content.decode()
     assert not ServiceAccount.objects.filter(display_name="Exempelby kommun – Skolan").exists()
 
 
@@ -222,7 +222,7 @@ def test_f2_removing_second_to_last_admin_shows_the_refusal(client, org):
         reverse("accounts:administrator_remove", args=[org.account.pk, org.bob.pk]), follow=True
     )
     messages = [str(m) for m in response.context["messages"]]
-    assert len(messages) == 1 and "(F2)" in messages[0]
+    assert len(messages) == 1 and "minst två administratörer" in messages[0]
     assert org.account.administrators.count() == 2
 
 
@@ -238,7 +238,7 @@ def test_n5_add_administrator_offers_trained_people_and_refuses_untrained(client
     )
     url = reverse("accounts:administrator_add", args=[org.account.pk])
     response = client.post(url, {"user": untrained.pk}, follow=True)
-    assert "(N5)" in str(list(response.context["messages"])[0])
+    assert "har ingen registrerad utbildning" in str(list(response.context["messages"])[0])
     client.post(url, {"user": third.pk})
     assert third in org.account.administrators.all()
     client.post(reverse("accounts:administrator_remove", args=[org.account.pk, org.bob.pk]))
@@ -312,3 +312,20 @@ def test_every_help_text_and_error_is_announced_with_its_field(client, org):
     assert 'aria-describedby="id_goals_helptext id_goals_error"' in html or 'aria-describedby="id_goals_error"' in html
     assert html.count("aria-describedby=") >= 5
     assert _described_by_ids_missing(html) == set()
+
+
+def test_rule_codes_are_not_shown_to_people(client, org):
+    """The rules are said in words; a code like N11 or F2 means nothing to a communicator."""
+    rule_code = re.compile(r"\b[NF]\d{1,2}\b")
+    client.force_login(org.alice)
+    pages = [
+        submit(client, org, administrators=[org.alice.pk], graphic_profile_confirmed=None),
+        client.get(reverse("accounts:request")),
+        client.get(org.account.get_absolute_url()),
+        client.get(reverse("accounts:edit", args=[org.account.pk])),
+    ]
+    client.force_login(org.head)
+    pages.append(client.get(reverse("accounts:decisions")))
+    for response in pages:
+        text = re.sub(r"<[^>]+>", " ", response.content.decode())
+        assert rule_code.findall(text) == [], response.request["PATH_INFO"]
