@@ -1,5 +1,8 @@
 """Middleware of the whole site."""
 
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 
 
@@ -22,3 +25,18 @@ class PrivatePagesNotStored:
                 del response["Cache-Control"]
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class ChosenLanguage(LocaleMiddleware):
+    """Swedish unless the person chose another language with the switch in the footer.
+
+    Django's own middleware follows the browser's Accept-Language, which gives English labels around Swedish
+    content to anyone whose browser happens to ask for English. Here only the choice remembered in the
+    language cookie (set by the switch, ``django.views.i18n.set_language``) counts.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

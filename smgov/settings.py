@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "smgov.middleware.ChosenLanguage",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -149,6 +149,10 @@ GUARDIAN_RAISE_403 = True
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Swedish for everyone; another language only when chosen with the switch in the footer, remembered for a year.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 USE_I18N = True
 TIME_ZONE = "Europe/Stockholm"
 USE_TZ = True
@@ -202,6 +206,10 @@ CREDENTIALS_KEYS = [
 # The municipality's own links, used in saved replies and on the public page.
 MUNICIPALITY_NAME = env("MUNICIPALITY_NAME", "Exempelby kommun")
 MUNICIPALITY_WEBSITE = env("MUNICIPALITY_WEBSITE", "https://www.exempelby.se")
+# The accessibility statement (tillgänglighetsredogörelse, required by the DOS law): whom to tell about a
+# barrier and when the service was last assessed.
+ACCESSIBILITY_CONTACT = env("ACCESSIBILITY_CONTACT", "webbredaktionen@exempelby.se")
+ACCESSIBILITY_ASSESSED = env("ACCESSIBILITY_ASSESSED", "2026-12-01")
 FEEDBACK_FORM_URL = env("FEEDBACK_FORM_URL", "https://www.exempelby.se/synpunkten")
 
 # Celery: see smgov/celery.py for why these values.
@@ -250,6 +258,7 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)

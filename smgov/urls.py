@@ -9,6 +9,7 @@ urlpatterns = [
     path("problem/", views.problems, name="problems"),
     path("logga-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tillganglighet/", views.accessibility, name="accessibility"),
     path("halsa/", views.health, name="health"),
     path("halsa/webb/", views.health_web, name="health_web"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,5 +1,9 @@
-"""The start page and the health check: the two pages that belong to no single app."""
+"""The pages that belong to no single app: the start page, the problem view, the accessibility statement and
+the health check."""
 
+from datetime import date
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -7,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
 from accounts.permissions import visible_accounts
@@ -140,3 +145,16 @@ def health(request):
         "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in results},
     }
     return JsonResponse(body, status=200 if ok else 503)
+
+
+@require_GET
+def accessibility(request):
+    """The accessibility statement, open to everyone and linked from every page's footer."""
+    return render(
+        request,
+        "accessibility.html",
+        {
+            "contact": settings.ACCESSIBILITY_CONTACT,
+            "assessed": date.fromisoformat(settings.ACCESSIBILITY_ASSESSED),
+        },
+    )
