@@ -13,7 +13,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Platform
+from smgov.lib.documents import document_time, yes_no
 from smgov.lib.pdf import html_to_pdf
 
 from .models import DisclosureExport, DisclosureItem
@@ -93,12 +96,54 @@ def export_rows(export: DisclosureExport) -> list[dict]:
     return [item_row(item) for item in _items(export)]
 
 
+# The columns of the CSV a requester receives: Swedish headings, display labels, times in words.
+CSV_COLUMNS = [
+    ("record", _("Record")),
+    ("platform", _("Platform")),
+    ("account", _("Account")),
+    ("department", _("Department")),
+    ("kind", _("Kind")),
+    ("drawn_up_or_received", _("Drawn up or received")),
+    ("author", _("Author")),
+    ("author_handle", _("User name")),
+    ("text", _("Text")),
+    ("permalink", _("Link")),
+    ("removed", _("Removed by the municipality")),
+    ("deleted_on_platform", _("Deleted on the platform")),
+    ("masked", _("Masked")),
+    ("sha256", _("Checksum (SHA-256)")),
+]
+
+
+def document_row(item: DisclosureItem) -> dict:
+    """The row as a person reads it (PDF, CSV): labels instead of codes, times in words."""
+    record = item.record
+    row = item_row(item)
+    return {
+        **row,
+        "platform": Platform(record.platform).label if record.platform in Platform.values else record.platform,
+        "kind": record.get_kind_display(),
+        "drawn_up_or_received": document_time(record.published_at),
+        "removed": document_time(record.removed_at),
+        "deleted_on_platform": document_time(record.deleted_on_platform_at),
+        "masked": row["masked"],
+    }
+
+
+def _inert(value) -> str:
+    """A value made inert for spreadsheet programs, which would run text starting with = + - @ as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def export_csv(export: DisclosureExport) -> bytes:
-    rows = export_rows(export)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["record"])
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([str(heading) for _name, heading in CSV_COLUMNS])
+    for item in _items(export):
+        row = document_row(item)
+        row["masked"] = yes_no(row["masked"])
+        writer.writerow([_inert(row[name]) for name, _heading in CSV_COLUMNS])
     # A byte order mark so spreadsheet programs read the Swedish letters right.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -118,9 +163,9 @@ def export_html(export: DisclosureExport) -> str:
         "archive/export_pdf.html",
         {
             "export": export,
-            "rows": export_rows(export),
+            "rows": [document_row(item) for item in _items(export)],
             "municipality_name": settings.MUNICIPALITY_NAME,
-            "made_at": timezone.localtime(),
+            "made_at": document_time(timezone.now()),
         },
     )
 

@@ -91,6 +91,20 @@ def register_search_filter(extension: SearchFilterExtension) -> None:
     SEARCH_FILTER_EXTENSIONS[extension.name] = extension
 
 
+# The words for the legal grounds a record was removed on. The archive stores the ground's code; the app
+# that knows the grounds (moderation) registers their labels when it is loaded.
+REMOVAL_GROUND_LABELS: dict[str, str] = {}
+
+
+def register_removal_grounds(labels: dict[str, str]) -> None:
+    REMOVAL_GROUND_LABELS.update(labels)
+
+
+def removal_ground_label(code: str) -> str:
+    """The ground in words, in the active language; a code nobody registered is shown as it is."""
+    return str(REMOVAL_GROUND_LABELS.get(code, code))
+
+
 def _labelled_extensions() -> dict[str, SearchFilterExtension]:
     """The extensions that filter by labels, and so are counted in the facets."""
     return {name: extension for name, extension in SEARCH_FILTER_EXTENSIONS.items() if extension.labels}

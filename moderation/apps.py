@@ -7,6 +7,10 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self):
+        from archive.selectors import register_removal_grounds
+
         from . import search
+        from .models import GROUND_CHOICES
 
         search.register()
+        register_removal_grounds(dict(GROUND_CHOICES))

@@ -5,6 +5,7 @@ import io
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from smgov.lib.pdf import html_to_pdf
 
@@ -12,29 +13,31 @@ from . import presentation
 from .selectors import Figures
 from .yearly import YearlyReport
 
+# The columns in order: Swedish headings, as the report's tables name them.
 CSV_COLUMNS = [
-    "year",
-    "level",
-    "department",
-    "account",
-    "platform",
-    "handle",
-    "address",
-    "state",
-    "purpose",
-    "target_audience",
-    "posts",
-    "comments",
-    "questions",
-    "answered",
-    "answered_in_time",
-    "median_response_minutes",
-    "p90_response_minutes",
-    "overdue_now",
-    "removals",
-    "questions_with_personal_data",
-    "followers",
+    ("year", _("Year")),
+    ("level", _("Level")),
+    ("department", _("Department")),
+    ("account", _("Account")),
+    ("platform", _("Platform")),
+    ("handle", _("User name")),
+    ("address", _("Address")),
+    ("state", _("Status")),
+    ("purpose", _("Purpose")),
+    ("target_audience", _("Target audience")),
+    ("posts", _("Posts")),
+    ("comments", _("Comments")),
+    ("questions", _("Questions")),
+    ("answered", _("Answered")),
+    ("answered_in_time", _("Answered in time")),
+    ("median_response_minutes", _("Median response time (minutes)")),
+    ("p90_response_minutes", _("90th percentile response time (minutes)")),
+    ("overdue_now", _("Overdue now")),
+    ("removals", _("Removals")),
+    ("questions_with_personal_data", _("Questions with personal data")),
+    ("followers", _("Followers")),
 ]
+LEVELS = {"municipality": _("Municipality"), "department": _("Department"), "account": _("Account")}
 
 
 def _text(value: str) -> str:
@@ -66,28 +69,36 @@ def report_csv(report: YearlyReport) -> str:
     """One row for the municipality (when the report covers it), one per department, one per account."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([str(heading) for _name, heading in CSV_COLUMNS])
     year = str(report.year)
     if report.whole_municipality:
         writer.writerow(
-            [year, "municipality", settings.MUNICIPALITY_NAME, *[""] * 7, *_figure_values(report.total)]
+            [
+                year,
+                str(LEVELS["municipality"]),
+                settings.MUNICIPALITY_NAME,
+                *[""] * 7,
+                *_figure_values(report.total),
+            ]
         )
     for section in report.departments:
         department = _text(section.department.name)
-        writer.writerow([year, "department", department, *[""] * 7, *_figure_values(section.figures)])
+        writer.writerow(
+            [year, str(LEVELS["department"]), department, *[""] * 7, *_figure_values(section.figures)]
+        )
         for row in section.accounts:
             account = row.account
             writer.writerow(
                 [
                     year,
-                    "account",
+                    str(LEVELS["account"]),
                     department,
                     _text(account.display_name),
-                    account.platform,
+                    account.get_platform_display(),
                     _text(account.handle),
                     _text(account.profile_url),
-                    account.state,
+                    account.get_state_display(),
                     _text(account.purpose),
                     _text(account.target_audience),
                     *_figure_values(row.figures),

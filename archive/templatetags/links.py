@@ -1,8 +1,10 @@
-"""Addresses taken from a platform become links only when they are web addresses."""
+"""Addresses taken from a platform become links only when they are web addresses; codes become words."""
 
 from urllib.parse import urlsplit
 
 from django import template
+
+from archive.selectors import removal_ground_label
 
 register = template.Library()
 
@@ -17,3 +19,9 @@ def web_url(value) -> str:
     except ValueError:
         return ""
     return value if scheme in ("http", "https") else ""
+
+
+@register.filter
+def removal_ground(code) -> str:
+    """The legal ground of a removal in words ("Olaga hot"), never its code."""
+    return removal_ground_label(str(code or ""))

@@ -1,13 +1,17 @@
 """F11: disclosure of public records — chosen from a search, masked after secrecy review,
 exported as PDF, CSV and JSON without the masked text, and every export logged."""
 
+import csv
+import io
 import json
+import re
 import time
 
 import pytest
 from django.urls import reverse
 
 from archive import services
+from archive.export import export_html
 from archive.models import AccessLog, DisclosureExport, RecordKind
 from tests.archive.helpers import ingest
 from tests.pdf import pdf_text
@@ -197,3 +201,27 @@ def test_another_registrar_cannot_open_someone_elses_disclosure(org, records, cl
     client.force_login(other_registrar)
     assert client.get(export.get_absolute_url()).status_code == 403
     assert client.get(reverse("archive:export_download", args=[export.pk, "json"])).status_code == 403
+
+
+def test_f11_the_disclosure_documents_speak_swedish(org, records, client):
+    """Headings, kinds, platforms and times in words: no code, no English, no ISO timestamp."""
+    post, comment, _other = records
+    export = _masked_export(org, post, comment)
+    client.force_login(org.registrar)
+    csv_body = client.get(reverse("archive:export_download", args=[export.pk, "csv"])).content.decode(
+        "utf-8-sig"
+    )
+    rows = list(csv.reader(io.StringIO(csv_body), delimiter=";"))
+    assert rows[0][:6] == ["Handling", "Plattform", "Konto", "Förvaltning", "Typ", "Upprättad eller inkommen"]
+    kinds = {row[4] for row in rows[1:]}
+    assert kinds <= {"Inlägg", "Kommentar"} and "Kommentar" in kinds
+    assert {row[1] for row in rows[1:]} == {"Mastodon"}
+    assert {row[12] for row in rows[1:]} == {"Ja", "Nej"}
+    html = export_html(export)
+    for body in (csv_body, html):
+        assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", body)
+        assert re.search(
+            r"\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) \d{4} kl\. \d{2}\.\d{2}",
+            body,
+        )
+        assert "comment" not in body.lower()

@@ -94,6 +94,15 @@ def test_removal_is_shown_with_ground_and_remover(org, thread, client):
     client.force_login(org.registrar)
     html = client.get(reverse("archive:record", args=[comment.pk])).content.decode()
     assert "Spam" in html and str(org.alice) in html
+    assert "Annat: Spam" in html and ">other" not in html
+
+
+def test_the_removal_ground_is_shown_in_words_on_the_record_page(org, client):
+    comment = ingest(org.account, "Jag vet var du bor.", kind=RecordKind.COMMENT)
+    record_remove(actor=org.alice, record=comment, ground="unlawful_threat")
+    client.force_login(org.registrar)
+    html = client.get(reverse("archive:record", args=[comment.pk])).content.decode()
+    assert "Olaga hot" in html and "unlawful_threat" not in html
 
 
 def test_source_bytes_download_as_received_and_logged(org, thread, client):

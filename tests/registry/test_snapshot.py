@@ -1,6 +1,7 @@
 """N15: registering a thread makes a snapshot (skärmdump) of it as a PDF, hashed and kept."""
 
 import hashlib
+import re
 from datetime import UTC, datetime
 
 from archive.services import record_remove
@@ -16,7 +17,7 @@ def test_n15_snapshot_is_a_pdf_of_the_thread_with_its_hash(org, django_capture_o
     post = make_post(org.account, text="Snöröjningen börjar i natt på alla gator.")
     make_comment(org.account, post, text="När plogas skolans parkering? <script>alert(1)</script>")
     removed = make_comment(org.account, post, text="Olämplig kommentar om grannen")
-    record_remove(actor=org.alice, record=removed, ground="olaga_hot")
+    record_remove(actor=org.alice, record=removed, ground="unlawful_threat")
 
     with django_capture_on_commit_callbacks() as callbacks:
         case = diary.diary_case_register(
@@ -36,7 +37,10 @@ def test_n15_snapshot_is_a_pdf_of_the_thread_with_its_hash(org, django_capture_o
     text = pdf_text(data)
     assert "Snöröjningen börjar i natt" in text
     assert "När plogas skolans parkering? <script>alert(1)</script>" in text  # escaped, shown as text
-    assert "Olämplig kommentar om grannen" in text and "olaga_hot" in text
+    assert "Olämplig kommentar om grannen" in text
+    assert "Olaga hot" in text and "unlawful_threat" not in text  # the ground in words, never its code
+    assert re.search(r"\d{1,2} [a-zä]+ 20\d\d kl\. \d\d\.\d\d", text)  # times as Swedish documents write them
+    assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", text)
     assert "BUN 2026/1-4" in text
     # Idempotent: a redelivered task keeps the first file.
     assert diary_snapshot_render(snapshot.pk) == digest

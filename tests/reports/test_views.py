@@ -7,11 +7,23 @@ import re
 import pytest
 from django.urls import reverse
 
+from reports.exports import CSV_COLUMNS
+
 pytestmark = pytest.mark.django_db
 
 STATISTICS = reverse("reports:statistics")
 YEARLY = reverse("reports:yearly")
 YEARLY_CSV = reverse("reports:yearly_csv")
+
+
+def csv_rows(response) -> list[dict]:
+    """The CSV's rows keyed by column name; the file itself has Swedish headings and semicolons."""
+    reader = csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";")
+    names = {str(heading): name for name, heading in CSV_COLUMNS}
+    keys = [names[heading] for heading in next(reader)]
+    return [dict(zip(keys, row, strict=True)) for row in reader]
+
+
 YEARLY_PDF = reverse("reports:yearly_pdf")
 YEARLY_PDF_STATUS = reverse("reports:yearly_pdf_status", args=[1])
 
@@ -41,8 +53,8 @@ def test_n19_access_matrix(client, org, person):
     response = client.get(YEARLY_CSV + "?year=2026&department=")
     if whole_report == "scoped":
         assert response.status_code == 200
-        levels = {row["level"] for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))}
-        assert "municipality" not in levels
+        levels = {row["level"] for row in csv_rows(response)}
+        assert "Kommun" not in levels and levels
     else:
         assert response.status_code == whole_report
 
@@ -133,8 +145,9 @@ def test_n19_yearly_report_csv_has_exact_figures(client, known):
     assert 'filename="arsrapport-2026-kommunen.csv"' in response["Content-Disposition"]
     body = response.content
     assert body.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
-    municipality = [r for r in rows if r["level"] == "municipality"]
+    assert body.decode("utf-8-sig").splitlines()[0].startswith("År;Nivå;Förvaltning;Konto;Plattform;")
+    rows = csv_rows(response)
+    municipality = [r for r in rows if r["level"] == "Kommun"]
     assert len(municipality) == 1
     # The whole year 2026 also holds February's question and April's post.
     assert municipality[0]["posts"] == "4"
@@ -145,13 +158,13 @@ def test_n19_yearly_report_csv_has_exact_figures(client, known):
     assert municipality[0]["p90_response_minutes"] == str(17 * 60 + 12)
     assert municipality[0]["removals"] == "3"
     assert municipality[0]["questions_with_personal_data"] == "2"
-    departments = {r["department"]: r for r in rows if r["level"] == "department"}
+    departments = {r["department"]: r for r in rows if r["level"] == "Förvaltning"}
     assert departments[known.org.own.name]["questions"] == "6"
     assert departments[known.org.other.name]["median_response_minutes"] == "120"
-    accounts = {r["account"]: r for r in rows if r["level"] == "account"}
+    accounts = {r["account"]: r for r in rows if r["level"] == "Konto"}
     b = accounts["Samhällsbyggnad på Facebook"]
     assert (b["platform"], b["purpose"], b["department"]) == (
-        "facebook",
+        "Facebook",
         "Information om bygglov och trafik.",
         known.org.other.name,
     )
@@ -161,8 +174,8 @@ def test_n19_yearly_report_csv_has_exact_figures(client, known):
 def test_n19_head_takes_out_the_own_department_only(client, known):
     client.force_login(known.org.head)
     response = client.get(YEARLY_CSV, {"year": 2026})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert {r["level"] for r in rows} == {"department", "account"}
+    rows = csv_rows(response)
+    assert {r["level"] for r in rows} == {"Förvaltning", "Konto"}
     assert {r["department"] for r in rows} == {known.org.own.name}
     assert re.search(r'filename="arsrapport-2026-BUN\.csv"', response["Content-Disposition"])
     assert client.get(YEARLY_CSV, {"year": 2026, "department": known.org.other.pk}).status_code == 403
@@ -202,8 +215,6 @@ def test_n19_csv_text_cannot_run_as_a_formula(client, known):
     known.b.purpose = '=HYPERLINK("https://example.com","klicka")'
     known.b.save(update_fields=["purpose"])
     client.force_login(known.org.web)
-    rows = list(
-        csv.DictReader(io.StringIO(client.get(YEARLY_CSV, {"year": 2026}).content.decode("utf-8-sig")))
-    )
-    purposes = {r["account"]: r["purpose"] for r in rows if r["level"] == "account"}
+    rows = csv_rows(client.get(YEARLY_CSV, {"year": 2026}))
+    purposes = {r["account"]: r["purpose"] for r in rows if r["level"] == "Konto"}
     assert purposes["Samhällsbyggnad på Facebook"] == '\'=HYPERLINK("https://example.com","klicka")'
