@@ -5,7 +5,18 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Min, Q, QuerySet
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -179,6 +190,47 @@ def credentials_needing_attention(*, user, now=None) -> QuerySet[Credential]:
         .filter(Q(expires_at__lte=now + timedelta(days=TOKEN_WARNING_DAYS)) | failing)
         .select_related("account", "account__department")
         .order_by("expires_at", "account__display_name", "name")
+    )
+
+
+# The events that move an account into or out of service.
+_LIFECYCLE = (
+    AccountEvent.Action.ACTIVATED,
+    AccountEvent.Action.PAUSED,
+    AccountEvent.Action.RESUMED,
+    AccountEvent.Action.RETIRED,
+)
+_INTO_SERVICE = (AccountEvent.Action.ACTIVATED, AccountEvent.Action.RESUMED)
+
+
+def _without_history():
+    return ~Exists(AccountEvent.objects.filter(account=OuterRef("pk"), action__in=_LIFECYCLE))
+
+
+def accounts_active_at(at: datetime) -> QuerySet[ServiceAccount]:
+    """The accounts that were active (in service, not paused) at the moment ``at``, by the last lifecycle
+    event before it. An account entered without its history is judged by its state now."""
+    last = (
+        AccountEvent.objects.filter(account=OuterRef("pk"), action__in=_LIFECYCLE, at__lte=at)
+        .order_by("-at", "-pk")
+        .values("action")[:1]
+    )
+    return ServiceAccount.objects.annotate(last_lifecycle=Subquery(last)).filter(
+        Q(last_lifecycle__in=_INTO_SERVICE)
+        | (_without_history() & Q(state=AccountState.ACTIVE, created_at__lte=at))
+    )
+
+
+def accounts_in_service_during(start: datetime, end: datetime) -> QuerySet[ServiceAccount]:
+    """The accounts that were active at some moment in [start, end): an approved account that was never
+    activated is not among them, nor one retired before the period."""
+    went_live = AccountEvent.objects.filter(
+        account=OuterRef("pk"), action__in=_INTO_SERVICE, at__gte=start, at__lt=end
+    )
+    return ServiceAccount.objects.filter(
+        Q(pk__in=accounts_active_at(start).values("pk"))
+        | Exists(went_live)
+        | (_without_history() & Q(state__in=[AccountState.ACTIVE, AccountState.PAUSED], created_at__lt=end))
     )
 
 

@@ -72,6 +72,13 @@ class StatisticsFilterForm(forms.Form):
             return Period(data["start"], data["end"])
         return preset_period(data.get("period") or DEFAULT_PRESET, today=today or local_today())
 
+    def get_period_label(self) -> str:
+        """The chosen period in words ("The last 12 months"), or "" for dates typed in."""
+        data = self._valid_data()
+        if data.get("start") and data.get("end"):
+            return ""
+        return str(PRESETS[data.get("period") or DEFAULT_PRESET])
+
     def get_scope(self) -> Scope:
         data = self._valid_data()
         account, department = data.get("account"), data.get("department")

@@ -56,6 +56,7 @@ def statistics(request):
         {
             "form": form,
             "period": period,
+            "period_label": form.get_period_label(),
             "scope_label": _scope_label(scope, request.user),
             "total": total,
             "total_cells": presentation.figure_cells(total),

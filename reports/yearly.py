@@ -6,14 +6,13 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from accounts.models import AccountState, Department, Platform, ServiceAccount
+from accounts.models import Department, Platform, ServiceAccount
+from accounts.selectors import accounts_active_at, accounts_in_service_during
 from archive.models import Record
 
 from . import selectors
 from .periods import Period, year_period
 from .selectors import Figures, Scope
-
-NOT_IN_SERVICE = (AccountState.REQUESTED, AccountState.RETURNED, AccountState.REJECTED)
 
 
 @dataclass
@@ -42,6 +41,9 @@ class YearlyReport:
     total: Figures
     whole_municipality: bool
     generated_at: datetime
+    # The accounts active at the end of the year (or now, for the current year): what "which departments
+    # use which platforms" counts, the same accounts the register's overview counts.
+    active_at_end: frozenset[int] = frozenset()
 
     @property
     def platforms(self) -> list[str]:
@@ -54,16 +56,23 @@ class YearlyReport:
         return [
             (
                 section.department,
-                [sum(1 for row in section.accounts if row.account.platform == p) for p in self.platforms],
+                [
+                    sum(
+                        1
+                        for row in section.accounts
+                        if row.account.platform == p and row.account.pk in self.active_at_end
+                    )
+                    for p in self.platforms
+                ],
             )
             for section in self.departments
         ]
 
 
 def report_accounts(*, period: Period, department_ids: tuple[int, ...] | None):
-    """Accounts that were in service, or have records, in the year."""
+    """Accounts that were active at some time in the year, or have records from it."""
     accounts = ServiceAccount.objects.filter(
-        ~Q(state__in=NOT_IN_SERVICE)
+        Q(pk__in=accounts_in_service_during(period.start_at, period.end_at).values("pk"))
         | Q(
             pk__in=Record.objects.filter(
                 published_at__gte=period.start_at, published_at__lt=period.end_at
@@ -92,10 +101,16 @@ def yearly_report(
     if department_ids is not None:
         departments = departments.filter(pk__in=department_ids)
     sections = {d.pk: DepartmentSection(d, per_department.get(d.pk, Figures())) for d in departments}
-    for account in report_accounts(period=period, department_ids=department_ids):
+    accounts = list(report_accounts(period=period, department_ids=department_ids))
+    for account in accounts:
         section = sections.get(account.department_id)
         if section is not None:
             section.accounts.append(AccountRow(account, per_account.get(account.pk, Figures())))
+    active_at_end = frozenset(
+        accounts_active_at(min(period.end_at, now))
+        .filter(pk__in=[a.pk for a in accounts])
+        .values_list("pk", flat=True)
+    )
     return YearlyReport(
         year=year,
         period=period,
@@ -104,4 +119,5 @@ def yearly_report(
         total=total,
         whole_municipality=department_ids is None,
         generated_at=now,
+        active_at_end=active_at_end,
     )

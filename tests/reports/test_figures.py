@@ -3,11 +3,16 @@
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
+from accounts.models import AccountEvent, AccountState, ServiceAccount
+from accounts.selectors import overview_matrix
 from archive.models import RecordKind
 from reports import selectors
 from reports.periods import Period
 from reports.selectors import Scope
+from reports.yearly import yearly_report
+from tests.factories import ServiceAccountFactory
 from tests.reports.conftest import utc
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +245,59 @@ def test_n18_followers_by_month_carry_the_last_count_forward(followers):
         period=Period(date(2026, 1, 1), date(2026, 2, 28)), scope=Scope(account_id=followers.b.pk)
     )
     assert only_b == [(date(2026, 1, 1), None), (date(2026, 2, 1), 50)]
+
+
+def _lifecycle(account, *steps):
+    """Back-dated lifecycle events: (action, state after, when)."""
+    for action, state, at in steps:
+        event = AccountEvent.objects.create(account=account, action=action, to_state=state)
+        AccountEvent.objects.filter(pk=event.pk).update(at=at)
+    ServiceAccount.objects.filter(pk=account.pk).update(state=steps[-1][1])
+
+
+def test_n19_the_yearly_report_counts_the_accounts_the_overview_counts(org):
+    """An approved account that never went live, or one retired last year, is not "in use" this year;
+    one retired during the year is in the year's tables but not among the platforms in use at its end."""
+    Action = AccountEvent.Action
+    year = timezone.localdate().year  # the overview counts today, so the report is this year's
+    never_live = ServiceAccountFactory(department=org.own, platform="youtube", display_name="Aldrig startad")
+    _lifecycle(never_live, (Action.APPROVED, AccountState.APPROVED, utc(year, 2, 1)))
+    retired_before = ServiceAccountFactory(
+        department=org.own, platform="facebook", display_name="Lagd ner i fjol"
+    )
+    _lifecycle(
+        retired_before,
+        (Action.ACTIVATED, AccountState.ACTIVE, utc(year - 2, 5, 1)),
+        (Action.RETIRED, AccountState.RETIRED, utc(year - 1, 6, 1)),
+    )
+    retired_this_year = ServiceAccountFactory(
+        department=org.own, platform="instagram", display_name="Lagd ner i år"
+    )
+    _lifecycle(
+        retired_this_year,
+        (Action.ACTIVATED, AccountState.ACTIVE, utc(year - 1, 5, 1)),
+        (Action.RETIRED, AccountState.RETIRED, utc(year, 3, 1)),
+    )
+    live = ServiceAccountFactory(department=org.own, platform="bluesky", display_name="Igång")
+    _lifecycle(live, (Action.ACTIVATED, AccountState.ACTIVE, utc(year, 4, 1)))
+
+    report = yearly_report(year=year, department_ids=None)
+    listed = {row.account.display_name for section in report.departments for row in section.accounts}
+    assert {"Lagd ner i år", "Igång"} <= listed
+    assert not {"Aldrig startad", "Lagd ner i fjol"} & listed
+
+    in_use = {
+        (dept.pk, platform): count
+        for dept, counts in report.matrix()
+        for platform, count in zip(report.platforms, counts, strict=True)
+        if count
+    }
+    overview = overview_matrix(user=org.web)
+    counted = {
+        (row["department"].pk, cell["platform"].value): cell["count"]
+        for row in overview["rows"]
+        for cell in row["cells"]
+        if cell["count"]
+    }
+    assert in_use == counted
+    assert (org.own.pk, "instagram") not in in_use and in_use[(org.own.pk, "bluesky")] == 1

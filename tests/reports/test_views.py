@@ -218,3 +218,13 @@ def test_n19_csv_text_cannot_run_as_a_formula(client, known):
     rows = csv_rows(client.get(YEARLY_CSV, {"year": 2026}))
     purposes = {r["account"]: r["purpose"] for r in rows if r["level"] == "Konto"}
     assert purposes["Samhällsbyggnad på Facebook"] == '\'=HYPERLINK("https://example.com","klicka")'
+
+
+def test_n18_the_heading_names_the_period_chosen(client, org):
+    client.force_login(org.web)
+    html = client.get(STATISTICS).content.decode()
+    assert "De senaste 12 månaderna:" in html
+    html = client.get(STATISTICS, {"period": "last_year"}).content.decode()
+    assert "Förra året:" in html and "De senaste 12 månaderna:" not in html
+    html = client.get(STATISTICS, {"period": "custom", "start": "2026-03-01", "end": "2026-03-31"}).content.decode()
+    assert "1 mars 2026 – 31 mars 2026" in html and "De senaste 12 månaderna:" not in html
