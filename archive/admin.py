@@ -1,8 +1,9 @@
-"""Read-only admin views of the archive: records change only through the services."""
+"""Read-only admin views of the archive: records change only through the services. The list of secrecy
+provisions offered when masking is kept here by the registrars."""
 
 from django.contrib import admin
 
-from .models import AccessLog, ChainEntry, DisclosureExport, Record, SourceResponse
+from .models import AccessLog, ChainEntry, DisclosureExport, Record, SecrecyProvision, SourceResponse
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -55,3 +56,10 @@ class AccessLogAdmin(ReadOnlyAdmin):
 class DisclosureExportAdmin(ReadOnlyAdmin):
     list_display = ["pk", "request_reference", "created_by", "created_at", "status"]
     exclude = ["pdf"]
+
+
+@admin.register(SecrecyProvision)
+class SecrecyProvisionAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "offered", "position"]
+    list_editable = ["offered", "position"]
+    ordering = ["position", "code"]

@@ -16,38 +16,47 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Platform
-from smgov.lib.documents import document_time, yes_no
+from smgov.lib.documents import document_date, document_time, yes_no
 from smgov.lib.pdf import html_to_pdf
 
-from .models import DisclosureExport, DisclosureItem
+from .models import DisclosureExport, DisclosureItem, SecrecyProvision, provision_citation
 from .search import searchable_text
 
 MASK = "█" * 8
 
 
-def mask_ranges(text: str, passages: list[str]) -> list[list[int]]:
-    """Every occurrence of every passage, as merged [start, end) ranges."""
+def mask_ranges(text: str, passages: list[tuple[str, str]]) -> list[list]:
+    """Every occurrence of every (passage, provision), as merged [start, end, provision] ranges; where
+    two passages overlap, the merged range cites both provisions."""
     ranges = []
-    for passage in passages:
+    for passage, provision in passages:
         passage = passage.strip()
         if not passage:
             continue
         start = text.find(passage)
         while start != -1:
-            ranges.append([start, start + len(passage)])
+            ranges.append([start, start + len(passage), provision])
             start = text.find(passage, start + len(passage))
-    merged: list[list[int]] = []
-    for start, end in sorted(ranges):
+    merged: list[list] = []
+    for start, end, provision in sorted(ranges):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
+            cited = merged[-1][2].split(",") if merged[-1][2] else []
+            if provision and provision not in cited:
+                merged[-1][2] = ",".join([*cited, provision])
         else:
-            merged.append([start, end])
+            merged.append([start, end, provision])
     return merged
 
 
-def apply_masks(text: str, masks: list[list[int]]) -> str:
+def _span(mask: list) -> tuple[int, int]:
+    return mask[0], mask[1]
+
+
+def apply_masks(text: str, masks: list[list]) -> str:
     parts, position = [], 0
-    for start, end in sorted(masks):
+    for mask in sorted(masks):
+        start, end = _span(mask)
         start, end = max(start, position), min(end, len(text))
         if start >= end:
             continue
@@ -57,8 +66,54 @@ def apply_masks(text: str, masks: list[list[int]]) -> str:
     return "".join(parts)
 
 
-def masked_passages(text: str, masks: list[list[int]]) -> list[str]:
-    return [text[start:end] for start, end in sorted(masks)]
+def masked_passages(text: str, masks: list[list]) -> list[tuple[str, str]]:
+    """Each masked passage with the provision it cites ("" for a masking made before provisions were cited)."""
+    return [(text[mask[0] : mask[1]], mask[2] if len(mask) > 2 else "") for mask in sorted(masks)]
+
+
+def cited_provisions(items) -> list[str]:
+    """Every provision the masks of these items cite, in the order of the law."""
+    codes = set()
+    for item in items:
+        for mask in item.masks:
+            if len(mask) > 2 and mask[2]:
+                codes.update(mask[2].split(","))
+        if item.mask_author and item.author_provision:
+            codes.add(item.author_provision)
+
+    def law_order(code: str):
+        chapter, _sep, section = code.partition(":")
+        return (int(chapter) if chapter.isdigit() else 999, section)
+
+    return sorted(codes, key=law_order)
+
+
+def decision(export: DisclosureExport, items=None) -> dict | None:
+    """The decision to refuse the request in part (beslut om delvis avslag), when anything is masked: the
+    provisions cited and how to appeal. None when every record is disclosed in full."""
+    items = _items(export) if items is None else items
+    if not any(item.masks or item.mask_author for item in items):
+        return None
+    titles = dict(SecrecyProvision.objects.values_list("code", "title"))
+    provisions = [
+        {"code": code, "citation": provision_citation(code), "title": titles.get(code, "")}
+        for code in cited_provisions(items)
+    ]
+    return {
+        "reference": export.request_reference,
+        "municipality": settings.MUNICIPALITY_NAME,
+        "provisions": provisions,
+        "decided_by": export.created_by,
+        "decided_on": document_date(timezone.localdate(export.created_at)),
+    }
+
+
+def decision_text(export: DisclosureExport, items=None) -> str:
+    """The decision as plain text, for the PDF, the page and the files."""
+    facts = decision(export, items)
+    if facts is None:
+        return ""
+    return render_to_string("archive/decision.txt", {"decision": facts}).strip()
 
 
 def item_row(item: DisclosureItem) -> dict:
@@ -111,6 +166,7 @@ CSV_COLUMNS = [
     ("removed", _("Removed by the municipality")),
     ("deleted_on_platform", _("Deleted on the platform")),
     ("masked", _("Masked")),
+    ("secrecy", _("Secret under")),
     ("sha256", _("Checksum (SHA-256)")),
 ]
 
@@ -127,6 +183,7 @@ def document_row(item: DisclosureItem) -> dict:
         "removed": document_time(record.removed_at),
         "deleted_on_platform": document_time(record.deleted_on_platform_at),
         "masked": row["masked"],
+        "secrecy": ", ".join(provision_citation(code) for code in cited_provisions([item])),
     }
 
 
@@ -153,6 +210,7 @@ def export_json(export: DisclosureExport) -> bytes:
         "request_reference": export.request_reference,
         "municipality": settings.MUNICIPALITY_NAME,
         "made_at": timezone.localtime().isoformat(),
+        "decision": decision_text(export),
         "records": export_rows(export),
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
@@ -164,6 +222,7 @@ def export_html(export: DisclosureExport) -> str:
         {
             "export": export,
             "rows": [document_row(item) for item in _items(export)],
+            "decision": decision_text(export),
             "municipality_name": settings.MUNICIPALITY_NAME,
             "made_at": document_time(timezone.now()),
         },

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Platform
 
-from .models import DisclosureExport, RecordKind
+from .models import DisclosureExport, RecordKind, SecrecyProvision
 from .selectors import SEARCH_FILTER_EXTENSIONS, SORTS, SearchFilters
 
 YES_NO = [("", _("All")), ("yes", _("Yes")), ("no", _("No"))]
@@ -80,6 +80,11 @@ class ExportCreateForm(forms.ModelForm):
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
 
+def provision_choices() -> list[tuple[str, str]]:
+    offered = SecrecyProvision.objects.filter(offered=True)
+    return [("", _("Choose a provision")), *((p.code, str(p)) for p in offered)]
+
+
 class MaskForm(forms.Form):
     passages = forms.CharField(
         label=_("Passages to mask"),
@@ -88,6 +93,15 @@ class MaskForm(forms.Form):
         help_text=_("One passage per line, exactly as in the text. Every occurrence is masked."),
     )
     mask_author = forms.BooleanField(label=_("Mask the author's name and handle"), required=False)
+    provision = forms.ChoiceField(
+        label=_("Secret under"),
+        required=False,
+        help_text=_("The provision of the Secrecy Act that new maskings cite. Passages already masked keep theirs."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provision"].choices = provision_choices()
 
     def passage_list(self) -> list[str]:
         return [line for line in self.cleaned_data["passages"].splitlines() if line.strip()]

@@ -268,6 +268,37 @@ class ChainEntry(models.Model):
         return f"{self.account_id}#{self.seq} {self.kind}"
 
 
+class SecrecyProvision(models.Model):
+    """A provision of the Public Access to Information and Secrecy Act (offentlighets- och sekretesslagen,
+    OSL) that a masking cites. The list is kept by the registrars in the admin; the common ones are there
+    from the start."""
+
+    code = models.CharField(
+        _("provision"), max_length=20, unique=True, help_text=_("Chapter and section, e.g. 21:7.")
+    )
+    title = models.CharField(_("what it protects"), max_length=200)
+    offered = models.BooleanField(_("offered when masking"), default=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("secrecy provision")
+        verbose_name_plural = _("secrecy provisions")
+
+    def __str__(self):
+        return f"{self.citation} – {self.title}"
+
+    @property
+    def citation(self) -> str:
+        return provision_citation(self.code)
+
+
+def provision_citation(code: str) -> str:
+    """``21:7`` as Swedish law is cited: ``21 kap. 7 § OSL``."""
+    chapter, _sep, section = code.partition(":")
+    return f"{chapter} kap. {section} § OSL" if section else code
+
+
 class DisclosureExport(models.Model):
     """Records selected for a request for public records (utlämnande), with passages masked
     after secrecy review, and the files made from them."""
@@ -306,7 +337,8 @@ class DisclosureExport(models.Model):
 
 
 class DisclosureItem(models.Model):
-    """One record in an export; `masks` are [start, end) character ranges of its text to black out."""
+    """One record in an export; `masks` are [start, end, provision] character ranges of its text to black out,
+    each with the secrecy provision (``21:7``) it cites."""
 
     export = models.ForeignKey(DisclosureExport, on_delete=models.CASCADE, related_name="items")
     # No database constraint: what was disclosed stays on file after the record is disposed of.
@@ -314,6 +346,7 @@ class DisclosureItem(models.Model):
     position = models.PositiveIntegerField()
     masks = models.JSONField(default=list, blank=True)
     mask_author = models.BooleanField(_("mask the author"), default=False)
+    author_provision = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["export", "position"]
@@ -333,6 +366,7 @@ class AccessLog(models.Model):
         SOURCE = "source", _("Downloaded received response")
         MEDIA = "media", _("Downloaded media file")
         EXPORT = "export", _("Exported")
+        MASK = "mask", _("Masked for disclosure")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=10, choices=Action.choices)

@@ -105,6 +105,34 @@ def removal_ground_label(code: str) -> str:
     return str(REMOVAL_GROUND_LABELS.get(code, code))
 
 
+@dataclass(frozen=True)
+class MaskSuggestion:
+    """A passage the secrecy review is offered to mask with one click, and the provision it would cite."""
+
+    passage: str
+    label: str
+    provision: str
+
+
+# Who can find passages worth masking in a text (moderation's personal-data detector registers itself).
+MASK_SUGGESTERS: list = []
+
+
+def register_mask_suggester(suggester) -> None:
+    """``suggester(text) -> list[MaskSuggestion]``."""
+    MASK_SUGGESTERS.append(suggester)
+
+
+def mask_suggestions(text: str, *, masked: set[str] = frozenset()) -> list[MaskSuggestion]:
+    """What the registered detectors found in the text, each passage once, leaving out what is masked."""
+    found: dict[str, MaskSuggestion] = {}
+    for suggester in MASK_SUGGESTERS:
+        for suggestion in suggester(text):
+            if suggestion.passage not in masked:
+                found.setdefault(suggestion.passage, suggestion)
+    return list(found.values())
+
+
 def _labelled_extensions() -> dict[str, SearchFilterExtension]:
     """The extensions that filter by labels, and so are counted in the facets."""
     return {name: extension for name, extension in SEARCH_FILTER_EXTENSIONS.items() if extension.labels}

@@ -20,6 +20,7 @@ from .models import (
     Record,
     RecordKind,
     RecordVersion,
+    SecrecyProvision,
     SourceResponse,
 )
 from .search import record_search_vector, searchable_text
@@ -523,25 +524,68 @@ def _editable(export: DisclosureExport) -> None:
         raise ValidationError(_("The PDF is being produced; wait until it is ready."))
 
 
+def _provision(code: str) -> str:
+    code = (code or "").strip()
+    if not SecrecyProvision.objects.filter(code=code).exists():
+        raise ValidationError(_("Choose the secrecy provision the masking is based on."))
+    return code
+
+
 @transaction.atomic
 def export_item_mask(
-    *, actor, item: DisclosureItem, passages: list[str], mask_author: bool
+    *, actor, item: DisclosureItem, passages: list[str], mask_author: bool, provision: str = ""
 ) -> DisclosureItem:
-    """Secrecy review: every occurrence of each passage in the record's text is masked."""
-    from .export import mask_ranges
+    """Secrecy review: every occurrence of each passage in the record's text is masked, each masking citing
+    its secrecy provision. A passage already masked keeps the provision it cites; new ones (and the author,
+    when newly masked) cite ``provision``. A passage that is not in the text is refused, never saved."""
+    from .export import mask_ranges, masked_passages
 
     export = DisclosureExport.objects.select_for_update().get(pk=item.export_id)
     _editable(export)
     text = export_text(item.record)
-    item.masks = mask_ranges(text, passages)
+    passages = [passage.strip() for passage in passages if passage.strip()]
+    missing = [passage for passage in passages if passage not in text]
+    if missing:
+        raise ValidationError(
+            _("This is not in the text, so nothing was masked: %(passages)s")
+            % {"passages": ", ".join(f"”{passage}”" for passage in missing)}
+        )
+    cited = dict(masked_passages(text, item.masks))
+    new = [passage for passage in passages if not cited.get(passage)]
+    if new or (mask_author and not item.author_provision):
+        provision = _provision(provision)
+    item.masks = mask_ranges(text, [(passage, cited.get(passage) or provision) for passage in passages])
     item.mask_author = mask_author
-    item.save(update_fields=["masks", "mask_author"])
+    item.author_provision = (item.author_provision or provision) if mask_author else ""
+    item.save(update_fields=["masks", "mask_author", "author_provision"])
+    access_log(
+        user=actor,
+        action=AccessLog.Action.MASK,
+        record=item.record,
+        export=export,
+        detail={"passages": len(passages), "author": mask_author},
+    )
     if export.status == DisclosureExport.Status.DONE:
         # The PDF no longer matches the review; it is made again on request.
         DisclosureExport.objects.filter(pk=export.pk).update(
             status=DisclosureExport.Status.DRAFT, pdf=None, pdf_sha256="", progress=0
         )
     return item
+
+
+def export_item_mask_add(*, actor, item: DisclosureItem, passage: str, provision: str) -> DisclosureItem:
+    """One more passage masked, as a suggestion is taken with one click."""
+    from .export import masked_passages
+
+    text = export_text(item.record)
+    already = [masked for masked, _code in masked_passages(text, item.masks)]
+    return export_item_mask(
+        actor=actor,
+        item=item,
+        passages=[*already, passage],
+        mask_author=item.mask_author,
+        provision=provision,
+    )
 
 
 def export_text(record: Record) -> str:

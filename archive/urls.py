@@ -12,6 +12,11 @@ urlpatterns = [
     path("utlamnanden/ny/", views.export_create, name="export_create"),
     path("utlamnanden/<int:pk>/", views.export_detail, name="export"),
     path("utlamnanden/<int:pk>/maskera/<int:item_pk>/", views.export_mask, name="export_mask"),
+    path(
+        "utlamnanden/<int:pk>/maskera/<int:item_pk>/forslag/",
+        views.export_mask_suggestion,
+        name="export_mask_suggestion",
+    ),
     path("utlamnanden/<int:pk>/pdf/", views.export_pdf, name="export_pdf"),
     path("utlamnanden/<int:pk>/status/", views.export_status, name="export_status"),
     path("utlamnanden/<int:pk>/fil.<str:file_format>", views.export_download, name="export_download"),

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import permissions, selectors, services
-from .export import MASK, apply_masks, masked_passages
+from .export import MASK, apply_masks, decision_text, masked_passages
 from .forms import ExportCreateForm, MaskForm, SearchForm
-from .models import DisclosureExport, DisclosureItem, Record, SourceResponse
+from .models import AccessLog, DisclosureExport, DisclosureItem, Record, SourceResponse, provision_citation
 from .search import searchable_text
 
 
@@ -213,16 +213,21 @@ def export_create(request):
 def export_detail(request, pk):
     export = _export(request, pk)
     items = []
-    for item in selectors.export_items(export=export):
+    export_items = list(selectors.export_items(export=export))
+    for item in export_items:
         text = services.export_text(item.record)
+        masked = masked_passages(text, item.masks)
         items.append(
             {
                 "item": item,
                 "masked_text": apply_masks(text, item.masks),
+                "masks": [(passage, provision_citation(code) if code else "") for passage, code in masked],
+                "author_citation": provision_citation(item.author_provision) if item.author_provision else "",
+                "suggestions": selectors.mask_suggestions(text, masked={passage for passage, _code in masked}),
                 "form": MaskForm(
                     prefix=f"item{item.pk}",
                     initial={
-                        "passages": "\n".join(masked_passages(text, item.masks)),
+                        "passages": "\n".join(passage for passage, _code in masked),
                         "mask_author": item.mask_author,
                     },
                 ),
@@ -231,7 +236,13 @@ def export_detail(request, pk):
     return render(
         request,
         "archive/export_detail.html",
-        {"export": export, "items": items, "mask": MASK, "log": export.access_log.select_related("user")},
+        {
+            "export": export,
+            "items": items,
+            "mask": MASK,
+            "decision": decision_text(export, export_items),
+            "log": export.access_log.exclude(action=AccessLog.Action.MASK).select_related("user"),
+        },
     )
 
 
@@ -248,10 +259,32 @@ def export_mask(request, pk, item_pk):
                 item=item,
                 passages=form.passage_list(),
                 mask_author=form.cleaned_data["mask_author"],
+                provision=form.cleaned_data["provision"],
             )
             messages.success(request, _("The masking was saved."))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(reverse("archive:export", args=[export.pk]) + f"#item-{item.pk}")
+
+
+@login_required
+@require_POST
+def export_mask_suggestion(request, pk, item_pk):
+    """One click on a suggestion: the passage is masked, citing the suggested provision."""
+    export = _export(request, pk)
+    item = get_object_or_404(DisclosureItem.objects.select_related("record"), pk=item_pk, export=export)
+    try:
+        services.export_item_mask_add(
+            actor=request.user,
+            item=item,
+            passage=request.POST.get("passage", ""),
+            provision=request.POST.get("provision", ""),
+        )
+        messages.success(request, _("The passage was masked."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     return redirect(reverse("archive:export", args=[export.pk]) + f"#item-{item.pk}")
 
 

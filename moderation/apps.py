@@ -7,10 +7,11 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self):
-        from archive.selectors import register_removal_grounds
+        from archive.selectors import register_mask_suggester, register_removal_grounds
 
         from . import search
         from .models import GROUND_CHOICES
 
         search.register()
         register_removal_grounds(dict(GROUND_CHOICES))
+        register_mask_suggester(search.personal_data_suggestions)

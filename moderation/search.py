@@ -1,4 +1,5 @@
-"""What the archive search can ask about moderation: a comment's flags and its case's outcome.
+"""What the archive can ask about moderation: a comment's flags and its case's outcome for the search, and
+the personal data in a text for the secrecy review of a disclosure.
 
 The archive does not know how a record was handled. The database keeps labels on each record
 of a case (`flag:<kind>`, `flag:personal_data`, `outcome:<state>`; triggers of migration 0003
@@ -8,9 +9,14 @@ registers the two filters that read them when it is loaded (see `ModerationConfi
 
 from django.utils.translation import gettext_lazy as _
 
-from archive.selectors import SearchFilterExtension, register_search_filter
+from archive.selectors import MaskSuggestion, SearchFilterExtension, register_search_filter
 
+from .flags import find_personal_data
 from .models import FLAG_KIND_CHOICES, OPEN_STATES, CaseState
+
+# Personal data in a comment is masked for disclosure under the secrecy that protects personal data whose
+# disclosure would break the GDPR, unless the registrar cites another provision.
+PERSONAL_DATA_PROVISION = "21:7"
 
 ANY_PERSONAL_DATA = "personal_data"
 ANY_OPEN = "open"
@@ -38,3 +44,13 @@ def register() -> None:
     register_search_filter(
         SearchFilterExtension("outcome", _("Moderation outcome"), outcome_choices, outcome_labels)
     )
+
+
+def personal_data_suggestions(text: str) -> list[MaskSuggestion]:
+    """The personal data the flags find, offered to the secrecy review of a disclosure."""
+    labels = dict(FLAG_KIND_CHOICES)
+    return [
+        MaskSuggestion(flag.matched, str(labels.get(flag.kind.value, flag.kind.value)), PERSONAL_DATA_PROVISION)
+        for flag in find_personal_data(text)
+        if flag.matched.strip()
+    ]

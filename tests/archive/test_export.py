@@ -8,10 +8,11 @@ import re
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from archive import services
-from archive.export import export_html
+from archive.export import decision_text, export_html
 from archive.models import AccessLog, DisclosureExport, RecordKind
 from tests.archive.helpers import ingest
 from tests.pdf import pdf_text
@@ -43,7 +44,7 @@ def _masked_export(org, post, comment):
     )
     item = export.items.get(record=comment)
     services.export_item_mask(
-        actor=org.registrar, item=item, passages=[SECRET, SECRET_NAME], mask_author=True
+        actor=org.registrar, item=item, passages=[SECRET, SECRET_NAME], mask_author=True, provision="21:7"
     )
     return export
 
@@ -132,7 +133,9 @@ def test_changing_the_masking_withdraws_the_old_pdf(org, records):
     services.export_queue_pdf(actor=org.registrar, export=export)
     services.export_render_pdf(export_id=export.pk)
     item = export.items.get(record=post)
-    services.export_item_mask(actor=org.registrar, item=item, passages=["Norrby"], mask_author=False)
+    services.export_item_mask(
+        actor=org.registrar, item=item, passages=["Norrby"], mask_author=False, provision="23:2"
+    )
     export.refresh_from_db()
     assert export.status == DisclosureExport.Status.DRAFT and export.pdf is None
 
@@ -144,14 +147,24 @@ def test_mask_form_on_the_page_saves_ranges(org, records, client):
     client.force_login(org.registrar)
     response = client.post(
         reverse("archive:export_mask", args=[export.pk, item.pk]),
-        {f"item{item.pk}-passages": f"{SECRET}\n\n", f"item{item.pk}-mask_author": "on"},
+        {
+            f"item{item.pk}-passages": f"{SECRET}\n\n",
+            f"item{item.pk}-mask_author": "on",
+            f"item{item.pk}-provision": "21:7",
+        },
     )
     assert response.status_code == 302
     item.refresh_from_db()
     start = comment.text.index(SECRET)
-    assert item.masks == [[start, start + len(SECRET)]] and item.mask_author
+    assert item.masks == [[start, start + len(SECRET), "21:7"]] and item.mask_author
+    assert item.author_provision == "21:7"
     page = client.get(export.get_absolute_url()).content.decode()
-    assert page.count(SECRET) == 1  # only in the mask form's list of passages, not in the text shown
+    shown = page.split('class="archive-text">')[1].split("</p>")[0]
+    assert SECRET not in shown and "████████" in shown
+    assert "sekretess enligt 21 kap. 7 § OSL" in page
+    assert (
+        AccessLog.objects.filter(export=export, action=AccessLog.Action.MASK, user=org.registrar).count() == 1
+    )
 
 
 @pytest.mark.worker
@@ -161,7 +174,11 @@ def test_f11_pdf_is_produced_by_a_worker_and_the_page_polls_its_progress(
     post = ingest(org.account, f"Svar till {SECRET_NAME}.")
     export = services.export_create(actor=org.registrar, request_reference="Begäran W", record_ids=[post.pk])
     services.export_item_mask(
-        actor=org.registrar, item=export.items.get(), passages=[SECRET_NAME], mask_author=False
+        actor=org.registrar,
+        item=export.items.get(),
+        passages=[SECRET_NAME],
+        mask_author=False,
+        provision="21:7",
     )
     client.force_login(org.registrar)
     client.post(reverse("archive:export_pdf", args=[export.pk]))
@@ -225,3 +242,88 @@ def test_f11_the_disclosure_documents_speak_swedish(org, records, client):
             body,
         )
         assert "comment" not in body.lower()
+
+
+def test_f11_a_typed_passage_that_is_not_in_the_text_is_refused_and_nothing_is_saved(org, records, client):
+    _post, comment, _other = records
+    export = services.export_create(actor=org.registrar, request_reference="B", record_ids=[comment.pk])
+    item = export.items.get()
+    client.force_login(org.registrar)
+    response = client.post(
+        reverse("archive:export_mask", args=[export.pk, item.pk]),
+        {f"item{item.pk}-passages": f"{SECRET}\nHemlig Hanson", f"item{item.pk}-provision": "21:7"},
+        follow=True,
+    )
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages == ["Det här finns inte i texten, så ingenting maskerades: ”Hemlig Hanson”"]
+    item.refresh_from_db()
+    assert item.masks == []
+
+
+def test_f11_every_masking_cites_a_secrecy_provision(org, records):
+    _post, comment, _other = records
+    export = services.export_create(actor=org.registrar, request_reference="B", record_ids=[comment.pk])
+    item = export.items.get()
+    with pytest.raises(ValidationError, match="sekretessbestämmelse"):
+        services.export_item_mask(actor=org.registrar, item=item, passages=[SECRET], mask_author=False)
+    with pytest.raises(ValidationError):
+        services.export_item_mask(
+            actor=org.registrar, item=item, passages=[SECRET], mask_author=False, provision="99:99"
+        )
+    item.refresh_from_db()
+    assert item.masks == []
+    # A passage already masked keeps its provision when another is added under a different one.
+    services.export_item_mask(
+        actor=org.registrar, item=item, passages=[SECRET], mask_author=False, provision="21:7"
+    )
+    services.export_item_mask(
+        actor=org.registrar, item=item, passages=[SECRET, SECRET_NAME], mask_author=False, provision="23:2"
+    )
+    item.refresh_from_db()
+    assert sorted(mask[2] for mask in item.masks) == ["21:7", "23:2"]
+
+
+def test_f11_flagged_personal_data_is_offered_and_masked_with_one_click(org, records, client):
+    _post, comment, _other = records
+    export = services.export_create(actor=org.registrar, request_reference="B", record_ids=[comment.pk])
+    item = export.items.get()
+    client.force_login(org.registrar)
+    page = client.get(export.get_absolute_url()).content.decode()
+    suggestion = page.split('class="plain-list mask-suggestions"')[1].split("</ul>")[0]
+    assert f'name="passage" value="{SECRET}"' in suggestion and 'name="provision" value="21:7"' in suggestion
+    assert "Maskera Personnummer: 19121212-1212" in suggestion
+    client.post(
+        reverse("archive:export_mask_suggestion", args=[export.pk, item.pk]),
+        {"passage": SECRET, "provision": "21:7"},
+    )
+    item.refresh_from_db()
+    start = comment.text.index(SECRET)
+    assert item.masks == [[start, start + len(SECRET), "21:7"]]
+    page = client.get(export.get_absolute_url()).content.decode()
+    assert "mask-suggestions" not in page  # nothing left to suggest
+
+
+def test_f11_a_refusal_in_part_carries_the_provisions_and_how_to_appeal(org, records, client):
+    post, comment, _other = records
+    export = _masked_export(org, post, comment)
+    services.export_item_mask(
+        actor=org.registrar,
+        item=export.items.get(record=post),
+        passages=["Norrby"],
+        mask_author=False,
+        provision="23:2",
+    )
+    text = decision_text(export)
+    assert text.startswith("Beslut om utlämnande av allmänna handlingar")
+    assert "Begäran: Begäran 2026-03-05, journalist" in text and "avslås alltså delvis" in text
+    assert text.index("21 kap. 7 § OSL") < text.index("23 kap. 2 § OSL")  # in the order of the law
+    assert "Personuppgifter, om ett utlämnande skulle strida mot dataskyddsförordningen" in text
+    assert "kammarrätten" in text and "inom tre veckor" in text
+    assert str(org.registrar) in text
+    client.force_login(org.registrar)
+    assert "kammarrätten" in client.get(export.get_absolute_url()).content.decode()
+    assert "kammarrätten" in export_html(export)
+    document = json.loads(client.get(reverse("archive:export_download", args=[export.pk, "json"])).content)
+    assert document["decision"] == text
+    unmasked = services.export_create(actor=org.registrar, request_reference="C", record_ids=[post.pk])
+    assert decision_text(unmasked) == ""

@@ -94,9 +94,20 @@ def test_f11_disclosure_page_is_accessible_and_masks_in_the_browser(page, org):
     page.goto(export.get_absolute_url())
     assert axe_violations(page) == []
     item = export.items.get()
+    # The personal identity number the flags found is offered: one click masks it.
+    page.get_by_role("button", name="Maskera Personnummer: 19121212-1212").click()
+    page.locator(".message--success").wait_for()
+    assert "19121212" not in page.locator(f"#item-{item.pk} .archive-text").inner_text()
+    # A name is typed, with the provision it is secret under.
+    editor = page.locator(f"#item-{item.pk} details.mask-edit")
+    if not editor.evaluate("details => details.open"):
+        editor.locator("summary").click()
     page.locator(f"#id_item{item.pk}-passages").fill("Hemliga Hansson\n19121212-1212")
-    page.locator(f"#item-{item.pk} button[type=submit]").click()
-    page.wait_for_url(f"**{export.get_absolute_url()}*")
+    page.locator(f"#id_item{item.pk}-provision").select_option("23:2")
+    page.locator(f"#item-{item.pk} .mask-edit button[type=submit]").click()
+    page.get_by_text("sekretess enligt 23 kap. 2 § OSL").wait_for()
     shown = page.locator(f"#item-{item.pk} .archive-text").inner_text()
     assert "Hemliga" not in shown and "19121212" not in shown and "████████" in shown
+    decision = page.locator(".decision-text").inner_text()
+    assert "21 kap. 7 § OSL" in decision and "23 kap. 2 § OSL" in decision and "kammarrätten" in decision
     assert axe_violations(page) == []
