@@ -524,6 +524,27 @@ def record_access_log(*, record: Record, limit: int = 50) -> list[AccessLog]:
     return list(AccessLog.objects.filter(record=record).select_related("user").order_by("-at", "-pk")[:limit])
 
 
+def recently_archived(*, user, limit: int = 10) -> list[Record]:
+    """The newest records the person may see, for the archive's start page."""
+    return list(
+        visible_records(user)
+        .filter(purged_at__isnull=True)
+        .select_related("account", "department")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
+def exports_in_progress(*, user, limit: int = 10) -> list[DisclosureExport]:
+    """The person's disclosures that are not yet taken out: drafts waiting for their secrecy review,
+    PDFs being produced or ready."""
+    return list(
+        visible_exports(user)
+        .filter(created_by=user)
+        .exclude(access_log__action=AccessLog.Action.EXPORT)
+        .order_by("-created_at")[:limit]
+    )
+
+
 def export_list(*, user) -> QuerySet[DisclosureExport]:
     return visible_exports(user).select_related("created_by")
 

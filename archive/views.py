@@ -53,6 +53,10 @@ def search(request):
         "export_form": ExportCreateForm(),
         "facet_links": _facet_links(query, result) if result else [],
     }
+    if result is None:
+        # The start page: what came in lately and the person's disclosures still under way.
+        context["recent"] = selectors.recently_archived(user=request.user)
+        context["waiting_exports"] = selectors.exports_in_progress(user=request.user)
     return render(request, "archive/search.html", context)
 
 

@@ -327,3 +327,19 @@ def test_f11_a_refusal_in_part_carries_the_provisions_and_how_to_appeal(org, rec
     assert document["decision"] == text
     unmasked = services.export_create(actor=org.registrar, request_reference="C", record_ids=[post.pk])
     assert decision_text(unmasked) == ""
+
+
+def test_the_archive_start_page_shows_recent_records_and_waiting_disclosures(org, records, client):
+    post, comment, other = records
+    export = services.export_create(
+        actor=org.registrar, request_reference="Begäran om skolan", record_ids=[post.pk]
+    )
+    client.force_login(org.registrar)
+    html = client.get(reverse("archive:search")).content.decode()
+    assert "Senast arkiverat" in html and "Dina pågående utlämnanden" in html
+    assert reverse("archive:record", args=[comment.pk]) in html
+    assert reverse("archive:record", args=[other.pk]) not in html  # another department's
+    assert export.get_absolute_url() in html and "Begäran om skolan" in html
+    client.get(reverse("archive:export_download", args=[export.pk, "csv"]))
+    html = client.get(reverse("archive:search")).content.decode()
+    assert "Begäran om skolan" not in html and "Inget utlämnande väntar" in html
