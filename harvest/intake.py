@@ -10,6 +10,8 @@ whenever the record itself arrives.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -26,7 +28,7 @@ from moderation import services as moderation_services
 from platforms.base import ChangeAction, ChangeEvent, Connector, ConnectorError, Item, NotFound
 
 from . import selectors
-from .models import Delivery, ItemEvent, Recheck
+from .models import Delivery, ItemEvent, Recheck, StreamCursor
 from .services import connector_for, incoming_item
 
 logger = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ def _delivery_url(delivery: Delivery) -> str:
 
 def delivery_ingest(*, delivery_id: int) -> Delivery:
     """Store what one delivery says (called by the `harvest.ingest_delivery` task; idempotent)."""
-    from . import webhooks  # noqa: F401 - the modules that receive deliveries say how to read them
+    from . import streams, webhooks  # noqa: F401 - the modules that receive deliveries say how to read them
 
     delivery = Delivery.objects.get(pk=delivery_id)
     try:
@@ -73,6 +75,51 @@ def delivery_ingest(*, delivery_id: int) -> Delivery:
     delivery.processed_at, delivery.error = timezone.now(), ""
     delivery.save(update_fields=["processed_at", "error"])
     return delivery
+
+
+@transaction.atomic
+def stream_delivery_store(
+    *, source: str, key: str, account_id: int, body: bytes, cursor: str, position: str
+) -> tuple[Delivery, bool]:
+    """Keep one stream event that concerns an archived account, and the stream's position after it,
+    in one transaction; an event seen again (a resumed cursor is inclusive) is kept once."""
+    from .tasks import ingest_delivery
+
+    now = timezone.now()
+    delivery, created = Delivery.objects.get_or_create(
+        source=source,
+        key=key,
+        defaults={
+            "account_id": account_id,
+            "received_at": now,
+            "body": body,
+            "sha256": hashlib.sha256(body).hexdigest(),
+        },
+    )
+    stream_position_save(name=cursor, position=position)
+    if created:
+        transaction.on_commit(lambda: ingest_delivery.delay(delivery.pk))
+    return delivery, created
+
+
+def stream_position_save(*, name: str, position: str, error: str | None = None) -> None:
+    fields = {"position": position, "updated_at": timezone.now()}
+    if error is not None:
+        fields["last_error"] = error[:2000]
+    StreamCursor.objects.update_or_create(name=name, defaults=fields)
+
+
+def stream_position(*, name: str) -> str:
+    return StreamCursor.objects.filter(name=name).values_list("position", flat=True).first() or ""
+
+
+def stream_events_ingest(delivery: Delivery, parse: Callable[[Connector, dict], list[ChangeEvent]]) -> None:
+    """A stream delivery's changes, for the account the stream found it concerns."""
+    account = ServiceAccount.objects.get(pk=delivery.account_id)
+    connector = connector_for(account)
+    event = json.loads(bytes(delivery.body))
+    for change in sorted(parse(connector, event), key=lambda change: (change.at, change.order)):
+        event_apply(account=account, connector=connector, event=change, delivery=delivery)
 
 
 def _lock_item(account: ServiceAccount, platform_id: str) -> None:
