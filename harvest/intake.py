@@ -113,12 +113,14 @@ def stream_position(*, name: str) -> str:
     return StreamCursor.objects.filter(name=name).values_list("position", flat=True).first() or ""
 
 
-def stream_events_ingest(delivery: Delivery, parse: Callable[[Connector, dict], list[ChangeEvent]]) -> None:
+def stream_events_ingest(
+    delivery: Delivery, parse: Callable[[ServiceAccount, Connector, dict], list[ChangeEvent]]
+) -> None:
     """A stream delivery's changes, for the account the stream found it concerns."""
     account = ServiceAccount.objects.get(pk=delivery.account_id)
     connector = connector_for(account)
     event = json.loads(bytes(delivery.body))
-    for change in sorted(parse(connector, event), key=lambda change: (change.at, change.order)):
+    for change in sorted(parse(account, connector, event), key=lambda change: (change.at, change.order)):
         event_apply(account=account, connector=connector, event=change, delivery=delivery)
 
 

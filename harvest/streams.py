@@ -24,6 +24,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import connect
 
 from accounts.models import AccountState, ServiceAccount
+from platforms.base import ConnectorError
 from platforms.bluesky import (
     POST_COLLECTION,
     BlueskyConnector,
@@ -31,9 +32,11 @@ from platforms.bluesky import (
     jetstream_post_uri,
     jetstream_replied_to,
 )
+from platforms.mastodon import MastodonConnector, id_key
 
 from . import intake, selectors
 from .models import Delivery
+from .services import connector_for
 
 logger = logging.getLogger(__name__)
 
@@ -197,13 +200,105 @@ class JetstreamStream(Stream):
         self.saved_cursor, self.saved_at = self.cursor, time.monotonic()
 
 
-def _jetstream_changes(connector, event: dict):
+def _jetstream_changes(account, connector, event: dict):
     change = connector.jetstream_event(event)
     return [change] if change is not None else []
 
 
 intake.INGESTERS[Delivery.Source.JETSTREAM] = lambda delivery: intake.stream_events_ingest(
     delivery, _jetstream_changes
+)
+
+
+# --- Mastodon ---------------------------------------------------------------------------------------
+
+
+class MastodonStream(Stream):
+    """One Mastodon account's notifications (it needs the account's access token): mentions that
+    answer an archived status. The position is the newest notification id seen; after a gap the
+    REST notifications since it are read before the stream goes on."""
+
+    platform = MastodonConnector.platform
+
+    def __init__(self, account_id: int, streaming_url: str | None = None) -> None:
+        self.account_id = account_id
+        self.name = f"mastodon:{account_id}"
+        self.streaming_url = streaming_url
+        self.position = intake.stream_position(name=self.name)
+        self.connector: MastodonConnector | None = None
+
+    def url(self) -> str:
+        # Built anew for every connection, so that a renewed token is used at once.
+        account = ServiceAccount.objects.get(pk=self.account_id)
+        self.connector = connector_for(account)
+        return self.streaming_url or self.connector.streaming_url()
+
+    def headers(self) -> dict[str, str]:
+        return self.connector.streaming_headers() if self.connector else {}
+
+    def opened(self) -> None:
+        if not self.position or self.connector is None:
+            return
+        try:
+            for notification in self.connector.notifications_since(self.position):
+                self.keep(notification, json.dumps(notification, ensure_ascii=False).encode())
+        except ConnectorError as exc:
+            # The scheduled harvest reads the threads again; the stream itself goes on.
+            logger.warning("stream %s: catching up failed: %s", self.name, exc.message)
+
+    def handle(self, frame: str | bytes) -> None:
+        body = frame.encode() if isinstance(frame, str) else frame
+        try:
+            notification = MastodonConnector.stream_notification(json.loads(body))
+        except (ValueError, TypeError, KeyError):
+            logger.warning("stream %s: a frame that is not an event was passed over", self.name)
+            return
+        if notification is not None:
+            self.keep(notification, body)
+
+    def keep(self, notification: dict, body: bytes) -> None:
+        notification_id = str(notification["id"])
+        if self.position and id_key(notification_id) <= id_key(self.position):
+            return  # seen before the gap
+        status = notification.get("status") or {}
+        parent = status.get("in_reply_to_id")
+        account_id = (
+            selectors.archived_account_for(
+                platform=self.platform, platform_ids=[str(parent)], account_ids=[self.account_id]
+            )
+            if notification.get("type") == "mention" and parent
+            else None
+        )
+        if account_id is None:
+            intake.stream_position_save(name=self.name, position=notification_id)
+        else:
+            intake.stream_delivery_store(
+                source=Delivery.Source.MASTODON_STREAM,
+                key=f"{self.account_id}:{notification_id}",
+                account_id=account_id,
+                body=body,
+                cursor=self.name,
+                position=notification_id,
+            )
+        self.position = notification_id
+
+    def save_position(self, error: str | None = None) -> None:
+        if error is not None:
+            intake.stream_position_save(name=self.name, position=self.position, error=error)
+
+
+def _mastodon_changes(account, connector, message: dict):
+    notification = connector.stream_notification(message)
+    parent_id = str(((notification or {}).get("status") or {}).get("in_reply_to_id") or "")
+    parent = selectors.record_for(account=account, platform_id=parent_id) if parent_id else None
+    if notification is None or parent is None:
+        return []
+    change = connector.notification_event(notification, parent.thread_platform_id or parent.platform_id)
+    return [change] if change is not None else []
+
+
+intake.INGESTERS[Delivery.Source.MASTODON_STREAM] = lambda delivery: intake.stream_events_ingest(
+    delivery, _mastodon_changes
 )
 
 
@@ -220,26 +315,41 @@ def streams_configured() -> list[Stream]:
         ).exists()
     ):
         streams.append(JetstreamStream())
+    if settings.STREAMS_MASTODON:
+        accounts = ServiceAccount.objects.filter(
+            platform=MastodonStream.platform, state=AccountState.ACTIVE, credentials__name="access_token"
+        )
+        streams.extend(MastodonStream(pk) for pk in accounts.values_list("pk", flat=True).distinct())
     return streams
 
 
 def run_all(*, stop: threading.Event) -> None:
-    """Run every configured stream in a thread of its own until ``stop`` is set."""
-    threads = []
-    for stream in streams_configured():
-
-        def target(stream: Stream = stream) -> None:
-            try:
-                run_stream(stream, stop=stop.is_set)
-            finally:
-                close_old_connections()
-
-        thread = threading.Thread(target=target, name=f"stream-{stream.name}", daemon=True)
-        thread.start()
-        threads.append(thread)
-    if not threads:
-        logger.info("streams: no account needs a stream; waiting")
+    """Run every configured stream in a thread of its own until ``stop`` is set; accounts that
+    come to need a stream get one within a minute. (An account that no longer needs one keeps its
+    stream until the process restarts: what it brings in is still that account's.)"""
+    threads: dict[str, threading.Thread] = {}
     while not stop.is_set():
-        stop.wait(5)
-    for thread in threads:
+        try:
+            wanted = streams_configured()
+        except DatabaseError as exc:
+            logger.warning("streams: the database is not answering: %s", exc)
+            close_old_connections()
+            wanted = []
+        for stream in wanted:
+            if stream.name in threads and threads[stream.name].is_alive():
+                continue
+
+            def target(stream: Stream = stream) -> None:
+                try:
+                    run_stream(stream, stop=stop.is_set)
+                finally:
+                    close_old_connections()
+
+            thread = threading.Thread(target=target, name=f"stream-{stream.name}", daemon=True)
+            thread.start()
+            threads[stream.name] = thread
+            logger.info("streams: %s started", stream.name)
+        close_old_connections()
+        stop.wait(ACCOUNTS_REFRESH)
+    for thread in threads.values():
         thread.join(timeout=10)
