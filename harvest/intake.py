@@ -166,7 +166,7 @@ def event_apply(
         if event.action == ChangeAction.DELETE:
             row.outcome = ItemEvent.Outcome.NOT_ARCHIVED
             if record is not None:
-                archive_services.record_mark_deleted_on_platform(record=record, at=event.at)
+                _mark_deleted(record, event.at)
                 row.outcome = ItemEvent.Outcome.APPLIED
         elif item is None:
             row.outcome = ItemEvent.Outcome.GONE
@@ -181,12 +181,18 @@ def event_apply(
                 .first()
             )
             if removal is not None:
-                archive_services.record_mark_deleted_on_platform(record=record, at=removal.at)
+                _mark_deleted(record, removal.at)
             elif not connector.webhook_reports_deletions:
                 recheck_schedule(account=account, platform_id=item.platform_id, now=now)
         row.applied_at = now
         row.save(update_fields=["outcome", "applied_at"])
     return row
+
+
+def _mark_deleted(record, at) -> None:
+    """As the harvest does when the platform says an item is gone: missing, then deleted."""
+    archive_services.record_mark_missing(record=record, at=at)
+    archive_services.record_mark_deleted_on_platform(record=record, at=at)
 
 
 def _later_change_applied(row: ItemEvent) -> bool:
@@ -263,8 +269,7 @@ def recheck_run(*, recheck_id: int) -> str:
         record = selectors.record_for(account=account, platform_id=recheck.platform_id)
         if item is None:
             if record is not None:
-                archive_services.record_mark_missing(record=record, at=now)
-                archive_services.record_mark_deleted_on_platform(record=record, at=now)
+                _mark_deleted(record, now)
             recheck.delete()
             return "deleted"
         _store(account, item, None, now)
