@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 ITEM_LOCK_NAMESPACE = 0x696E7461  # first key of an item's advisory lock; the second its hash
 RECHECK_LEASE = timedelta(minutes=5)  # a look-up handed to a worker is not handed out again before
+# A delivery whose ingest was never queued (the broker was down) or did not finish is queued again
+# after this long, for this long.
+DELIVERY_REQUEUE_AFTER = timedelta(minutes=10)
+DELIVERY_REQUEUE_FOR = timedelta(days=1)
 
 # How each source's deliveries are read: set by the modules that receive them (webhooks, streams).
 INGESTERS: dict[str, Callable[[Delivery], None]] = {}
@@ -100,6 +104,25 @@ def stream_delivery_store(
     if created:
         transaction.on_commit(lambda: ingest_delivery.delay(delivery.pk))
     return delivery, created
+
+
+def deliveries_requeue(*, now=None) -> list[int]:
+    """Queue again the deliveries stored but not ingested (beat, every few minutes): stored and
+    queued are two steps, and the broker may have been away between them."""
+    from .tasks import ingest_delivery
+
+    now = now or timezone.now()
+    ids = list(
+        Delivery.objects.filter(
+            processed_at__isnull=True,
+            received_at__lte=now - DELIVERY_REQUEUE_AFTER,
+            received_at__gte=now - DELIVERY_REQUEUE_FOR,
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    transaction.on_commit(lambda: [ingest_delivery.delay(pk) for pk in ids])
+    return ids
 
 
 def stream_position_save(*, name: str, position: str, error: str | None = None) -> None:

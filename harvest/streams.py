@@ -97,6 +97,9 @@ def run_stream(stream: Stream, *, stop: Callable[[], bool]) -> None:
             error = f"{type(exc).__name__}: {exc}"
             logger.warning("stream %s stopped by the database: %s", stream.name, error)
             close_old_connections()
+        except Exception as exc:  # the broker away, a frame we did not foresee: never end the thread
+            error = f"{type(exc).__name__}: {exc}"
+            logger.exception("stream %s failed; connecting again", stream.name)
         try:
             stream.save_position(error)
         except DatabaseError:

@@ -67,6 +67,11 @@ def ingest_delivery(delivery_id: int) -> str:
     return "ingested"
 
 
+@shared_task(name="harvest.deliveries_requeue", soft_time_limit=50, time_limit=60)
+def deliveries_requeue() -> int:
+    return len(intake.deliveries_requeue())
+
+
 @shared_task(name="harvest.rechecks_due", soft_time_limit=50, time_limit=60)
 def rechecks_due() -> int:
     return len(intake.rechecks_due())

@@ -61,3 +61,10 @@ BEAT_SCHEDULE["harvest-rechecks-due"] = {
     "schedule": 60.0,
     "options": {"expires": 55},
 }
+
+# Real-time intake: a delivery stored while the broker was away is queued for ingest again.
+BEAT_SCHEDULE["harvest-deliveries-requeue"] = {
+    "task": "harvest.deliveries_requeue",
+    "schedule": 5 * 60.0,
+    "options": {"expires": 4 * 60},
+}

@@ -368,3 +368,19 @@ def test_an_instagram_comment_gone_before_it_was_read_is_kept_from_the_delivery(
     assert record.text == "När öppnar isbanan vid skolan?"
     assert record.published_at == datetime(2024, 11, 20, 8, 10, tzinfo=UTC)  # when Meta sent it
     assert record.author_handle == "erik.nord"
+
+
+def test_a_delivery_whose_ingest_was_never_queued_is_queued_again(
+    client, facebook_account, django_capture_on_commit_callbacks
+):
+    deliver(client, recorded("facebook", "webhook_feed_comment_add.json"))  # the broker was away
+    delivery = Delivery.objects.get()
+    Delivery.objects.filter(pk=delivery.pk).update(received_at=timezone.now() - timedelta(minutes=11))
+
+    with django_capture_on_commit_callbacks() as queued:
+        assert intake.deliveries_requeue() == [delivery.pk]
+    assert len(queued) == 1
+    intake.delivery_ingest(delivery_id=delivery.pk)
+
+    assert intake.deliveries_requeue() == []  # ingested: not again
+    assert Record.objects.filter(platform_id=COMMENT_ID).exists()
