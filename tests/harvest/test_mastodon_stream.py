@@ -14,8 +14,8 @@ from accounts.services import credential_set
 from archive import services as archive_services
 from archive.models import Record
 from archive.services import IncomingItem
-from harvest import intake, streams
-from harvest.models import Delivery, StreamCursor
+from harvest import intake, services, streams
+from harvest.models import Delivery, HarvestRun, StreamCursor
 from moderation.models import Case
 from tests.harvest.conftest import POST_WITH_COMMENTS
 from tests.harvest.streaming import ReplayServer
@@ -137,3 +137,24 @@ def test_only_mastodon_accounts_with_a_token_get_a_stream(org, mastodon_account)
     credential_set(actor=org.info, account=mastodon_account, name="access_token", secret=TOKEN)
 
     assert [s.name for s in streams.streams_configured()] == [f"mastodon:{mastodon_account.pk}"]
+
+
+def test_the_scheduled_harvest_finds_the_streamed_replies_and_adds_no_second_record(
+    streaming_account, mastodon
+):
+    with ReplayServer(mastodon_streaming) as server:
+        serve_rest(mastodon, server)
+        stream = streams.MastodonStream(streaming_account.pk)
+        stream.first_wait = 0.05
+        run_until(stream, lambda: stream.position == "900006")
+    ingest_new()
+    streamed = [json.loads(json.loads(frame)["payload"])["status"] for frame in (FRAMES[0], FRAMES[-1])]
+    mastodon.contexts[POST_WITH_COMMENTS]["descendants"].extend(streamed)
+
+    run = services.harvest_account(account_id=streaming_account.pk)
+
+    assert run.status == HarvestRun.Status.SUCCEEDED, run.error
+    for platform_id in (ERIK_REPLY, LENA_TO_ANNA):
+        assert Record.objects.filter(platform_id=platform_id).count() == 1
+        assert Record.objects.get(platform_id=platform_id).version_count == 1
+        assert Case.objects.filter(record__platform_id=platform_id).count() == 1
