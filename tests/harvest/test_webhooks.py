@@ -384,3 +384,31 @@ def test_a_delivery_whose_ingest_was_never_queued_is_queued_again(
 
     assert intake.deliveries_requeue() == []  # ingested: not again
     assert Record.objects.filter(platform_id=COMMENT_ID).exists()
+
+
+def test_n20_a_comment_hidden_on_the_page_stays_in_the_archive_and_is_not_deleted(
+    client, facebook_account, httpserver
+):
+    serve_graph_comment(httpserver, COMMENT_ID, "comment_hidden_node.json")
+    deliver(client, recorded("facebook", "webhook_feed_comment_add.json"))
+    deliver(client, recorded("facebook", "webhook_feed_comment_hide.json"))
+
+    ingest_new()
+
+    record = Record.objects.get(platform_id=COMMENT_ID)
+    assert record.text == ADDED
+    assert record.version_count == 1
+    assert record.deleted_on_platform_at is None
+    assert ItemEvent.objects.filter(order=2, outcome=ItemEvent.Outcome.APPLIED).exists()  # the hiding
+
+
+def test_a_comment_first_seen_hidden_is_read_by_id_and_archived(client, facebook_account, httpserver):
+    serve_graph_comment(httpserver, COMMENT_ID, "comment_hidden_node.json")
+    deliver(client, recorded("facebook", "webhook_feed_comment_hide.json"))  # the creation never came
+
+    ingest_new()
+
+    record = Record.objects.get(platform_id=COMMENT_ID)
+    assert record.text == ADDED
+    assert record.published_at == datetime(2024, 11, 20, 8, 2, 44, tzinfo=UTC)
+    assert record.raw_json["is_hidden"] is True
