@@ -138,3 +138,109 @@ class FollowerCount(models.Model):
 
     def __str__(self):
         return f"{self.account}: {self.count} ({self.at:%Y-%m-%d})"
+
+
+class Delivery(models.Model):
+    """Something a platform pushed to us (a webhook delivery, a stream frame), kept as received.
+
+    ``key`` says when two deliveries are the same one sent again: the SHA-256 of a webhook's body,
+    the identity of a stream event. A delivery sent again is not stored or ingested twice."""
+
+    class Source(models.TextChoices):
+        META_WEBHOOK = "meta_webhook", _("Facebook and Instagram webhook")
+        JETSTREAM = "jetstream", _("Bluesky Jetstream")
+        MASTODON_STREAM = "mastodon_stream", _("Mastodon streaming")
+
+    source = models.CharField(max_length=20, choices=Source.choices)
+    key = models.CharField(max_length=300)
+    account = models.ForeignKey(
+        ServiceAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    received_at = models.DateTimeField(db_index=True)
+    body = models.BinaryField()  # the bytes exactly as received
+    sha256 = models.CharField(max_length=64)
+    headers = models.JSONField(default=dict, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        constraints = [models.UniqueConstraint(fields=["source", "key"], name="delivery_source_key_unique")]
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ItemEvent(models.Model):
+    """One change to one item that a delivery announced, and what became of it.
+
+    Platforms retry and reorder: a change is applied only when no later change of the same item was
+    applied before it, and the same change announced twice is one row."""
+
+    class Action(models.TextChoices):
+        UPSERT = "upsert", _("created or changed")
+        DELETE = "delete", _("removed")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        APPLIED = "applied", _("stored")
+        SUPERSEDED = "superseded", _("a later change was stored first")
+        NOT_ARCHIVED = "not_archived", _("not in the archive")
+        GONE = "gone", _("gone from the platform before it could be read")
+
+    account = models.ForeignKey(ServiceAccount, on_delete=models.CASCADE, related_name="item_events")
+    platform_id = models.CharField(max_length=300)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    at = models.DateTimeField()
+    order = models.PositiveSmallIntegerField(default=0)
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events")
+    outcome = models.CharField(max_length=15, choices=Outcome.choices, default=Outcome.PENDING)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("item change")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "platform_id", "action", "at", "order"], name="itemevent_change_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["account", "platform_id"], name="itemevent_item")]
+
+    def __str__(self):
+        return f"{self.platform_id} {self.action} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class Recheck(models.Model):
+    """An item to be asked for again soon, on platforms that never announce deletions: a comment
+    deleted minutes after it was written is then still known to be deleted."""
+
+    account = models.ForeignKey(ServiceAccount, on_delete=models.CASCADE, related_name="rechecks")
+    platform_id = models.CharField(max_length=300)
+    step = models.PositiveSmallIntegerField(default=0)  # how many look-ups were done
+    due_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("item look-up")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "platform_id"], name="recheck_account_item_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.platform_id} at {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class StreamCursor(models.Model):
+    """Where a long-lived stream stands ("jetstream", "mastodon:<account id>"): saved in the same
+    transaction as the deliveries it covers, so a restarted stream worker resumes from it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    position = models.CharField(max_length=100, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("stream position")
+
+    def __str__(self):
+        return f"{self.name}: {self.position}"

@@ -82,6 +82,14 @@ def record_for(*, account: ServiceAccount, platform_id: str) -> Record | None:
     return Record.objects.filter(platform=account.platform, platform_id=platform_id).first()
 
 
+def archived_account_for(*, platform: str, platform_ids: list[str], account_ids) -> int | None:
+    """The account (of ``account_ids``) that has one of these items in the archive, if any."""
+    found = Record.objects.filter(
+        platform=platform, platform_id__in=platform_ids, account_id__in=account_ids
+    ).values_list("account_id", flat=True)[:1]
+    return next(iter(found), None)
+
+
 def records_lacking_media(*, account: ServiceAccount, first_seen_since: datetime) -> QuerySet[Record]:
     """Records with media entries that have no stored (or skipped) file yet, e.g. after a crash
     between storing a page and downloading its files, or a failed download due to be tried again."""

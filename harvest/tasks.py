@@ -10,7 +10,7 @@ from django.conf import settings
 
 from platforms.base import TransientError
 
-from . import services
+from . import intake, services
 
 # Celery's countdowns live in the broker; longer waits are left to the schedule (next_run_at).
 MAX_RATE_LIMIT_WAIT = 60 * 60
@@ -49,3 +49,42 @@ def run_account(self, account_id: int, trigger: str = "schedule", full: bool = F
 @shared_task(name="harvest.schedule_due", soft_time_limit=50, time_limit=60)
 def schedule_due() -> int:
     return len(services.harvest_schedule_due())
+
+
+@shared_task(
+    name="harvest.ingest_delivery",
+    acks_late=True,
+    autoretry_for=(TransientError,),
+    max_retries=settings.HARVEST_TASK_MAX_RETRIES,
+    retry_backoff=settings.HARVEST_RETRY_BACKOFF,
+    retry_jitter=True,
+    soft_time_limit=120,
+    time_limit=180,
+)
+def ingest_delivery(delivery_id: int) -> str:
+    """What a webhook delivery or a stream event says, into the archive (harvest/intake.py)."""
+    intake.delivery_ingest(delivery_id=delivery_id)
+    return "ingested"
+
+
+@shared_task(name="harvest.deliveries_requeue", soft_time_limit=50, time_limit=60)
+def deliveries_requeue() -> int:
+    return len(intake.deliveries_requeue())
+
+
+@shared_task(name="harvest.rechecks_due", soft_time_limit=50, time_limit=60)
+def rechecks_due() -> int:
+    return len(intake.rechecks_due())
+
+
+@shared_task(
+    name="harvest.recheck_item",
+    acks_late=True,
+    autoretry_for=(TransientError,),
+    max_retries=3,
+    retry_backoff=60,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def recheck_item(recheck_id: int) -> str:
+    return intake.recheck_run(recheck_id=recheck_id)

@@ -41,6 +41,14 @@ def credential_kinds(platform: str) -> tuple[str, ...]:
     return cls.credential_kinds if cls else ()
 
 
+def webhook_platform(webhook_object: str) -> str | None:
+    """The platform whose webhook deliveries carry this ``object`` ("page", "instagram"), if any."""
+    return next(
+        (name for name, cls in CONNECTORS.items() if webhook_object and cls.webhook_object == webhook_object),
+        None,
+    )
+
+
 def get_connector_class(platform: str) -> type[Connector]:
     try:
         return CONNECTORS[platform]

@@ -156,6 +156,32 @@ class Page:
     cursor: dict[str, Any] | None
 
 
+class ChangeAction(StrEnum):
+    UPSERT = "upsert"  # the item was created, edited, hidden or shown again: store it as it is now
+    DELETE = "delete"  # the platform says the item was removed
+
+
+@dataclass(frozen=True)
+class ChangeEvent:
+    """One change to one item announced by the platform itself (a webhook or a stream), as opposed
+    to one found by reading a listing.
+
+    ``at`` is when the platform says the change happened, and ``order`` breaks ties between changes
+    of the same second (a creation before an edit before a removal): platforms retry and reorder
+    their deliveries, and the caller applies a change only when no later one was applied before.
+    ``item`` is the item as the event describes it; when ``complete`` is false it lacks something
+    the archive needs (a time, an attachment), and the caller asks ``fetch_item`` for the item as it
+    is now, falling back to ``item`` only when the platform no longer has it.
+    """
+
+    action: ChangeAction
+    platform_id: str
+    at: datetime
+    item: Item | None = None
+    complete: bool = False
+    order: int = 0
+
+
 @dataclass(frozen=True)
 class Profile:
     followers_count: int | None
@@ -297,6 +323,11 @@ class Connector(ABC):
     # leaves out is missing and ``fetch_item``'s NotFound means deleted. Feeds only show their latest
     # entries: for them neither holds.
     complete_listings: ClassVar[bool] = True
+    # The ``object`` of the platform's webhook deliveries ("page", "instagram"), or "" for none; and
+    # whether its webhooks announce removals (when they do not, an item they announced is asked for
+    # again soon after, so that one deleted before the next harvest is still known to be deleted).
+    webhook_object: ClassVar[str] = ""
+    webhook_reports_deletions: ClassVar[bool] = True
     # Query parameters that carry secrets: sent to the platform, removed from every stored URL.
     secret_params: ClassVar[tuple[str, ...]] = ()
     # The credential kinds this connector reads, e.g. ("access_token",); the vault offers these.
@@ -335,6 +366,11 @@ class Connector(ABC):
     @abstractmethod
     def fetch_item(self, platform_id: str) -> Item:
         """One item as it is now; raises ``NotFound`` once the platform says it is gone."""
+
+    def webhook_events(self, entry: dict[str, Any]) -> list[ChangeEvent]:
+        """The item changes in one ``entry`` of a webhook delivery addressed to this account; changes
+        of fields the archive does not keep are left out."""
+        raise NotSupported(f"{self.platform}: webhooks are not supported")
 
     def publish_reply(self, parent_id: str, text: str) -> str:
         """Publish ``text`` as the account's reply to ``parent_id``; returns the new item's id."""

@@ -8,11 +8,14 @@ and an app password, so they are not supported.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .base import (
     Author,
+    ChangeAction,
+    ChangeEvent,
     Connector,
     CredentialsInvalid,
     Item,
@@ -34,6 +37,33 @@ REPOST = "app.bsky.feed.defs#reasonRepost"
 THREAD_POST = "app.bsky.feed.defs#threadViewPost"
 THREAD_DEPTH = 1000  # the API's maximum: a municipality's threads are never that deep
 AUTH_ERRORS = frozenset({"AuthenticationRequired", "ExpiredToken", "InvalidToken"})
+POST_COLLECTION = "app.bsky.feed.post"
+JETSTREAM_ORDER = {"create": 0, "update": 1, "delete": 3}
+
+
+def jetstream_post_uri(event: dict[str, Any]) -> str | None:
+    """The ``at://`` URI of the post a Jetstream commit event is about (None for other events)."""
+    commit = event.get("commit") or {}
+    if event.get("kind") != "commit" or commit.get("collection") != POST_COLLECTION:
+        return None
+    return f"at://{event['did']}/{POST_COLLECTION}/{commit['rkey']}"
+
+
+def jetstream_replied_to(event: dict[str, Any]) -> tuple[str, ...]:
+    """The root and parent URIs a created or updated post answers (none for a top-level post)."""
+    reply = ((event.get("commit") or {}).get("record") or {}).get("reply") or {}
+    return tuple(uri for part in ("root", "parent") if (uri := (reply.get(part) or {}).get("uri")))
+
+
+def did_of(uri: str) -> str:
+    """The repository (author) of an ``at://did/collection/rkey`` URI."""
+    return uri.removeprefix("at://").split("/", 1)[0]
+
+
+def jetstream_time(event: dict[str, Any]) -> datetime:
+    """Jetstream's ``time_us``: microseconds since the epoch, exactly."""
+    seconds, micros = divmod(int(event["time_us"]), 1_000_000)
+    return datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=micros)
 
 
 class BlueskyConnector(Connector):
@@ -76,6 +106,24 @@ class BlueskyConnector(Connector):
         if not posts:  # deleted posts are silently left out of the answer
             raise NotFound(f"bluesky: {platform_id} no longer exists", response)
         return self.parsed(response, self._item, posts[0])
+
+    def jetstream_event(self, event: dict[str, Any]) -> ChangeEvent | None:
+        """A Jetstream commit as a change. Jetstream carries the record and the author's DID but not
+        the author's name or handle, so a created post is read again from the AppView (exactly as the
+        harvest reads it); the event's own record stands in only when the post is gone already."""
+        uri = jetstream_post_uri(event)
+        operation = (event.get("commit") or {}).get("operation")
+        if uri is None or operation not in JETSTREAM_ORDER:
+            return None
+        at = jetstream_time(event)
+        if operation == "delete":
+            return ChangeEvent(ChangeAction.DELETE, uri, at, order=JETSTREAM_ORDER[operation])
+        commit, did = event["commit"], event["did"]
+        view = {"uri": uri, "cid": commit.get("cid", ""), "author": {"did": did, "handle": did}}
+        item = replace(self._item({**view, "record": commit["record"]}), raw=event)
+        return ChangeEvent(
+            ChangeAction.UPSERT, uri, at, item, complete=False, order=JETSTREAM_ORDER[operation]
+        )
 
     def _actor(self) -> str:
         return self.platform_id or self.handle.lstrip("@")

@@ -9,9 +9,21 @@ say whether the text changed; the archive compares texts instead.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
-from .base import Author, Item, ItemKind, Media, MediaType, Page, Profile, parse_time
+from .base import (
+    Author,
+    ChangeAction,
+    ChangeEvent,
+    Item,
+    ItemKind,
+    Media,
+    MediaType,
+    Page,
+    Profile,
+    parse_time,
+)
 from .graph import GraphConnector
 
 POST_FIELDS = (
@@ -19,10 +31,14 @@ POST_FIELDS = (
 )
 COMMENT_FIELDS = "id,message,created_time,from,parent{id},attachment,permalink_url,is_hidden"
 MEDIA_TYPES: dict[str, MediaType] = {"photo": "image", "video": "video", "link": "link", "share": "link"}
+# The verbs of the Page ``feed`` webhook field for comments, in the order they can happen within one
+# second; "remove" is the only one that does not leave the comment readable.
+FEED_VERBS = {"add": 0, "edited": 1, "hide": 2, "unhide": 2, "remove": 3}
 
 
 class FacebookConnector(GraphConnector):
     platform = "facebook"
+    webhook_object = "page"
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         def parse(data: list[dict[str, Any]]) -> tuple[list[Item], bool]:
@@ -56,6 +72,48 @@ class FacebookConnector(GraphConnector):
         response, comment = self.get_node(platform_id, fields=COMMENT_FIELDS)
         post_id = f"{self.platform_id}_{platform_id.split('_')[0]}"
         return self.parsed(response, self._comment, comment, post_id)
+
+    def webhook_events(self, entry: dict[str, Any]) -> list[ChangeEvent]:
+        """Comment changes of the Page's ``feed`` field. A new comment's delivery carries all the
+        archive needs (text, author, time); an edit's ``created_time`` is not the comment's own, and
+        a hidden or photo comment's text may be missing, so those are read again by id."""
+        sent_at = datetime.fromtimestamp(int(entry["time"]), UTC)
+        events = []
+        for change in entry.get("changes", []):
+            value = change.get("value") or {}
+            verb = value.get("verb")
+            if change.get("field") != "feed" or value.get("item") != "comment" or verb not in FEED_VERBS:
+                continue
+            comment_id = str(value["comment_id"])
+            if verb == "remove":
+                events.append(ChangeEvent(ChangeAction.DELETE, comment_id, sent_at, order=3))
+                continue
+            item = self._webhook_comment(value, comment_id)
+            complete = verb == "add" and "message" in value and "photo" not in value and "video" not in value
+            events.append(
+                ChangeEvent(ChangeAction.UPSERT, comment_id, sent_at, item, complete, FEED_VERBS[verb])
+            )
+        return events
+
+    def _webhook_comment(self, value: dict[str, Any], comment_id: str) -> Item:
+        post_id = str(value["post_id"])
+        parent_id = str(value.get("parent_id") or post_id)
+        author = _author(value.get("from"))
+        return Item(
+            kind=ItemKind.COMMENT if parent_id == post_id else ItemKind.REPLY,
+            platform_id=comment_id,
+            parent_id=parent_id,
+            thread_id=post_id,
+            author=author,
+            text=value.get("message", ""),
+            text_format="plain",
+            media=(),
+            permalink=None,
+            published_at=datetime.fromtimestamp(int(value["created_time"]), UTC),
+            edited_at=None,
+            raw=value,
+            is_own=author is not None and author.platform_id == self.platform_id,
+        )
 
     def publish_reply(self, parent_id: str, text: str) -> str:
         return str(self.post_node(f"{parent_id}/comments", message=text)["id"])

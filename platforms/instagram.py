@@ -9,9 +9,22 @@ from the comment's own ``replies`` edge.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
-from .base import Author, Item, ItemKind, Media, Page, Profile, chain_extra_pages, parse_time
+from .base import (
+    Author,
+    ChangeAction,
+    ChangeEvent,
+    Item,
+    ItemKind,
+    Media,
+    Page,
+    Profile,
+    chain_extra_pages,
+    parse_time,
+)
 from .graph import GraphConnector, WrongNodeType
 
 CHILD_FIELDS = "id,media_type,media_url,thumbnail_url"
@@ -25,6 +38,9 @@ NODE_COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,media{id}"
 
 class InstagramConnector(GraphConnector):
     platform = "instagram"
+    webhook_object = "instagram"
+    # Instagram announces new comments but never their deletion.
+    webhook_reports_deletions = False
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         def parse(data: list[dict[str, Any]]) -> tuple[list[Item], bool]:
@@ -75,6 +91,24 @@ class InstagramConnector(GraphConnector):
             response, comment = self.get_node(platform_id, fields=NODE_COMMENT_FIELDS)
         post_id = self.parsed(response, lambda: comment["media"]["id"])
         return self.parsed(response, self._comment, comment, comment.get("parent_id") or post_id, post_id)
+
+    def webhook_events(self, entry: dict[str, Any]) -> list[ChangeEvent]:
+        """New comments and replies of the ``comments`` field. The delivery has no time of the
+        comment, so the item is read by id; the delivery's own time stands in only when the comment
+        is already gone."""
+        sent_at = datetime.fromtimestamp(int(entry["time"]), UTC)
+        events = []
+        for change in entry.get("changes", []):
+            value = change.get("value") or {}
+            if change.get("field") != "comments" or "id" not in value:
+                continue
+            post_id = str((value.get("media") or {}).get("id") or "")
+            parent_id = str(value.get("parent_id") or post_id)
+            # The delivery's value is kept as it came; only the parsing is lent the delivery's time.
+            comment = {**value, "timestamp": sent_at.isoformat()}
+            item = replace(self._comment(comment, parent_id, post_id), raw=value) if post_id else None
+            events.append(ChangeEvent(ChangeAction.UPSERT, str(value["id"]), sent_at, item, complete=False))
+        return events
 
     def publish_reply(self, parent_id: str, text: str) -> str:
         return str(self.post_node(f"{parent_id}/replies", message=text)["id"])

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up and start the whole system: PostgreSQL, Redis, migrations, demo data, then the
-# web server, a Celery worker and Celery beat. Ctrl-C stops everything this script started.
+# web server, a Celery worker, Celery beat and the stream worker. Ctrl-C stops everything this script started.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -38,6 +38,8 @@ pids+=($!)
 pids+=($!)
 "$ROOT/.venv/bin/celery" -A smgov beat --loglevel=INFO >.var/log/beat.log 2>&1 &
 pids+=($!)
+"$PY" manage.py streams >.var/log/streams.log 2>&1 &
+pids+=($!)
 
 sleep 2
 cat <<MSG
@@ -46,6 +48,7 @@ cat <<MSG
     Log in:        $SITE_URL/logga-in/   (any demo login above, e.g. anna.berg / smgov-demo-2026)
     Public page:   $SITE_URL/konton/
     Worker log:    .var/log/worker.log     Beat log: .var/log/beat.log
+    Streams log:   .var/log/streams.log    (Bluesky Jetstream, Mastodon notifications)
   Press Ctrl-C to stop everything.
 
 MSG

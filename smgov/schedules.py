@@ -53,3 +53,18 @@ BEAT_SCHEDULE["archive-samlingsakt-yearly"] = {
     "task": "archive.samlingsakt_yearly",
     "schedule": crontab(month_of_year=1, day_of_month=1, hour=0, minute=15),
 }
+
+# Real-time intake: comments a webhook announced on platforms that never announce deletions
+# (Instagram) are asked for again after WEBHOOK_RECHECK_MINUTES; this entry hands out the due ones.
+BEAT_SCHEDULE["harvest-rechecks-due"] = {
+    "task": "harvest.rechecks_due",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+
+# Real-time intake: a delivery stored while the broker was away is queued for ingest again.
+BEAT_SCHEDULE["harvest-deliveries-requeue"] = {
+    "task": "harvest.deliveries_requeue",
+    "schedule": 5 * 60.0,
+    "options": {"expires": 4 * 60},
+}

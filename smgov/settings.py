@@ -287,6 +287,17 @@ HARVEST_HTTP_RETRIES = envint("HARVEST_HTTP_RETRIES", 3)  # within one attempt, 
 HARVEST_TASK_MAX_RETRIES = envint("HARVEST_TASK_MAX_RETRIES", 5)  # attempts of a run after server errors
 HARVEST_RETRY_BACKOFF = envint("HARVEST_RETRY_BACKOFF", 60)  # seconds, doubled per attempt, with jitter
 HARVEST_VERIFY_PER_RUN = envint("HARVEST_VERIFY_PER_RUN", 20)  # missing items asked for one by one
+# Real-time intake (harvest/webhooks.py, harvest/streams.py); polling stays the safety net.
+# Meta's app secret signs every webhook delivery; the verify token is what the app dashboard sends
+# when the callback address is registered. Without them the endpoint refuses everything.
+META_APP_SECRET = env("META_APP_SECRET", "")
+META_WEBHOOK_VERIFY_TOKEN = env("META_WEBHOOK_VERIFY_TOKEN", "")
+# Instagram never announces deletions: a comment it announced is asked for again after these delays.
+WEBHOOK_RECHECK_MINUTES = [int(m) for m in envlist("WEBHOOK_RECHECK_MINUTES", "1,10,60")]
+STREAMS_JETSTREAM_URL = env("STREAMS_JETSTREAM_URL", "wss://jetstream2.us-east.bsky.network/subscribe")
+STREAMS_JETSTREAM = envbool("STREAMS_JETSTREAM", True)  # Bluesky accounts, through Jetstream
+STREAMS_MASTODON = envbool("STREAMS_MASTODON", True)  # Mastodon accounts with an access token
+STREAMS_RECONNECT_MAX_SECONDS = envint("STREAMS_RECONNECT_MAX_SECONDS", 300)  # longest wait between attempts
 # A Mastodon-compatible demo feed under /demo-plattform/, so that the demo has something to harvest.
 DEMO_PLATFORM = envbool("DEMO_PLATFORM", DEBUG)
 

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from harvest import views as harvest_views
+
 from . import views
 
 urlpatterns = [
@@ -17,6 +19,8 @@ urlpatterns = [
     path("statistik/", include("reports.urls")),
     path("inkorg/", include("moderation.urls")),
     path("insamling/", include("harvest.urls")),
+    # Meta's webhook callback (Facebook Pages, Instagram): signed by the app secret, not logged in.
+    path("webhooks/meta/", harvest_views.meta_webhook, name="meta_webhook"),
     path("demo-plattform/", include("harvest.demo")),
     # The diary keeps its addresses under the archive's, as before it moved to the registry app.
     path("arkiv/diarium/", include("registry.urls")),

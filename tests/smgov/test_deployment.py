@@ -20,9 +20,9 @@ from django.core.management import get_commands, load_command_class
 from gunicorn.config import Config as GunicornConfig
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("web", "worker", "beat")
-# What `make run` starts, and what production starts: the schema first, then three processes.
-PROCESSES = {"migrate", "web", "worker", "beat"}
+APP_SERVICES = ("web", "worker", "beat", "streams")
+# What `make run` starts, and what production starts: the schema first, then four processes.
+PROCESSES = {"migrate", "web", "worker", "beat", "streams"}
 
 
 def compose() -> dict:
@@ -128,7 +128,12 @@ def test_compose_commands_name_entry_points_that_exist():
     kinds = {
         name: [process_kind(argv) for argv in argv_of(services[name]["command"])] for name in APP_SERVICES
     }
-    assert kinds == {"web": ["migrate", "web"], "worker": ["worker"], "beat": ["beat"]}
+    assert kinds == {
+        "web": ["migrate", "web"],
+        "worker": ["worker"],
+        "beat": ["beat"],
+        "streams": ["streams"],
+    }
     assert {kind for started in kinds.values() for kind in started} == PROCESSES
     # The database and the app agree on who connects where.
     app_environment = services["web"]["environment"]
@@ -182,7 +187,7 @@ def test_run_script_is_valid_bash_and_starts_what_compose_starts():
     assert check.returncode == 0, check.stderr
     commands = run_script_commands()
     started = {process_kind(argv) for argv, background in commands if background}
-    assert started == {"web", "worker", "beat"}  # the long-running ones, stopped together on Ctrl-C
+    assert started == {"web", "worker", "beat", "streams"}  # the long-running ones, stopped together on Ctrl-C
     foreground = [process_kind(argv) for argv, background in commands if not background]
     assert foreground[0] == "migrate"  # before anything else touches the database
     assert {*started, *foreground} >= PROCESSES
