@@ -277,6 +277,13 @@ HARVEST_HTTP_RETRIES = envint("HARVEST_HTTP_RETRIES", 3)  # within one attempt, 
 HARVEST_TASK_MAX_RETRIES = envint("HARVEST_TASK_MAX_RETRIES", 5)  # attempts of a run after server errors
 HARVEST_RETRY_BACKOFF = envint("HARVEST_RETRY_BACKOFF", 60)  # seconds, doubled per attempt, with jitter
 HARVEST_VERIFY_PER_RUN = envint("HARVEST_VERIFY_PER_RUN", 20)  # missing items asked for one by one
+# Edits of the account's own posts: posts this young are read again one by one at every run; older
+# stored posts are checked at night, this many per account and night, the longest unchecked first.
+HARVEST_REREAD_DAYS = envint("HARVEST_REREAD_DAYS", 3)
+HARVEST_RECONCILE_PER_NIGHT = envint("HARVEST_RECONCILE_PER_NIGHT", 200)
+# The first harvest of an account that was in use before: a comment older than the account's promised
+# response time times this factor is archived without an inbox case (0: every comment gets a case).
+HARVEST_HISTORICAL_FACTOR = envint("HARVEST_HISTORICAL_FACTOR", 3)
 # A Mastodon-compatible demo feed under /demo-plattform/, so that the demo has something to harvest.
 DEMO_PLATFORM = envbool("DEMO_PLATFORM", DEBUG)
 
