@@ -128,6 +128,7 @@ def connector_for(account: ServiceAccount) -> Connector:
         credentials=credentials,
         session=http_session(retries=settings.HARVEST_HTTP_RETRIES),
         timeout=settings.HARVEST_HTTP_TIMEOUT,
+        own_authors=account.own_author_list,
     )
 
 

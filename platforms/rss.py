@@ -4,7 +4,8 @@
 comments feed, as WordPress and most blog software publish them: the post's own feed
 (``wfw:commentRss`` in RSS, ``<link rel="replies">`` in Atom) or else the site-wide comments feed,
 which WordPress serves at ``<site>/comments/feed/`` (the site being the feed's ``<link>``), filtered to
-the post by ``thr:in-reply-to`` or by the comment's link. A comments feed that is gone (404) raises
+the post by ``thr:in-reply-to`` or by the comment's link. A feed has no account ids: a comment is the
+account's own when it is signed with one of the names given as ``own_authors``. A comments feed that is gone (404) raises
 ``CommentsUnavailable``: the post is there, its comments could not be read.
 
 A feed is one page and cannot be paged back in time. The cursor therefore carries the feed's
@@ -35,6 +36,7 @@ from .base import (
     Page,
     Profile,
     Response,
+    author_key,
     same_origin,
 )
 
@@ -99,7 +101,7 @@ class RSSConnector(Connector):
                 # thr:in-reply-to names the post (by id or address) or, for a reply, another comment.
                 parent_id = post_id if not ref or ref == post_id or target_url == post_link else ref
                 kind = ItemKind.COMMENT if parent_id == post_id else ItemKind.REPLY
-                items.append(self._item(entry, response, kind, parent_id, post_id, False))
+                items.append(self._item(entry, response, kind, parent_id, post_id, self._by_account(entry)))
             return items
 
         yield Page(response, self.parsed(response, parse), _validators(response))
@@ -117,6 +119,12 @@ class RSSConnector(Connector):
                     response, self._item, entry, response, ItemKind.POST, None, platform_id, True
                 )
         raise NotFound(f"rss: {platform_id} is not in {self.feed_url}", response)
+
+    def _by_account(self, entry: dict[str, Any]) -> bool:
+        """Whether a comment is the account's own: signed with one of the names it writes under
+        (``dc:creator`` in WordPress's comment feeds, ``<author><name>`` in Atom)."""
+        name = (entry.get("author_detail") or {}).get("name") or entry.get("author") or ""
+        return bool(name) and author_key(name) in self.own_authors
 
     def _get(self, url: str, cursor: dict | None) -> Response:
         headers = {}

@@ -297,3 +297,19 @@ def test_n19_overview_counts_active_accounts_per_department_and_platform(client,
     assert own_row["own"] and own_row["total"] == 1
     assert {cell["platform"].value: cell["count"] for cell in own_row["cells"]}["mastodon"] == 1
     assert matrix["total"] == 2
+
+
+def test_f14_the_blogs_own_author_names_are_edited_on_the_accounts_form_in_swedish(client, org):
+    client.force_login(org.alice)
+    url = reverse("accounts:edit", args=[org.account.pk])
+    response = client.get(url)
+    page = response.content.decode()
+    assert "Kommunens författarnamn" in page
+    assert "en per rad" in page  # the help text, translated
+    data = {name: value for name, value in response.context["form"].initial.items() if value is not None}
+    data.update(parent="", own_author_names="Norrviks kommun\nLena Berg, kommunikatör\n")
+
+    assert client.post(url, data).status_code == 302
+
+    org.account.refresh_from_db()
+    assert org.account.own_author_list == ["Norrviks kommun", "Lena Berg, kommunikatör"]
