@@ -274,6 +274,14 @@ class _Run:
         self.account, self.state, self.run, self.connector, self.full = account, state, run, connector, full
         self.media_session = requests.Session()
         self.media_session.headers["User-Agent"] = USER_AGENT
+        # The first harvest of an account that was in use before brings its history: comments older
+        # than its answers are due are archived without an inbox case (see ``hand_over``).
+        factor = settings.HARVEST_HISTORICAL_FACTOR
+        self.historical_before = (
+            run.started_at - account.response_time * factor
+            if factor > 0 and state.last_success_at is None
+            else None
+        )
 
     def execute(self) -> None:
         self.profile()
@@ -395,7 +403,9 @@ class _Run:
     def hand_over(self, result: IngestResult) -> None:
         """The one place where a new record goes to the moderation inbox; moderation decides
         whether it needs a case (incoming comments and replies do, own posts do not)."""
-        moderation_services.case_open(record=result.record)
+        record = result.record
+        historical = self.historical_before is not None and record.published_at < self.historical_before
+        moderation_services.case_open(record=record, historical=historical)
 
     # posts ------------------------------------------------------------------------------------
 
