@@ -54,6 +54,7 @@ class RSSConnector(Connector):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.feed_url = kwargs.get("base_url") or ""  # exactly as given: a feed URL's slash matters
+        self._feed_now: Response | None = None  # the feed as ``fetch_item`` read it (see there)
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         response = self._get(self.feed_url, cursor)
@@ -111,8 +112,11 @@ class RSSConnector(Connector):
 
     def fetch_item(self, platform_id: str) -> Item:
         """A post as the feed shows it now. Feeds only hold their latest entries, so an older post
-        that has scrolled out of the feed is reported as not found too."""
-        response = self._get(self.feed_url, None)
+        that has scrolled out of the feed is reported as not found too. A feed has no call for one
+        entry, so the feed is read once for all the items one connector (one run) asks for."""
+        if self._feed_now is None:
+            self._feed_now = self._get(self.feed_url, None)
+        response = self._feed_now
         for entry in self._entries(response):
             if _entry_id(entry) == platform_id:
                 return self.parsed(

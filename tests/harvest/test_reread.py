@@ -2,7 +2,11 @@
 posts are read again at every run, older ones by the nightly check (N20), against the local Mastodon
 server serving the recorded payloads (tests/fixtures/mastodon/)."""
 
+from pathlib import Path
+
 import pytest
+from django.urls import reverse
+from werkzeug import Response
 
 from archive.models import Record
 from harvest import services
@@ -88,6 +92,16 @@ def test_n20_the_nightly_check_goes_round_older_posts_a_bounded_number_a_night(
     assert Record.objects.get(platform_id=LIBRARY).version_count == 2
 
 
+def test_the_nightly_check_is_shown_among_the_accounts_runs_in_swedish(client, org, mastodon_account):
+    services.harvest_account(account_id=mastodon_account.pk)
+    services.harvest_reconcile(account_id=mastodon_account.pk)
+    client.force_login(org.alice)
+
+    panel = client.get(reverse("harvest:account_status", args=[mastodon_account.pk])).content.decode()
+
+    assert "(nattlig kontroll av äldre inlägg)" in panel
+
+
 def test_the_nightly_check_is_scheduled_with_the_other_periodic_tasks(mastodon_account, org):
     entry = BEAT_SCHEDULE["harvest-reconcile-nightly"]
     assert entry["task"] == "harvest.reconcile_nightly"
@@ -98,3 +112,42 @@ def test_the_nightly_check_is_scheduled_with_the_other_periodic_tasks(mastodon_a
     queued = services.harvest_reconcile_nightly()
 
     assert mastodon_account.pk in queued and paused.pk not in queued
+
+
+def test_n20_an_edit_of_an_older_entry_in_a_blog_feed_is_found_by_reading_the_feed_once(
+    org, httpserver, settings
+):
+    """A feed listing stops at the newest stored entry; the young entries are looked up again in
+    the feed, which is read once for all of them (a feed has no call for a single entry)."""
+    settings.HARVEST_REREAD_DAYS = 10_000  # the recorded entries are from 2024
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "rss"
+    comment_feed = "/2024/11/20/snorojningen-ar-i-full-gang/feed/"
+
+    def feed(name: str) -> bytes:
+        local = httpserver.url_for(comment_feed).encode()
+        return (fixtures / name).read_bytes().replace(f"https://www.norrvik.se{comment_feed}".encode(), local)
+
+    served = {"feed": feed("feed.xml")}
+    httpserver.expect_request("/feed/").respond_with_handler(
+        lambda request: Response(served["feed"], content_type="application/rss+xml; charset=UTF-8")
+    )
+    httpserver.expect_request(comment_feed).respond_with_data(
+        (fixtures / "comments_4711.xml").read_bytes(), content_type="application/rss+xml; charset=UTF-8"
+    )
+    httpserver.expect_request("/comments/feed/").respond_with_data(
+        (fixtures / "comments_site.xml").read_bytes(), content_type="application/atom+xml; charset=UTF-8"
+    )
+    account = org.account
+    account.platform, account.api_base_url = "rss", httpserver.url_for("/feed/")
+    account.save()
+    services.harvest_account(account_id=account.pk)
+    served["feed"] = feed("feed_edited.xml")
+    before = sum(1 for request, _response in httpserver.log if request.path == "/feed/")
+
+    run = services.harvest_account(account_id=account.pk)
+
+    library = Record.objects.get(account=account, platform_id="https://www.norrvik.se/?p=4702")
+    assert "lör 10–14" in library.text and library.version_count == 2
+    assert run.items_changed == 1
+    after = sum(1 for request, _response in httpserver.log if request.path == "/feed/")
+    assert after - before == 2  # the listing, and once for both entries read again
