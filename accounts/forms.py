@@ -256,11 +256,13 @@ class AccountDetailsForm(_AccountFields):
             "profile_url",
             "platform_id",
             "api_base_url",
+            "own_author_names",
             "parent",
             "purpose",
             "target_audience",
             "response_time_text",
         ]
+        widgets = {**_AccountFields.Meta.widgets, "own_author_names": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -105,6 +105,16 @@ class ServiceAccount(models.Model):
     api_base_url = models.URLField(
         _("API address"), max_length=500, blank=True, help_text=_("Empty means the platform's usual address.")
     )
+    own_author_names = models.TextField(
+        _("the municipality's author names"),
+        blank=True,
+        help_text=_(
+            "For blogs and news feeds, which have no account ids: the names the municipality's own "
+            "comments and replies are signed with, one per line (e.g. “Norrviks kommun”). They are the "
+            "account's own: no inbox case is opened for them and the statistics do not count them as "
+            "questions from the public."
+        ),
+    )
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="service_accounts"
     )
@@ -165,6 +175,11 @@ class ServiceAccount(models.Model):
 
     def get_absolute_url(self):
         return reverse("accounts:detail", args=[self.pk])
+
+    @property
+    def own_author_list(self) -> list[str]:
+        """The names the municipality's own comments are signed with (``own_author_names``)."""
+        return [line.strip() for line in self.own_author_names.splitlines() if line.strip()]
 
     @property
     def response_time_hours(self) -> int:

@@ -286,6 +286,7 @@ EDITABLE_FIELDS = {
     "profile_url",
     "platform_id",
     "api_base_url",
+    "own_author_names",
     "parent",
     "purpose",
     "target_audience",

@@ -50,6 +50,10 @@ class HarvestState(models.Model):
     comment_queue = models.JSONField(default=list, blank=True)
     comment_cursor = models.JSONField(null=True, blank=True)
     comment_pass_started_at = models.DateTimeField(null=True, blank=True)
+    # The nightly check of older stored posts goes round them in the order they were stored: the last
+    # post it checked, so that the next night goes on from there (the longest unchecked come first).
+    reconcile_after = models.BigIntegerField(default=0)
+    reconciled_at = models.DateTimeField(_("older posts last checked"), null=True, blank=True)
 
     interval = models.DurationField(
         _("harvest every"), default=default_interval, help_text=_("The normal interval between harvests.")
@@ -89,6 +93,7 @@ class HarvestRun(models.Model):
     class Trigger(models.TextChoices):
         SCHEDULE = "schedule", _("schedule")
         MANUAL = "manual", _("manual")
+        RECONCILE = "reconcile", _("nightly check of older posts")
 
     account = models.ForeignKey(ServiceAccount, on_delete=models.CASCADE, related_name="harvest_runs")
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE)

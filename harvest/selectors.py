@@ -42,6 +42,40 @@ def posts_to_repoll(*, account: ServiceAccount, since: datetime) -> list[str]:
     )
 
 
+def _stored_posts(account: ServiceAccount) -> QuerySet[Record]:
+    """The account's posts that a platform response delivered and that are still on the platform."""
+    return Record.objects.filter(
+        account=account,
+        kind=RecordKind.POST,
+        source__isnull=False,
+        deleted_on_platform_at__isnull=True,
+        removed_at__isnull=True,
+        purged_at__isnull=True,
+    )
+
+
+def posts_to_reread(*, account: ServiceAccount, since: datetime, not_seen_since: datetime) -> list[Record]:
+    """Young posts that this run's listing did not return (an incremental listing stops at the newest
+    stored post): read again one by one, since their authors still edit and delete them."""
+    return list(
+        _stored_posts(account)
+        .filter(published_at__gte=since, last_seen_at__lt=not_seen_since)
+        .order_by("-published_at", "-pk")
+    )
+
+
+def posts_to_reconcile(
+    *, account: ServiceAccount, published_before: datetime, after_pk: int, limit: int
+) -> list[Record]:
+    """At most ``limit`` older posts for the nightly check, going round them in the order they were
+    stored from the one after ``after_pk``: the posts checked longest ago come first."""
+    older = _stored_posts(account).filter(published_at__lt=published_before).order_by("pk")
+    posts = list(older.filter(pk__gt=after_pk)[:limit])
+    if len(posts) < limit:
+        posts += older.filter(pk__lte=after_pk)[: limit - len(posts)]
+    return posts
+
+
 def thread_items_not_seen_since(
     *, account: ServiceAccount, post_id: str, since: datetime
 ) -> QuerySet[Record]:

@@ -55,6 +55,7 @@ from platforms.base import (
     NotFound,
     NotSupported,
     Page,
+    PermanentError,
     RateLimited,
     TransientError,
     http_session,
@@ -127,6 +128,7 @@ def connector_for(account: ServiceAccount) -> Connector:
         credentials=credentials,
         session=http_session(retries=settings.HARVEST_HTTP_RETRIES),
         timeout=settings.HARVEST_HTTP_TIMEOUT,
+        own_authors=account.own_author_list,
     )
 
 
@@ -272,10 +274,19 @@ class _Run:
         self.account, self.state, self.run, self.connector, self.full = account, state, run, connector, full
         self.media_session = requests.Session()
         self.media_session.headers["User-Agent"] = USER_AGENT
+        # The first harvest of an account that was in use before brings its history: comments older
+        # than its answers are due are archived without an inbox case (see ``hand_over``).
+        factor = settings.HARVEST_HISTORICAL_FACTOR
+        self.historical_before = (
+            run.started_at - account.response_time * factor
+            if factor > 0 and state.last_success_at is None
+            else None
+        )
 
     def execute(self) -> None:
         self.profile()
         self.posts()
+        self.reread_posts()
         self.comments()
         self.verify_missing()
         self.media_catch_up()
@@ -392,7 +403,9 @@ class _Run:
     def hand_over(self, result: IngestResult) -> None:
         """The one place where a new record goes to the moderation inbox; moderation decides
         whether it needs a case (incoming comments and replies do, own posts do not)."""
-        moderation_services.case_open(record=result.record)
+        record = result.record
+        historical = self.historical_before is not None and record.published_at < self.historical_before
+        moderation_services.case_open(record=record, historical=historical)
 
     # posts ------------------------------------------------------------------------------------
 
@@ -438,6 +451,72 @@ class _Run:
             state.posts_pass_newest_id, state.posts_pass_newest_at = "", None
             state.save()
             self.run.save(update_fields=["items_missing"])
+
+    def reread_posts(self) -> None:
+        """Young posts the listing did not return are read again one by one: an incremental listing
+        stops at the newest stored post, so an edit or a deletion of an older one would go unseen."""
+        since = timezone.now() - timedelta(days=settings.HARVEST_REREAD_DAYS)
+        posts = selectors.posts_to_reread(
+            account=self.account, since=since, not_seen_since=self.run.started_at
+        )
+        for number, record in enumerate(posts, start=1):
+            self._progress(phase="reread", post=number, posts=len(posts))
+            self._reread_or_warn(record)
+
+    def reconcile(self) -> None:
+        """The nightly check: a bounded number of older stored posts read again one by one, going on
+        from where the last night stopped, so that edits and deletions of any post are found."""
+        state = self.state
+        young = timezone.now() - timedelta(days=settings.HARVEST_REREAD_DAYS)
+        posts = selectors.posts_to_reconcile(
+            account=self.account,
+            published_before=young,
+            after_pk=state.reconcile_after,
+            limit=settings.HARVEST_RECONCILE_PER_NIGHT,
+        )
+        for number, record in enumerate(posts, start=1):
+            self._progress(phase="reconcile", post=number, posts=len(posts))
+            self._reread_or_warn(record)
+            state.reconcile_after = record.pk
+            state.save(update_fields=["reconcile_after"])
+        state.reconciled_at = timezone.now()
+        state.save(update_fields=["reconciled_at"])
+
+    def _reread_or_warn(self, record) -> None:
+        try:
+            self._reread(record)
+        except PermanentError as exc:
+            # One post the platform will not give us never stops the others.
+            self.warn(
+                _("The post %(post)s was not read again: %(error)s")
+                % {"post": record.platform_id[:200], "error": exc.message}
+            )
+
+    def _reread(self, record) -> None:
+        """One stored item as the platform has it now: a changed text becomes a new version (and is
+        screened again); an explicit not-found from a platform whose listings are complete makes it
+        deleted on the platform. A feed's not-found only means the entry scrolled out of the feed."""
+        now = timezone.now()
+        try:
+            item = self.connector.fetch_item(record.platform_id)
+        except NotFound:
+            if self.connector.complete_listings:
+                with transaction.atomic():
+                    archive_services.record_mark_missing(record=record, at=now)
+                    archive_services.record_mark_deleted_on_platform(record=record, at=now)
+                    self.run.items_deleted += 1
+                    self.run.save(update_fields=["items_deleted"])
+            return
+        with transaction.atomic():
+            result = archive_services.record_ingest(
+                account=self.account, item=incoming_item(item), seen_at=now
+            )
+            if result.changed:
+                moderation_services.case_rescreen(record=result.record)
+                self.run.items_changed += 1
+                self.run.save(update_fields=["items_changed"])
+        if result.changed and result.record.media:
+            self.download_media([result.record])
 
     # comments ---------------------------------------------------------------------------------
 
@@ -683,6 +762,50 @@ def harvest_account(
             raise
         _succeeded(account, state, run)
         return _finish(run, HarvestRun.Status.SUCCEEDED)
+
+
+def harvest_reconcile(*, account_id: int) -> HarvestRun:
+    """The nightly check of one account's older stored posts (see ``_Run.reconcile``), recorded as
+    a run of its own. It yields to a harvest already running and to a platform's wait, and leaves
+    the account's schedule and connection status to the ordinary harvest."""
+    account = ServiceAccount.objects.select_related("department").get(pk=account_id)
+    trigger = HarvestRun.Trigger.RECONCILE
+    with _account_lock(account.pk) as locked:
+        if not locked:
+            return _skipped(account, trigger, _("Another harvest of this account was running."))
+        if account.state != AccountState.ACTIVE:
+            return _skipped(account, trigger, _("The account is not active."))
+        state = harvest_state_for(account)
+        now = timezone.now()
+        if state.rate_limited_until is not None and state.rate_limited_until > now:
+            return _skipped(account, trigger, _("The platform asked us to wait; the next night goes on."))
+        run = HarvestRun.objects.create(
+            account=account, trigger=trigger, started_at=now, progress={"phase": "start"}
+        )
+        try:
+            connector = connector_for(account)
+            _Run(account=account, state=state, run=run, connector=connector, full=False).reconcile()
+        except RateLimited as e:
+            until = timezone.now() + timedelta(seconds=e.retry_after)
+            HarvestState.objects.filter(pk=state.pk).update(rate_limited_until=until)
+            return _finish(run, HarvestRun.Status.DEFERRED, e.message)
+        except ConnectorError as e:
+            return _finish(run, HarvestRun.Status.FAILED, e.message)
+        except SoftTimeLimitExceeded:
+            return _finish(run, HarvestRun.Status.FAILED, _("Time limit reached; the next night goes on."))
+        return _finish(run, HarvestRun.Status.SUCCEEDED)
+
+
+def harvest_reconcile_nightly() -> list[int]:
+    """Queue the nightly check of older posts for every active account (called by beat)."""
+    from .tasks import reconcile_account
+
+    account_ids = list(
+        ServiceAccount.objects.filter(state=AccountState.ACTIVE).order_by("pk").values_list("pk", flat=True)
+    )
+    for account_id in account_ids:
+        transaction.on_commit(lambda account_id=account_id: reconcile_account.delay(account_id))
+    return account_ids
 
 
 def _problem(state: HarvestState, status: str, error: str, **fields) -> None:

@@ -88,3 +88,18 @@ def rechecks_due() -> int:
 )
 def recheck_item(recheck_id: int) -> str:
     return intake.recheck_run(recheck_id=recheck_id)
+
+
+@shared_task(
+    name="harvest.reconcile_account",
+    acks_late=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+)
+def reconcile_account(account_id: int) -> str:
+    return services.harvest_reconcile(account_id=account_id).status
+
+
+@shared_task(name="harvest.reconcile_nightly", soft_time_limit=50, time_limit=60)
+def reconcile_nightly() -> int:
+    return len(services.harvest_reconcile_nightly())

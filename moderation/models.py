@@ -388,3 +388,27 @@ class PhotoConsent(models.Model):
 
     def __str__(self):
         return f"{self.record_id}: {self.answer}"
+
+
+class OlderItemFlag(models.Model):
+    """Personal data found in a comment from before the account's first harvest. Such a comment gets
+    no inbox case, which would be overdue on arrival (see ``services.case_open``); what the screening
+    found in it is kept here and listed for the department's communicators on a page of its own."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="older_item_flags")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30, choices=FLAG_KIND_CHOICES)
+    matched = models.TextField(blank=True)
+    start = models.PositiveIntegerField(default=0)
+    end = models.PositiveIntegerField(default=0)
+    explanation = models.CharField(max_length=300)
+    found_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["record", "start", "end", "pk"]
+        indexes = [models.Index(fields=["department", "record"], name="olderitemflag_department")]
+        verbose_name = _("personal data in an older item")
+        verbose_name_plural = _("personal data in older items")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.matched}"

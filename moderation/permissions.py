@@ -100,6 +100,12 @@ def photo_department_ids(user) -> list[int] | None:
     return [user.department_id] if user.department_id else []
 
 
+def older_item_department_ids(user) -> list[int] | None:
+    """The departments whose older items' personal data a person sees, as with the inbox: None
+    means every department."""
+    return photo_department_ids(user)
+
+
 def can_note_photo_consent(user, record) -> bool:
     """The communicators of the post's department, and the web communicator."""
     if not _active(user):

@@ -25,6 +25,7 @@ from .models import (
     CaseFlag,
     CaseState,
     FlagRule,
+    OlderItemFlag,
     PhotoConsent,
     PlatformAction,
     Reply,
@@ -286,6 +287,23 @@ def photo_consents_noted(*, user, limit: int = 20) -> list[PhotoConsent]:
         PhotoConsent.objects.filter(record__in=photo_posts(user=user))
         .select_related("record", "record__account", "noted_by")
         .order_by("-noted_at", "-pk")[:limit]
+    )
+
+
+def older_items_with_personal_data(*, user) -> QuerySet[Record]:
+    """Comments from before an account's first harvest in which the screening found personal data
+    (they have no inbox case: see services.case_open), newest first, as far as the person may see."""
+    departments = permissions.older_item_department_ids(user)
+    records = Record.objects.filter(
+        Exists(OlderItemFlag.objects.filter(record=OuterRef("pk"))), purged_at__isnull=True
+    )
+    if departments is not None:
+        records = records.filter(department_id__in=departments)
+    return (
+        records.select_related("account", "department", "thread")
+        .prefetch_related("older_item_flags")
+        .defer("raw_json", "raw_canonical", "search_vector")
+        .order_by("-published_at", "-pk")
     )
 
 

@@ -35,6 +35,7 @@ from .models import (
     CaseState,
     FlagRule,
     Forward,
+    OlderItemFlag,
     PhotoConsent,
     PlatformAction,
     Priority,
@@ -81,8 +82,12 @@ def _opens_case(record: Record) -> bool:
 
 
 @transaction.atomic
-def case_open(*, record: Record) -> Case | None:
+def case_open(*, record: Record, historical: bool = False) -> Case | None:
     """Open the case for a newly received comment or reply from the public (idempotent).
+
+    A ``historical`` comment (found by the first harvest of an account that was in use before, and
+    older than its answers are due) is archived without a case, which would be overdue on arrival;
+    its personal data is listed apart for the communicators (``OlderItemFlag``).
 
     Flags are computed and stored, the deadline is the received time plus the account's promised
     response time (F8/N21), personal data raises the priority where the municipality answers for
@@ -94,6 +99,9 @@ def case_open(*, record: Record) -> Case | None:
     existing = next(iter(Case.objects.filter(record=record)[:1]), None)
     if existing is not None:
         return existing
+    if historical:
+        _note_older_personal_data(record)
+        return None
     account = record.account
     flags, has_personal_data, has_ground, high = _screen(record)
     try:
@@ -115,6 +123,24 @@ def case_open(*, record: Record) -> Case | None:
     if has_ground:
         _notify_unlawful(case, sorted({flag.ground for flag in flags if flag.ground}))
     return case
+
+
+def _note_older_personal_data(record: Record) -> None:
+    if OlderItemFlag.objects.filter(record=record).exists():
+        return
+    flags = [flag for flag in _screen(record)[0] if flag.kind in PERSONAL_DATA_KINDS]
+    OlderItemFlag.objects.bulk_create(
+        OlderItemFlag(
+            record=record,
+            department_id=record.department_id,
+            kind=flag.kind.value,
+            matched=flag.matched,
+            start=flag.start,
+            end=flag.end,
+            explanation=flag.explanation,
+        )
+        for flag in flags
+    )
 
 
 def _screen(record: Record):

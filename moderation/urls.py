@@ -22,6 +22,7 @@ urlpatterns = [
     path("arende/<int:pk>/chef/klar/", views.case_manager_clear, name="manager_clear"),
     path("fraga/<str:token>/", views.forward_answer, name="forward_answer"),
     path("granska/<int:reply_id>/", views.reply_review, name="reply_review"),
+    path("aldre-personuppgifter/", views.older_personal_data, name="older_personal_data"),
     path("samtycke/", views.photo_consents, name="photo_consents"),
     path("samtycke/<int:record_pk>/", views.photo_consent_note, name="photo_consent_note"),
     path("sparade-svar/", views.saved_reply_list, name="saved_replies"),

@@ -518,6 +518,22 @@ def flag_rule_edit(request, pk: int | None = None):
     )
 
 
+# --- F14: personal data in comments from before an account's first harvest --------------------------
+
+
+@login_required
+def older_personal_data(request):
+    if not permissions.can_use_inbox(request.user):
+        raise PermissionDenied
+    records = selectors.older_items_with_personal_data(user=request.user)
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("sida"))
+    for record in page:
+        flags = list(record.older_item_flags.all())
+        text = selectors.plain_text(record.text, record.text_format)
+        record.flags, record.segments = flags, selectors.highlighted(text, flags)
+    return render(request, "moderation/older_personal_data.html", {"page": page})
+
+
 # --- F15: consent notes on the municipality's own posts with photos --------------------------------
 
 

@@ -6,7 +6,7 @@ with ``build_connector``. This package imports nothing from the project: the cal
 credentials (``CREDENTIAL_KINDS``, from wherever it keeps them) and passes them in.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import requests
 
@@ -67,6 +67,7 @@ def build_connector(
     credentials: Mapping[str, str],
     session: requests.Session | None = None,
     timeout: float = 20,
+    own_authors: Iterable[str] = (),
 ) -> Connector:
     """The connector for one account of ``platform`` (``KeyError`` for an unknown platform)."""
     return get_connector_class(platform)(
@@ -76,4 +77,5 @@ def build_connector(
         credentials=credentials,
         session=session,
         timeout=timeout,
+        own_authors=own_authors,
     )

@@ -291,6 +291,11 @@ def retry_after_seconds(response: Response, default: float) -> float:
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
+def author_key(name: str) -> str:
+    """An author's name as compared with the account's own names: case and spacing do not count."""
+    return " ".join(name.split()).casefold()
+
+
 def same_origin(url: str, base_url: str) -> bool:
     a, b = urlsplit(url), urlsplit(base_url)
     return (a.scheme, a.netloc) == (b.scheme, b.netloc)
@@ -342,10 +347,14 @@ class Connector(ABC):
         credentials: Mapping[str, str] | None = None,
         session: requests.Session | None = None,
         timeout: float = 20,
+        own_authors: Iterable[str] = (),
     ) -> None:
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.platform_id = platform_id
         self.handle = handle
+        # Where a platform has no account ids (blog comment feeds), the names the account's own
+        # comments are signed with tell them apart from the public's.
+        self.own_authors = frozenset(author_key(name) for name in own_authors if name.strip())
         self.credentials = dict(credentials or {})
         self.session = session or http_session()
         self.timeout = timeout

@@ -4,7 +4,8 @@
 comments feed, as WordPress and most blog software publish them: the post's own feed
 (``wfw:commentRss`` in RSS, ``<link rel="replies">`` in Atom) or else the site-wide comments feed,
 which WordPress serves at ``<site>/comments/feed/`` (the site being the feed's ``<link>``), filtered to
-the post by ``thr:in-reply-to`` or by the comment's link. A comments feed that is gone (404) raises
+the post by ``thr:in-reply-to`` or by the comment's link. A feed has no account ids: a comment is the
+account's own when it is signed with one of the names given as ``own_authors``. A comments feed that is gone (404) raises
 ``CommentsUnavailable``: the post is there, its comments could not be read.
 
 A feed is one page and cannot be paged back in time. The cursor therefore carries the feed's
@@ -35,6 +36,7 @@ from .base import (
     Page,
     Profile,
     Response,
+    author_key,
     same_origin,
 )
 
@@ -52,6 +54,7 @@ class RSSConnector(Connector):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.feed_url = kwargs.get("base_url") or ""  # exactly as given: a feed URL's slash matters
+        self._feed_now: Response | None = None  # the feed as ``fetch_item`` read it (see there)
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         response = self._get(self.feed_url, cursor)
@@ -99,7 +102,7 @@ class RSSConnector(Connector):
                 # thr:in-reply-to names the post (by id or address) or, for a reply, another comment.
                 parent_id = post_id if not ref or ref == post_id or target_url == post_link else ref
                 kind = ItemKind.COMMENT if parent_id == post_id else ItemKind.REPLY
-                items.append(self._item(entry, response, kind, parent_id, post_id, False))
+                items.append(self._item(entry, response, kind, parent_id, post_id, self._by_account(entry)))
             return items
 
         yield Page(response, self.parsed(response, parse), _validators(response))
@@ -109,14 +112,23 @@ class RSSConnector(Connector):
 
     def fetch_item(self, platform_id: str) -> Item:
         """A post as the feed shows it now. Feeds only hold their latest entries, so an older post
-        that has scrolled out of the feed is reported as not found too."""
-        response = self._get(self.feed_url, None)
+        that has scrolled out of the feed is reported as not found too. A feed has no call for one
+        entry, so the feed is read once for all the items one connector (one run) asks for."""
+        if self._feed_now is None:
+            self._feed_now = self._get(self.feed_url, None)
+        response = self._feed_now
         for entry in self._entries(response):
             if _entry_id(entry) == platform_id:
                 return self.parsed(
                     response, self._item, entry, response, ItemKind.POST, None, platform_id, True
                 )
         raise NotFound(f"rss: {platform_id} is not in {self.feed_url}", response)
+
+    def _by_account(self, entry: dict[str, Any]) -> bool:
+        """Whether a comment is the account's own: signed with one of the names it writes under
+        (``dc:creator`` in WordPress's comment feeds, ``<author><name>`` in Atom)."""
+        name = (entry.get("author_detail") or {}).get("name") or entry.get("author") or ""
+        return bool(name) and author_key(name) in self.own_authors
 
     def _get(self, url: str, cursor: dict | None) -> Response:
         headers = {}

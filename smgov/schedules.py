@@ -25,6 +25,14 @@ BEAT_SCHEDULE["harvest-schedule-due"] = {
     "options": {"expires": 55},
 }
 
+# Harvest: every night a bounded number of each account's older stored posts are read again, going on
+# from where the last night stopped, so that their edits and deletions are found (N20).
+BEAT_SCHEDULE["harvest-reconcile-nightly"] = {
+    "task": "harvest.reconcile_nightly",
+    "schedule": crontab(hour=1, minute=45),
+    "options": {"expires": 60 * 60},
+}
+
 # Moderation: each department's communicators get their overdue cases every morning (N13, N21).
 BEAT_SCHEDULE["moderation-overdue-digest"] = {
     "task": "moderation.send_overdue_digest",

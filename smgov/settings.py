@@ -298,6 +298,15 @@ STREAMS_JETSTREAM_URL = env("STREAMS_JETSTREAM_URL", "wss://jetstream2.us-east.b
 STREAMS_JETSTREAM = envbool("STREAMS_JETSTREAM", True)  # Bluesky accounts, through Jetstream
 STREAMS_MASTODON = envbool("STREAMS_MASTODON", True)  # Mastodon accounts with an access token
 STREAMS_RECONNECT_MAX_SECONDS = envint("STREAMS_RECONNECT_MAX_SECONDS", 300)  # longest wait between attempts
+
+
+# Edits of the account's own posts: posts this young are read again one by one at every run; older
+# stored posts are checked at night, this many per account and night, the longest unchecked first.
+HARVEST_REREAD_DAYS = envint("HARVEST_REREAD_DAYS", 3)
+HARVEST_RECONCILE_PER_NIGHT = envint("HARVEST_RECONCILE_PER_NIGHT", 200)
+# The first harvest of an account that was in use before: a comment older than the account's promised
+# response time times this factor is archived without an inbox case (0: every comment gets a case).
+HARVEST_HISTORICAL_FACTOR = envint("HARVEST_HISTORICAL_FACTOR", 3)
 # A Mastodon-compatible demo feed under /demo-plattform/, so that the demo has something to harvest.
 DEMO_PLATFORM = envbool("DEMO_PLATFORM", DEBUG)
 

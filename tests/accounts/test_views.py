@@ -309,7 +309,10 @@ def _described_by_ids_missing(html: str) -> set[str]:
 def test_every_help_text_and_error_is_announced_with_its_field(client, org):
     response = submit(client, org, goals="", graphic_profile_confirmed=None)
     html = response.content.decode()
-    assert 'aria-describedby="id_goals_helptext id_goals_error"' in html or 'aria-describedby="id_goals_error"' in html
+    assert (
+        'aria-describedby="id_goals_helptext id_goals_error"' in html
+        or 'aria-describedby="id_goals_error"' in html
+    )
     assert html.count("aria-describedby=") >= 5
     assert _described_by_ids_missing(html) == set()
 
@@ -329,3 +332,19 @@ def test_rule_codes_are_not_shown_to_people(client, org):
     for response in pages:
         text = re.sub(r"<[^>]+>", " ", response.content.decode())
         assert rule_code.findall(text) == [], response.request["PATH_INFO"]
+
+
+def test_f14_the_blogs_own_author_names_are_edited_on_the_accounts_form_in_swedish(client, org):
+    client.force_login(org.alice)
+    url = reverse("accounts:edit", args=[org.account.pk])
+    response = client.get(url)
+    page = response.content.decode()
+    assert "Kommunens författarnamn" in page
+    assert "en per rad" in page  # the help text, translated
+    data = {name: value for name, value in response.context["form"].initial.items() if value is not None}
+    data.update(parent="", own_author_names="Norrviks kommun\nLena Berg, kommunikatör\n")
+
+    assert client.post(url, data).status_code == 302
+
+    org.account.refresh_from_db()
+    assert org.account.own_author_list == ["Norrviks kommun", "Lena Berg, kommunikatör"]

@@ -9,7 +9,7 @@ import pytest
 
 from archive.models import Record, SourceResponse
 from harvest.models import HarvestRun, HarvestState
-from harvest.tasks import run_account
+from harvest.tasks import reconcile_account, run_account
 from moderation.models import Case
 
 from .conftest import ACCOUNT_ID, MastodonServer
@@ -117,3 +117,16 @@ def test_n20_a_worker_harvests_a_blog_feed_and_a_second_run_asks_only_for_change
     assert Record.objects.filter(account=account).count() == count
     feed_requests = [r for r, _response in httpserver.log if r.path == "/feed/"]
     assert feed_requests[-1].headers.get("If-None-Match") == etag
+
+
+def test_n20_the_nightly_check_in_a_worker_finds_a_deleted_older_post(celery_worker, account):
+    mastodon = account.mastodon
+    assert run_account.delay(account.pk).get(timeout=90) == "succeeded"
+    oldest = "113500000000000001"
+    mastodon.statuses[1] = [s for s in mastodon.statuses[1] if s["id"] != oldest]
+
+    assert reconcile_account.delay(account.pk).get(timeout=90) == "succeeded"
+
+    assert Record.objects.get(platform_id=oldest).deleted_on_platform_at is not None
+    run = HarvestRun.objects.get(account=account, trigger=HarvestRun.Trigger.RECONCILE)
+    assert (run.items_deleted, run.items_changed) == (1, 0)
