@@ -7,6 +7,8 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self):
+        from smgov.lib import notify  # noqa: F401 - registers the check of SMGOV_NOTIFY_CHANNELS
+
         from . import search
 
         search.register()

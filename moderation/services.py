@@ -23,6 +23,7 @@ from platforms.base import ConnectorError, CredentialsInvalid, NotSupported
 from registry import diary
 from registry.models import RegistrationRequest
 from smgov.lib.mail import mail_after_commit
+from smgov.lib.notify import Notice, notify
 
 from . import permissions, platform, selectors
 from .flags import GROUNDS, FlagKind, KeywordRule, RemovalGround, RuleRefused, flag_text
@@ -519,6 +520,8 @@ def _reply_outcome(reply_id: int, status: str, *, error: str = "", platform_id: 
     else:
         reply.save(update_fields=fields)
         _event(case, None, Action.REPLY_FAILED, error)
+        if status == Reply.Status.FAILED:
+            _notify_reply_failed(case, reply)
 
 
 @transaction.atomic
@@ -737,20 +740,59 @@ def _platform_outcome(case_id: int, outcome: str, error: str = "") -> None:
 
 def _notify_removal_failed(case: Case) -> None:
     """The comment is removed in smgov but still public: the person who removed it and the account's
-    administrators must act on the platform. The mail names the account and the case, never the text."""
+    administrators must act on the platform. The notice names the account and the case, never the text."""
     remover = case.events.filter(action=Action.REMOVED).select_related("actor").order_by("-pk").first()
-    recipients = [user.email for user in case.account.administrators.filter(is_active=True)]
-    if remover is not None and remover.actor is not None:
-        recipients.append(remover.actor.email)
-    mail_after_commit(
-        recipients,
-        _("Removal failed – the comment is still public on %(account)s") % {"account": case.account},
-        _(
-            "A comment removed in smgov could not be hidden on the platform and is still public.\n\n"
-            "Remove it on the platform by hand, then confirm it in the case: %(url)s\n"
-        )
-        % {"url": _case_url(case)},
+    people = [*case.account.administrators.filter(is_active=True), remover.actor if remover else None]
+    reached = notify(
+        people,
+        Notice(
+            _("Removal failed – the comment is still public on %(account)s") % {"account": case.account},
+            _(
+                "A comment removed in smgov could not be hidden on the platform and is still public.\n\n"
+                "Try again, or remove it on the platform by hand, then confirm it in the case: %(url)s\n"
+            )
+            % {"url": _case_url(case)},
+        ),
     )
+    if reached:
+        _event(case, None, Action.NOTIFIED, ", ".join(reached))
+
+
+def _notify_reply_failed(case: Case, reply: Reply) -> None:
+    """The citizen is still waiting: the reply's author and the account's administrators (who hold its
+    login details, F2) are told, with the case and never the text."""
+    people = [reply.author, *case.account.administrators.filter(is_active=True)]
+    reached = notify(
+        people,
+        Notice(
+            _("A reply could not be published on %(account)s") % {"account": case.account},
+            _(
+                "A reply written in smgov was not accepted by the platform. The citizen is still waiting "
+                "and the deadline keeps running.\n\n"
+                "Try publishing it again, or publish it on the platform by hand and record it in the case: "
+                "%(url)s\n"
+            )
+            % {"url": _case_url(case)},
+        ),
+    )
+    if reached:
+        _event(case, None, Action.NOTIFIED, ", ".join(reached))
+
+
+@transaction.atomic
+def case_hide_retry(*, actor: User, case: Case) -> None:
+    """Hiding on the platform failed: try it again (the comment is still public until it works)."""
+    _require_handler(actor, case)
+    case = _locked(case)
+    if case.platform_action != PlatformAction.FAILED or not platform.can_hide(case.platform):
+        raise ValidationError(_("Only a removal that failed on the platform can be tried again."))
+    case.platform_action, case.platform_error = PlatformAction.PENDING, ""
+    case.save(update_fields=["platform_action", "platform_error", "updated_at"])
+    _event(case, actor, Action.PLATFORM_RETRY)
+    from .tasks import hide_comment
+
+    case_id = case.pk
+    transaction.on_commit(lambda: hide_comment.delay(case_id))
 
 
 @transaction.atomic
