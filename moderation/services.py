@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from guardian.shortcuts import assign_perm
@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.roles import Role
 from archive import services as archive_services
 from archive.models import Record, RecordKind
-from platforms.base import ConnectorError, CredentialsInvalid, NotSupported
+from platforms.base import ConnectorError, CredentialsInvalid, NotFound, NotSupported, Published
 from registry import diary
 from registry.models import RegistrationRequest
 from smgov.lib.mail import mail_after_commit
@@ -393,12 +393,41 @@ def _publish(reply: Reply, case: Case, actor) -> None:
         reply.save(update_fields=["status"])
 
 
-@transaction.atomic
+def _deleted_message(deleted_at) -> str:
+    when = formats.date_format(timezone.localtime(deleted_at), "j F Y H:i")
+    return _(
+        "The comment was deleted on the platform by its author or the platform (noticed %(time)s), "
+        "so it cannot be answered. The case is closed as deleted on the platform."
+    ) % {"time": when}
+
+
+def _close_deleted(case: Case, actor) -> None:
+    """The comment is gone from the platform: nothing is published under it, the case is closed."""
+    if case.is_open:
+        _close(case, actor, CaseState.DELETED)
+        _event(case, actor, Action.DELETED_ON_PLATFORM)
+
+
 def reply_submit(*, actor: User, case: Case, text: str, reviewer: User | None = None) -> Reply:
-    """Send a signed reply (F3); with a reviewer it waits for the expert's approval first (N5)."""
+    """Send a signed reply (F3); with a reviewer it waits for the expert's approval first (N5).
+
+    Under a comment deleted on the platform nothing is sent: the case is closed as deleted, and that
+    stays done when the refusal is raised."""
+    with transaction.atomic():
+        reply = _reply_submit(actor=actor, case=case, text=text, reviewer=reviewer)
+    if reply is None:
+        deleted_at = Record.objects.values_list("deleted_on_platform_at", flat=True).get(pk=case.record_id)
+        raise ValidationError(_deleted_message(deleted_at), code="comment_deleted")
+    return reply
+
+
+def _reply_submit(*, actor: User, case: Case, text: str, reviewer: User | None) -> Reply | None:
     _require_handler(actor, case)
     signature = signature_for(actor)
     case = _locked(case)
+    if case.record.deleted_on_platform_at is not None:
+        _close_deleted(case, actor)
+        return None
     _require_open(case)
     if case.waiting_for_manager:
         raise ValidationError(
@@ -485,43 +514,89 @@ def reply_publish_run(*, reply_id: int) -> None:
     """Publish one reply through the platform's connector (run by a task, after commit).
 
     The platform is called outside any transaction; the outcome is written on the reply and the
-    case afterwards. A retried task finds the reply no longer `publishing` and does nothing.
+    case afterwards. A retried task finds the reply no longer `publishing` and does nothing; a task
+    run again after its worker died between the platform's answer and our commit finds the reply
+    already there through the connector, which looks for it before posting. Under a comment known to
+    be deleted on the platform nothing is sent.
     """
     reply = Reply.objects.select_related("case__record", "case__account").get(pk=reply_id)
     if reply.status != Reply.Status.PUBLISHING:
         return
     case = reply.case
+    record = case.record
+    if record.deleted_on_platform_at is not None:
+        _reply_comment_deleted(reply.pk, at=record.deleted_on_platform_at)
+        return
     try:
         connector = platform.connector_for(
             case.account, purpose=_("publish a reply in case %(id)s") % {"id": case.pk}
         )
-        platform_id = connector.publish_reply(case.record.platform_id, reply.full_text)
+        published = connector.publish_reply(
+            record.platform_id, reply.full_text, thread_id=record.thread_platform_id
+        )
+    except NotFound:
+        _reply_comment_deleted(reply.pk, at=timezone.now())
     except (NotSupported, CredentialsInvalid) as exc:
         _reply_outcome(reply.pk, Reply.Status.MANUAL, error=exc.message)
     except ConnectorError as exc:
         _reply_outcome(reply.pk, Reply.Status.FAILED, error=exc.message)
     else:
-        _reply_outcome(reply.pk, Reply.Status.PUBLISHED, platform_id=platform_id)
+        _reply_published(reply.pk, published)
 
 
 @transaction.atomic
-def _reply_outcome(reply_id: int, status: str, *, error: str = "", platform_id: str = "") -> None:
+def _reply_published(reply_id: int, published: Published) -> None:
+    """The platform confirmed the reply: it is archived at once as the drawn-up record it is (N20),
+    from the platform's own answer, through the same upsert the harvest uses, so the harvest later
+    finds this record by its platform id and updates it rather than storing it twice."""
+    reply = Reply.objects.select_for_update().get(pk=reply_id)
+    case = _locked(reply.case)
+    if reply.status != Reply.Status.PUBLISHING:
+        return
+    response = published.response
+    source = archive_services.source_response_store(
+        account=case.account,
+        url=response.url,
+        status=response.status,
+        headers=response.headers,
+        body=response.body,
+        fetched_at=response.fetched_at,
+        method=response.method,
+    )
+    item = published.item
+    archive_services.record_ingest(account=case.account, item=platform.incoming_item(item), source=source)
+    reply.status, reply.error = Reply.Status.PUBLISHED, ""
+    reply.platform_reply_id, reply.published_at = item.platform_id, item.published_at
+    reply.permalink = item.permalink if (item.permalink or "").startswith(("https://", "http://")) else ""
+    reply.save(update_fields=["status", "error", "platform_reply_id", "published_at", "permalink"])
+    _event(case, None, Action.REPLY_PUBLISHED, item.platform_id)
+    if case.is_open:
+        _close(case, reply.author, CaseState.ANSWERED)
+
+
+@transaction.atomic
+def _reply_comment_deleted(reply_id: int, *, at) -> None:
+    """The comment is gone from the platform: the reply is not published and the case is closed."""
+    reply = Reply.objects.select_for_update().get(pk=reply_id)
+    case = _locked(reply.case)
+    record = case.record
+    if record.deleted_on_platform_at is None:
+        archive_services.record_mark_missing(record=record, at=at)
+        archive_services.record_mark_deleted_on_platform(record=record, at=at)
+    reply.status, reply.error = Reply.Status.COMMENT_DELETED, _deleted_message(record.deleted_on_platform_at)
+    reply.save(update_fields=["status", "error"])
+    _close_deleted(case, None)
+
+
+@transaction.atomic
+def _reply_outcome(reply_id: int, status: str, *, error: str = "") -> None:
     reply = Reply.objects.select_for_update().get(pk=reply_id)
     case = _locked(reply.case)
     reply.status, reply.error = status, error
-    fields = ["status", "error"]
-    if status == Reply.Status.PUBLISHED:
-        reply.platform_reply_id, reply.published_at = platform_id, timezone.now()
-        fields += ["platform_reply_id", "published_at"]
-        reply.save(update_fields=fields)
-        _event(case, None, Action.REPLY_PUBLISHED, platform_id)
-        if case.is_open:
-            _close(case, reply.author, CaseState.ANSWERED)
-    else:
-        reply.save(update_fields=fields)
-        _event(case, None, Action.REPLY_FAILED, error)
-        if status == Reply.Status.FAILED:
-            _notify_reply_failed(case, reply)
+    reply.save(update_fields=["status", "error"])
+    _event(case, None, Action.REPLY_FAILED, error)
+    if status == Reply.Status.FAILED:
+        _notify_reply_failed(case, reply)
 
 
 @transaction.atomic

@@ -235,6 +235,9 @@ def case_reply(request, case):
             actor=request.user, case=case, text=data["text"], reviewer=data["reviewer"]
         )
     except ValidationError as exc:
+        if exc.code == "comment_deleted":  # the case is closed now: show it as it is
+            messages.error(request, _errors(exc))
+            return None
         form.add_error(None, _errors(exc))
         return _case_page(request, case, status=400, reply_form=form)
     if reply.status == Reply.Status.AWAITING_REVIEW:

@@ -84,7 +84,9 @@ def test_n14_a_removal_says_removed_only_when_the_platform_confirmed_it(
 def test_n14_a_failed_removal_is_first_in_the_inbox_with_a_retry_and_the_manual_path(
     client, org, facebook, httpserver, django_capture_on_commit_callbacks
 ):
-    urgent = open_case(org.account, text="Mitt personnummer är 19121212-1212")  # high priority, older deadline
+    urgent = open_case(
+        org.account, text="Mitt personnummer är 19121212-1212"
+    )  # high priority, older deadline
     urgent.priority = Priority.HIGH
     urgent.deadline = timezone.now() - timedelta(days=2)
     urgent.save(update_fields=["priority", "deadline"])
@@ -143,7 +145,9 @@ def test_a_case_whose_reply_failed_is_first_in_the_inbox(client, org):
     urgent.deadline = timezone.now() - timedelta(days=2)
     urgent.save(update_fields=["priority", "deadline"])
     waiting = open_case(org.account, text="När plogas Storgatan?")
-    Reply.objects.create(case=waiting, author=org.alice, text="I morgon.", signature="/Alice", status="failed")
+    Reply.objects.create(
+        case=waiting, author=org.alice, text="I morgon.", signature="/Alice", status="failed"
+    )
 
     inbox = _page(client, org.alice, reverse("moderation:inbox"))
 
