@@ -41,8 +41,9 @@ from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from accounts.models import AccountState, ServiceAccount
 from archive import services as archive_services
-from archive.services import IncomingItem, IngestResult
+from archive.services import IngestResult
 from moderation import services as moderation_services
+from moderation.platform import incoming_item
 from platforms import CREDENTIAL_KINDS, build_connector
 from platforms.base import (
     USER_AGENT,
@@ -88,28 +89,6 @@ class HarvestDeferred(Exception):
 
 
 # --- building blocks ------------------------------------------------------------------------------
-
-
-def incoming_item(item: Item) -> IncomingItem:
-    """A connector's item in the archive's own terms (the archive knows nothing of connectors)."""
-    author = item.author
-    return IncomingItem(
-        platform_id=item.platform_id,
-        kind=str(item.kind),
-        published_at=item.published_at,
-        text=item.text,
-        text_format=item.text_format,
-        is_own=item.is_own,
-        parent_platform_id=item.parent_id or "",
-        thread_platform_id=item.thread_id or "",
-        author_name=author.name if author else "",
-        author_handle=author.handle if author else "",
-        author_platform_id=author.platform_id if author else "",
-        media=[{"url": m.url, "type": m.type, "alt_text": m.alt_text} for m in item.media],
-        permalink=item.permalink or "",
-        edited_at=item.edited_at,
-        raw=item.raw,
-    )
 
 
 def connector_for(account: ServiceAccount) -> Connector:

@@ -25,10 +25,11 @@ class CaseState(models.TextChoices):
     ANSWERED = "answered", _("Answered")
     NO_ACTION = "no_action", _("No action")
     REMOVED = "removed", _("Removed")
+    DELETED = "deleted", _("Deleted on the platform")
 
 
 OPEN_STATES = (CaseState.NEW, CaseState.IN_PROGRESS, CaseState.WAITING_FOR_EXPERT)
-CLOSED_STATES = (CaseState.ANSWERED, CaseState.NO_ACTION, CaseState.REMOVED)
+CLOSED_STATES = (CaseState.ANSWERED, CaseState.NO_ACTION, CaseState.REMOVED, CaseState.DELETED)
 
 
 class Priority(models.IntegerChoices):
@@ -78,6 +79,16 @@ class PlatformAction(models.TextChoices):
     DONE = "done", _("Hidden on the platform")
     MANUAL = "manual", _("To be removed by hand on the platform")
     FAILED = "failed", _("Hiding on the platform failed")
+
+
+# A removal is finished only when the platform confirmed it, or a person confirmed doing it by hand;
+# until then the comment may still be public, and the case says so instead of "Removed".
+UNFINISHED_REMOVAL = (PlatformAction.PENDING, PlatformAction.FAILED, PlatformAction.MANUAL)
+REMOVAL_STATE_LABELS = {
+    PlatformAction.PENDING: _("Removal in progress"),
+    PlatformAction.FAILED: _("Removal failed — the comment is still visible on the platform"),
+    PlatformAction.MANUAL: _("To be removed by hand on the platform"),
+}
 
 
 class Case(models.Model):
@@ -139,6 +150,22 @@ class Case(models.Model):
         return self.state in OPEN_STATES
 
     @property
+    def removal_unfinished(self) -> bool:
+        return self.state == CaseState.REMOVED and self.platform_action in UNFINISHED_REMOVAL
+
+    @property
+    def state_label(self) -> str:
+        """The state as the case page and the inbox show it: truthful about the platform."""
+        if self.removal_unfinished:
+            return REMOVAL_STATE_LABELS[self.platform_action]
+        return self.get_state_display()
+
+    @property
+    def state_key(self) -> str:
+        """The state's badge modifier."""
+        return f"removal-{self.platform_action}" if self.removal_unfinished else self.state
+
+    @property
     def is_purged(self) -> bool:
         return self.record.purged_at is not None
 
@@ -194,6 +221,8 @@ class CaseEvent(models.Model):
         PLATFORM_HIDDEN = "platform_hidden", _("hidden on the platform")
         PLATFORM_FAILED = "platform_failed", _("hiding on the platform failed")
         PLATFORM_MANUAL = "platform_manual", _("removed by hand on the platform")
+        PLATFORM_RETRY = "platform_retry", _("hiding on the platform tried again")
+        DELETED_ON_PLATFORM = "deleted_on_platform", _("closed: the comment was deleted on the platform")
         REGISTRATION = "registration", _("sent to the registrar")
         NO_ACTION = "no_action", _("closed without action")
         REOPENED = "reopened", _("reopened")
@@ -224,6 +253,7 @@ class Reply(models.Model):
         FAILED = "failed", _("Publishing failed")
         MANUAL = "manual", _("To be published by hand")
         ANSWERED_MANUALLY = "answered_manually", _("Answered on the platform")
+        COMMENT_DELETED = "comment_deleted", _("Not published: the comment was deleted on the platform")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -1,4 +1,5 @@
-"""The platform side of moderation: publishing replies and hiding comments through the connectors.
+"""The platform side of moderation: publishing replies and hiding comments through the connectors,
+and the translation of a connector's item into the archive's terms.
 
 Which platform can do what is the connector's business (`can_reply`, `can_hide`); this module only
 builds a connector for an account, with the credentials a connector understands
@@ -10,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services as account_services
 from accounts.models import ServiceAccount
+from archive.services import IncomingItem
 from platforms import CREDENTIAL_KINDS, build_connector, get_connector_class
-from platforms.base import Connector
+from platforms.base import Connector, Item
 
 # What a person does by hand where the platform's API cannot hide or delete a comment.
 MANUAL_REMOVAL_STEPS = {
@@ -64,4 +66,27 @@ def connector_for(account: ServiceAccount, *, purpose: str) -> Connector:
         platform_id=account.platform_id,
         handle=account.handle,
         credentials=_credentials(account, purpose),
+    )
+
+
+def incoming_item(item: Item) -> IncomingItem:
+    """A connector's item in the archive's own terms (the archive knows nothing of connectors): the
+    one translation for the harvest and for the replies smgov publishes, so both upsert the same record."""
+    author = item.author
+    return IncomingItem(
+        platform_id=item.platform_id,
+        kind=str(item.kind),
+        published_at=item.published_at,
+        text=item.text,
+        text_format=item.text_format,
+        is_own=item.is_own,
+        parent_platform_id=item.parent_id or "",
+        thread_platform_id=item.thread_id or "",
+        author_name=author.name if author else "",
+        author_handle=author.handle if author else "",
+        author_platform_id=author.platform_id if author else "",
+        media=[{"url": m.url, "type": m.type, "alt_text": m.alt_text} for m in item.media],
+        permalink=item.permalink or "",
+        edited_at=item.edited_at,
+        raw=item.raw,
     )

@@ -8,7 +8,19 @@ from dataclasses import dataclass
 import nh3
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from accounts.models import User
@@ -21,6 +33,7 @@ from .flags import KeywordRule
 from .models import (
     CLOSED_STATES,
     OPEN_STATES,
+    UNFINISHED_REMOVAL,
     Case,
     CaseFlag,
     CaseState,
@@ -79,7 +92,8 @@ def plain_text(text: str, text_format: str) -> str:
 # --- the inbox -------------------------------------------------------------------------------------
 
 SORTS = {
-    "deadline": ("-priority", "deadline", "pk"),
+    # Failed removals and failed replies first: a comment still public, a citizen still waiting.
+    "deadline": ("-attention", "-priority", "deadline", "pk"),
     "newest": ("-record__published_at", "-pk"),
     "oldest": ("record__published_at", "pk"),
     "account": ("account__display_name", "deadline", "pk"),
@@ -103,10 +117,12 @@ class InboxFilters:
 def inbox_cases(*, user, filters: InboxFilters) -> QuerySet[Case]:
     """The cases a person may see, filtered and sorted; the page's flags come in one more query."""
     cases = permissions.visible_cases(user)
+    # A removal the platform has not confirmed is not done: it stays with the open cases.
+    unfinished = Q(state=CaseState.REMOVED, platform_action__in=UNFINISHED_REMOVAL)
     if filters.state == "open":
-        cases = cases.filter(state__in=OPEN_STATES)
+        cases = cases.filter(Q(state__in=OPEN_STATES) | unfinished)
     elif filters.state == "closed":
-        cases = cases.filter(state__in=CLOSED_STATES)
+        cases = cases.filter(Q(state__in=CLOSED_STATES) & ~unfinished)
     elif filters.state in CaseState.values:
         cases = cases.filter(state=filters.state)
     if filters.account:
@@ -135,6 +151,14 @@ def inbox_cases(*, user, filters: InboxFilters) -> QuerySet[Case]:
     return (
         cases.select_related("record", "account", "assignee")
         .annotate(latest_reply_status=Subquery(latest_reply))
+        .annotate(
+            attention=DbCase(
+                When(platform_action=PlatformAction.FAILED, then=Value(1)),
+                When(latest_reply_status=Reply.Status.FAILED, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
         .defer(*HEAVY_RECORD_FIELDS)
         .prefetch_related(Prefetch("flags", queryset=CaseFlag.objects.only("case_id", "kind", "ground")))
         .order_by(*SORTS.get(filters.sort, SORTS["deadline"]))

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from guardian.shortcuts import assign_perm
@@ -19,10 +19,11 @@ from accounts.models import User
 from accounts.roles import Role
 from archive import services as archive_services
 from archive.models import Record, RecordKind
-from platforms.base import ConnectorError, CredentialsInvalid, NotSupported
+from platforms.base import ConnectorError, CredentialsInvalid, NotFound, NotSupported, Published
 from registry import diary
 from registry.models import RegistrationRequest
 from smgov.lib.mail import mail_after_commit
+from smgov.lib.notify import Notice, notify
 
 from . import permissions, platform, selectors
 from .flags import GROUNDS, FlagKind, KeywordRule, RemovalGround, RuleRefused, flag_text
@@ -418,12 +419,41 @@ def _publish(reply: Reply, case: Case, actor) -> None:
         reply.save(update_fields=["status"])
 
 
-@transaction.atomic
+def _deleted_message(deleted_at) -> str:
+    when = formats.date_format(timezone.localtime(deleted_at), "j F Y H:i")
+    return _(
+        "The comment was deleted on the platform by its author or the platform (noticed %(time)s), "
+        "so it cannot be answered. The case is closed as deleted on the platform."
+    ) % {"time": when}
+
+
+def _close_deleted(case: Case, actor) -> None:
+    """The comment is gone from the platform: nothing is published under it, the case is closed."""
+    if case.is_open:
+        _close(case, actor, CaseState.DELETED)
+        _event(case, actor, Action.DELETED_ON_PLATFORM)
+
+
 def reply_submit(*, actor: User, case: Case, text: str, reviewer: User | None = None) -> Reply:
-    """Send a signed reply (F3); with a reviewer it waits for the expert's approval first (N5)."""
+    """Send a signed reply (F3); with a reviewer it waits for the expert's approval first (N5).
+
+    Under a comment deleted on the platform nothing is sent: the case is closed as deleted, and that
+    stays done when the refusal is raised."""
+    with transaction.atomic():
+        reply = _reply_submit(actor=actor, case=case, text=text, reviewer=reviewer)
+    if reply is None:
+        deleted_at = Record.objects.values_list("deleted_on_platform_at", flat=True).get(pk=case.record_id)
+        raise ValidationError(_deleted_message(deleted_at), code="comment_deleted")
+    return reply
+
+
+def _reply_submit(*, actor: User, case: Case, text: str, reviewer: User | None) -> Reply | None:
     _require_handler(actor, case)
     signature = signature_for(actor)
     case = _locked(case)
+    if case.record.deleted_on_platform_at is not None:
+        _close_deleted(case, actor)
+        return None
     _require_open(case)
     if case.waiting_for_manager:
         raise ValidationError(
@@ -510,41 +540,89 @@ def reply_publish_run(*, reply_id: int) -> None:
     """Publish one reply through the platform's connector (run by a task, after commit).
 
     The platform is called outside any transaction; the outcome is written on the reply and the
-    case afterwards. A retried task finds the reply no longer `publishing` and does nothing.
+    case afterwards. A retried task finds the reply no longer `publishing` and does nothing; a task
+    run again after its worker died between the platform's answer and our commit finds the reply
+    already there through the connector, which looks for it before posting. Under a comment known to
+    be deleted on the platform nothing is sent.
     """
     reply = Reply.objects.select_related("case__record", "case__account").get(pk=reply_id)
     if reply.status != Reply.Status.PUBLISHING:
         return
     case = reply.case
+    record = case.record
+    if record.deleted_on_platform_at is not None:
+        _reply_comment_deleted(reply.pk, at=record.deleted_on_platform_at)
+        return
     try:
         connector = platform.connector_for(
             case.account, purpose=_("publish a reply in case %(id)s") % {"id": case.pk}
         )
-        platform_id = connector.publish_reply(case.record.platform_id, reply.full_text)
+        published = connector.publish_reply(
+            record.platform_id, reply.full_text, thread_id=record.thread_platform_id
+        )
+    except NotFound:
+        _reply_comment_deleted(reply.pk, at=timezone.now())
     except (NotSupported, CredentialsInvalid) as exc:
         _reply_outcome(reply.pk, Reply.Status.MANUAL, error=exc.message)
     except ConnectorError as exc:
         _reply_outcome(reply.pk, Reply.Status.FAILED, error=exc.message)
     else:
-        _reply_outcome(reply.pk, Reply.Status.PUBLISHED, platform_id=platform_id)
+        _reply_published(reply.pk, published)
 
 
 @transaction.atomic
-def _reply_outcome(reply_id: int, status: str, *, error: str = "", platform_id: str = "") -> None:
+def _reply_published(reply_id: int, published: Published) -> None:
+    """The platform confirmed the reply: it is archived at once as the drawn-up record it is (N20),
+    from the platform's own answer, through the same upsert the harvest uses, so the harvest later
+    finds this record by its platform id and updates it rather than storing it twice."""
+    reply = Reply.objects.select_for_update().get(pk=reply_id)
+    case = _locked(reply.case)
+    if reply.status != Reply.Status.PUBLISHING:
+        return
+    response = published.response
+    source = archive_services.source_response_store(
+        account=case.account,
+        url=response.url,
+        status=response.status,
+        headers=response.headers,
+        body=response.body,
+        fetched_at=response.fetched_at,
+        method=response.method,
+    )
+    item = published.item
+    archive_services.record_ingest(account=case.account, item=platform.incoming_item(item), source=source)
+    reply.status, reply.error = Reply.Status.PUBLISHED, ""
+    reply.platform_reply_id, reply.published_at = item.platform_id, item.published_at
+    reply.permalink = item.permalink if (item.permalink or "").startswith(("https://", "http://")) else ""
+    reply.save(update_fields=["status", "error", "platform_reply_id", "published_at", "permalink"])
+    _event(case, None, Action.REPLY_PUBLISHED, item.platform_id)
+    if case.is_open:
+        _close(case, reply.author, CaseState.ANSWERED)
+
+
+@transaction.atomic
+def _reply_comment_deleted(reply_id: int, *, at) -> None:
+    """The comment is gone from the platform: the reply is not published and the case is closed."""
+    reply = Reply.objects.select_for_update().get(pk=reply_id)
+    case = _locked(reply.case)
+    record = case.record
+    if record.deleted_on_platform_at is None:
+        archive_services.record_mark_missing(record=record, at=at)
+        archive_services.record_mark_deleted_on_platform(record=record, at=at)
+    reply.status, reply.error = Reply.Status.COMMENT_DELETED, _deleted_message(record.deleted_on_platform_at)
+    reply.save(update_fields=["status", "error"])
+    _close_deleted(case, None)
+
+
+@transaction.atomic
+def _reply_outcome(reply_id: int, status: str, *, error: str = "") -> None:
     reply = Reply.objects.select_for_update().get(pk=reply_id)
     case = _locked(reply.case)
     reply.status, reply.error = status, error
-    fields = ["status", "error"]
-    if status == Reply.Status.PUBLISHED:
-        reply.platform_reply_id, reply.published_at = platform_id, timezone.now()
-        fields += ["platform_reply_id", "published_at"]
-        reply.save(update_fields=fields)
-        _event(case, None, Action.REPLY_PUBLISHED, platform_id)
-        if case.is_open:
-            _close(case, reply.author, CaseState.ANSWERED)
-    else:
-        reply.save(update_fields=fields)
-        _event(case, None, Action.REPLY_FAILED, error)
+    reply.save(update_fields=["status", "error"])
+    _event(case, None, Action.REPLY_FAILED, error)
+    if status == Reply.Status.FAILED:
+        _notify_reply_failed(case, reply)
 
 
 @transaction.atomic
@@ -763,20 +841,59 @@ def _platform_outcome(case_id: int, outcome: str, error: str = "") -> None:
 
 def _notify_removal_failed(case: Case) -> None:
     """The comment is removed in smgov but still public: the person who removed it and the account's
-    administrators must act on the platform. The mail names the account and the case, never the text."""
+    administrators must act on the platform. The notice names the account and the case, never the text."""
     remover = case.events.filter(action=Action.REMOVED).select_related("actor").order_by("-pk").first()
-    recipients = [user.email for user in case.account.administrators.filter(is_active=True)]
-    if remover is not None and remover.actor is not None:
-        recipients.append(remover.actor.email)
-    mail_after_commit(
-        recipients,
-        _("Removal failed – the comment is still public on %(account)s") % {"account": case.account},
-        _(
-            "A comment removed in smgov could not be hidden on the platform and is still public.\n\n"
-            "Remove it on the platform by hand, then confirm it in the case: %(url)s\n"
-        )
-        % {"url": _case_url(case)},
+    people = [*case.account.administrators.filter(is_active=True), remover.actor if remover else None]
+    reached = notify(
+        people,
+        Notice(
+            _("Removal failed – the comment is still public on %(account)s") % {"account": case.account},
+            _(
+                "A comment removed in smgov could not be hidden on the platform and is still public.\n\n"
+                "Try again, or remove it on the platform by hand, then confirm it in the case: %(url)s\n"
+            )
+            % {"url": _case_url(case)},
+        ),
     )
+    if reached:
+        _event(case, None, Action.NOTIFIED, ", ".join(reached))
+
+
+def _notify_reply_failed(case: Case, reply: Reply) -> None:
+    """The citizen is still waiting: the reply's author and the account's administrators (who hold its
+    login details, F2) are told, with the case and never the text."""
+    people = [reply.author, *case.account.administrators.filter(is_active=True)]
+    reached = notify(
+        people,
+        Notice(
+            _("A reply could not be published on %(account)s") % {"account": case.account},
+            _(
+                "A reply written in smgov was not accepted by the platform. The citizen is still waiting "
+                "and the deadline keeps running.\n\n"
+                "Try publishing it again, or publish it on the platform by hand and record it in the case: "
+                "%(url)s\n"
+            )
+            % {"url": _case_url(case)},
+        ),
+    )
+    if reached:
+        _event(case, None, Action.NOTIFIED, ", ".join(reached))
+
+
+@transaction.atomic
+def case_hide_retry(*, actor: User, case: Case) -> None:
+    """Hiding on the platform failed: try it again (the comment is still public until it works)."""
+    _require_handler(actor, case)
+    case = _locked(case)
+    if case.platform_action != PlatformAction.FAILED or not platform.can_hide(case.platform):
+        raise ValidationError(_("Only a removal that failed on the platform can be tried again."))
+    case.platform_action, case.platform_error = PlatformAction.PENDING, ""
+    case.save(update_fields=["platform_action", "platform_error", "updated_at"])
+    _event(case, actor, Action.PLATFORM_RETRY)
+    from .tasks import hide_comment
+
+    case_id = case.pk
+    transaction.on_commit(lambda: hide_comment.delay(case_id))
 
 
 @transaction.atomic

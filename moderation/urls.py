@@ -17,6 +17,7 @@ urlpatterns = [
     path("arende/<int:pk>/fraga/", views.case_forward, name="forward"),
     path("arende/<int:pk>/fraga/<int:forward_id>/svar/", views.forward_record_answer, name="forward_record"),
     path("arende/<int:pk>/ta-bort/", views.case_remove, name="remove"),
+    path("arende/<int:pk>/ta-bort/igen/", views.case_platform_retry, name="platform_retry"),
     path("arende/<int:pk>/borttagen-pa-plattformen/", views.case_platform_done, name="platform_done"),
     path("arende/<int:pk>/chef/", views.case_manager_request, name="manager_request"),
     path("arende/<int:pk>/chef/klar/", views.case_manager_clear, name="manager_clear"),

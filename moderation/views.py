@@ -19,7 +19,7 @@ from archive.models import Record
 
 from . import forms, permissions, platform, selectors, services
 from .flags import GROUNDS, RemovalGround
-from .models import Case, FlagRule, Forward, Reply, SavedReply
+from .models import Case, FlagRule, Forward, PlatformAction, Reply, SavedReply
 
 PAGE_SIZE = 50
 
@@ -235,6 +235,9 @@ def case_reply(request, case):
             actor=request.user, case=case, text=data["text"], reviewer=data["reviewer"]
         )
     except ValidationError as exc:
+        if exc.code == "comment_deleted":  # the case is closed now: show it as it is
+            messages.error(request, _errors(exc))
+            return None
         form.add_error(None, _errors(exc))
         return _case_page(request, case, status=400, reply_form=form)
     if reply.status == Reply.Status.AWAITING_REVIEW:
@@ -342,8 +345,28 @@ def case_remove(request, case):
     except ValidationError as exc:
         form.add_error(None, _errors(exc))
         return _case_page(request, case, status=400, remove_form=form)
-    messages.success(request, _("The comment was removed and sent to the registrar."))
+    case.refresh_from_db(fields=["platform_action"])
+    if case.platform_action == PlatformAction.PENDING:
+        messages.success(
+            request,
+            _(
+                "The removal was recorded and sent to the registrar. The comment is being removed on the platform."
+            ),
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "The removal was recorded and sent to the registrar. Remove the comment by hand on the platform, then confirm it here."
+            ),
+        )
     return None
+
+
+@_handler_view
+def case_platform_retry(request, case):
+    services.case_hide_retry(actor=request.user, case=case)
+    messages.success(request, _("The comment is being removed on the platform again."))
 
 
 @_handler_view

@@ -183,6 +183,15 @@ class ChangeEvent:
 
 
 @dataclass(frozen=True)
+class Published:
+    """The platform's answer to a reply we published: the new item as the platform describes it (the
+    same item a harvest will read later) and the response it was parsed from."""
+
+    item: Item
+    response: Response
+
+
+@dataclass(frozen=True)
 class Profile:
     followers_count: int | None
     raw: dict[str, Any] = field(repr=False)
@@ -381,9 +390,36 @@ class Connector(ABC):
         of fields the archive does not keep are left out."""
         raise NotSupported(f"{self.platform}: webhooks are not supported")
 
-    def publish_reply(self, parent_id: str, text: str) -> str:
-        """Publish ``text`` as the account's reply to ``parent_id``; returns the new item's id."""
+    def publish_reply(self, parent_id: str, text: str, *, thread_id: str = "") -> Published:
+        """Publish ``text`` as the account's reply to ``parent_id`` (in the thread of post ``thread_id``)
+        and return the platform's answer.
+
+        Publishing runs in a task that a dead worker leaves to run again, so a connector first looks
+        for this account's reply with the same text under ``parent_id`` and returns that instead of
+        posting a second one, wherever the platform itself does not deduplicate."""
         raise NotSupported(f"{self.platform}: publishing replies is not supported")
+
+    def accepted_reply(
+        self, response: Response, platform_id: str, parent_id: str, thread_id: str, text: str
+    ) -> Published:
+        """What we know of a reply the platform accepted without describing it (its answer gave only
+        the id, and asking for the rest failed): the harvest fills in the rest by the same id."""
+        item = Item(
+            kind=ItemKind.REPLY,
+            platform_id=platform_id,
+            parent_id=parent_id,
+            thread_id=thread_id or parent_id,
+            author=Author(name=self.handle, handle=self.handle, platform_id=self.platform_id),
+            text=text,
+            text_format="plain",
+            media=(),
+            permalink=None,
+            published_at=response.fetched_at,
+            edited_at=None,
+            raw={"id": platform_id},
+            is_own=True,
+        )
+        return Published(item, response)
 
     def hide_comment(self, platform_id: str) -> None:
         """Hide a comment from the public without deleting it."""

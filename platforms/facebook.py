@@ -16,12 +16,14 @@ from .base import (
     Author,
     ChangeAction,
     ChangeEvent,
+    ConnectorError,
     Item,
     ItemKind,
     Media,
     MediaType,
     Page,
     Profile,
+    Published,
     parse_time,
 )
 from .graph import GraphConnector
@@ -70,8 +72,7 @@ class FacebookConnector(GraphConnector):
             response, post = self.get_node(platform_id, fields=POST_FIELDS)
             return self.parsed(response, self._post, post)
         response, comment = self.get_node(platform_id, fields=COMMENT_FIELDS)
-        post_id = f"{self.platform_id}_{platform_id.split('_')[0]}"
-        return self.parsed(response, self._comment, comment, post_id)
+        return self.parsed(response, self._comment, comment, self._post_of(platform_id))
 
     def webhook_events(self, entry: dict[str, Any]) -> list[ChangeEvent]:
         """Comment changes of the Page's ``feed`` field. A new comment's delivery carries all the
@@ -115,8 +116,42 @@ class FacebookConnector(GraphConnector):
             is_own=author is not None and author.platform_id == self.platform_id,
         )
 
-    def publish_reply(self, parent_id: str, text: str) -> str:
-        return str(self.post_node(f"{parent_id}/comments", message=text)["id"])
+    def publish_reply(self, parent_id: str, text: str, *, thread_id: str = "") -> Published:
+        # Graph has no idempotency key: a task run again after its worker died between Graph's answer
+        # and our commit finds the reply it already posted among the newest under the comment.
+        already = self._own_reply(parent_id, text)
+        if already is not None:
+            return already
+        response = self.request("POST", self.url(f"{parent_id}/comments"), data={"message": text})
+        body = response.json()
+        new_id = self.parsed(response, lambda: str(body["id"]))
+        # Graph answers with the id only: the rest (time, address) comes from the new comment itself.
+        try:
+            node_response, comment = self.get_node(new_id, fields=COMMENT_FIELDS)
+            return Published(
+                self.parsed(node_response, self._comment, comment, self._post_of(new_id)), node_response
+            )
+        except ConnectorError:
+            return self.accepted_reply(response, new_id, parent_id, thread_id or self._post_of(new_id), text)
+
+    def _own_reply(self, parent_id: str, text: str) -> Published | None:
+        params = {"order": "reverse_chronological", "fields": COMMENT_FIELDS, "limit": self.page_size}
+        response, body = self.get_json(f"{parent_id}/comments", params=params)
+        wanted = " ".join(text.split())
+        for comment in self.parsed(response, lambda: body["data"]):
+            person = comment.get("from") or {}
+            if (
+                person.get("id") == self.platform_id
+                and " ".join(comment.get("message", "").split()) == wanted
+            ):
+                return Published(
+                    self.parsed(response, self._comment, comment, self._post_of(comment["id"])), response
+                )
+        return None
+
+    def _post_of(self, comment_id: str) -> str:
+        """A comment id is ``{post-id}_{comment-id}`` without the Page's part of the post id."""
+        return f"{self.platform_id}_{comment_id.split('_')[0]}"
 
     def hide_comment(self, platform_id: str) -> None:
         self.post_node(platform_id, is_hidden="true")

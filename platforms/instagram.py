@@ -17,11 +17,13 @@ from .base import (
     Author,
     ChangeAction,
     ChangeEvent,
+    ConnectorError,
     Item,
     ItemKind,
     Media,
     Page,
     Profile,
+    Published,
     chain_extra_pages,
     parse_time,
 )
@@ -110,8 +112,42 @@ class InstagramConnector(GraphConnector):
             events.append(ChangeEvent(ChangeAction.UPSERT, str(value["id"]), sent_at, item, complete=False))
         return events
 
-    def publish_reply(self, parent_id: str, text: str) -> str:
-        return str(self.post_node(f"{parent_id}/replies", message=text)["id"])
+    def publish_reply(self, parent_id: str, text: str, *, thread_id: str = "") -> Published:
+        # Graph has no idempotency key: a task run again after its worker died between Graph's answer
+        # and our commit finds the reply it already posted under the comment.
+        already = self._own_reply(parent_id, text, thread_id)
+        if already is not None:
+            return already
+        response = self.request("POST", self.url(f"{parent_id}/replies"), data={"message": text})
+        body = response.json()
+        new_id = self.parsed(response, lambda: str(body["id"]))
+        # Graph answers with the id only: the rest (time, author) comes from the new comment itself.
+        try:
+            node_response, reply = self.get_node(new_id, fields=NODE_COMMENT_FIELDS)
+            post_id = self.parsed(node_response, lambda: reply["media"]["id"])
+            item = self.parsed(
+                node_response, self._comment, reply, reply.get("parent_id") or parent_id, post_id
+            )
+            return Published(item, node_response)
+        except ConnectorError:
+            return self.accepted_reply(response, new_id, parent_id, thread_id, text)
+
+    def _own_reply(self, parent_id: str, text: str, thread_id: str) -> Published | None:
+        """Replies to one comment are few: all of them are read."""
+        wanted = " ".join(text.split())
+        found: list[Published] = []
+
+        def parse(data: list[dict[str, Any]]) -> tuple[list[Item], bool]:
+            items = [self._comment(reply, parent_id, thread_id or parent_id) for reply in data]
+            return items, False
+
+        for page in self.list_pages(f"{parent_id}/replies", {"fields": REPLY_FIELDS}, None, parse):
+            found += [
+                Published(item, page.response)
+                for item in page.items
+                if item.is_own and " ".join(item.text.split()) == wanted
+            ]
+        return found[0] if found else None
 
     def hide_comment(self, platform_id: str) -> None:
         self.post_node(platform_id, hide="true")

@@ -31,6 +31,7 @@ from .base import (
     MediaType,
     Page,
     Profile,
+    Published,
     RateLimited,
     Response,
     parse_time,
@@ -149,15 +150,16 @@ class MastodonConnector(Connector):
             ChangeAction.UPSERT, item.platform_id, item.edited_at or item.published_at, item, complete=True
         )
 
-    def publish_reply(self, parent_id: str, text: str) -> str:
+    def publish_reply(self, parent_id: str, text: str, *, thread_id: str = "") -> Published:
         if not self.credentials.get("access_token"):
             raise CredentialsInvalid("mastodon: publishing a reply needs an access_token")
+        thread_id = thread_id or parent_id
         # The same text to the same parent within the instance's idempotency window (an hour) is a
         # retried task, not a second reply: let the server deduplicate it.
         key = hashlib.sha256(f"{parent_id}\n{text}".encode()).hexdigest()
         # Some Mastodon-compatible servers ignore the key: a task run again after a worker died between
         # the server's answer and our commit first looks for the reply it already posted.
-        already = self._own_reply(parent_id, text)
+        already = self._own_reply(parent_id, text, thread_id)
         if already is not None:
             return already
         response = self.request(
@@ -166,11 +168,11 @@ class MastodonConnector(Connector):
             data={"status": text, "in_reply_to_id": parent_id},
             headers={"Idempotency-Key": key},
         )
-        body = response.json()
-        return self.parsed(response, lambda: str(body["id"]))
+        status = response.json()
+        return Published(self.parsed(response, self._item, status, thread_id), response)
 
-    def _own_reply(self, parent_id: str, text: str) -> str | None:
-        """The id of this account's reply to ``parent_id`` saying ``text``, if it is there already."""
+    def _own_reply(self, parent_id: str, text: str, thread_id: str) -> Published | None:
+        """This account's reply to ``parent_id`` saying ``text``, if it is there already."""
         response, context = self.get_json(f"/api/v1/statuses/{parent_id}/context")
         wanted = _words(text)
         for status in self.parsed(response, lambda: context["descendants"]):
@@ -179,7 +181,7 @@ class MastodonConnector(Connector):
                 and self._is_own(status.get("account") or {})
                 and _words(_html_text(status.get("content") or "")) == wanted
             ):
-                return str(status["id"])
+                return Published(self.parsed(response, self._item, status, thread_id), response)
         return None
 
     def _is_own(self, account: dict) -> bool:

@@ -29,6 +29,7 @@ from .base import (
     Page,
     PermanentError,
     Profile,
+    Published,
     RateLimited,
     Response,
     TransientError,
@@ -114,19 +115,39 @@ class YouTubeConnector(Connector):
         comment = self._only(response, body, platform_id)
         return self.parsed(response, self._comment, comment, comment["snippet"].get("videoId", ""))
 
-    def publish_reply(self, parent_id: str, text: str) -> str:
+    def publish_reply(self, parent_id: str, text: str, *, thread_id: str = "") -> Published:
         # Threads are two levels deep: an answer to a reply goes to the thread's top comment, whose id
         # is the part of a reply's id before the dot.
-        snippet = {"parentId": parent_id.split(".")[0], "textOriginal": text}
+        top = parent_id.split(".")[0]
+        headers = self._oauth()
+        # The API has no idempotency key: a task run again after its worker died between the API's
+        # answer and our commit finds the reply it already posted in the thread.
+        already = self._own_reply(top, text, thread_id)
+        if already is not None:
+            return already
         response = self.request(
             "POST",
             self.url("comments"),
             params={"part": "snippet"},
-            headers=self._oauth(),
-            json_body={"snippet": snippet},
+            headers=headers,
+            json_body={"snippet": {"parentId": top, "textOriginal": text}},
         )
         body = response.json()
-        return self.parsed(response, lambda: str(body["id"]))
+        video_id = self.parsed(response, lambda: body["snippet"].get("videoId") or thread_id)
+        return Published(self.parsed(response, self._comment, body, video_id), response)
+
+    def _own_reply(self, top: str, text: str, thread_id: str) -> Published | None:
+        wanted = " ".join(text.split())
+        params = {"part": "snippet", "parentId": top, "textFormat": "plainText", "maxResults": 100}
+        page_token = None
+        while True:
+            response, body = self._get("comments", params, page_token)
+            items, page_token = self.parsed(response, self._replies_page, body, thread_id)
+            for item in items:
+                if item.is_own and " ".join(item.text.split()) == wanted:
+                    return Published(item, response)
+            if not page_token:
+                return None
 
     def hide_comment(self, platform_id: str) -> None:
         """Hold the comment for review: hidden from the public, and the channel can publish it again."""

@@ -191,6 +191,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Mail after a change is sent by a Celery task (retried while the mail server is down); off, the
 # same task runs in-process.
 MAIL_QUEUE = envbool("MAIL_QUEUE", True)
+# How people are told that something waits for them (a removal or a reply that failed): comma-separated
+# channels of smgov/lib/notify.py; "mail" is the one there is.
+SMGOV_NOTIFY_CHANNELS = envlist("SMGOV_NOTIFY_CHANNELS", "mail")
 # /halsa/ fails when the oldest due harvest has waited longer than this.
 HEALTH_HARVEST_DELAY_MINUTES = envint("HEALTH_HARVEST_DELAY_MINUTES", 30)
 

@@ -2,6 +2,7 @@
 to the problem view and the dashboard count, in Swedish, with no accessibility violations."""
 
 import re
+from datetime import timedelta
 
 from accounts import crypto
 from accounts.models import Credential
@@ -10,7 +11,9 @@ from moderation.models import Case, PlatformAction, Reply
 from smgov.celery import app
 from tests.e2e.conftest import axe_violations, log_in
 from tests.factories import ServiceAccountFactory
-from tests.moderation.conftest import open_case
+from tests.moderation.conftest import PUBLISHED, open_case
+
+EARLIER = PUBLISHED - timedelta(days=1)
 
 
 def test_a_failed_removal_and_a_failed_reply_reach_the_problem_view_and_the_dashboard(page, org, httpserver):
@@ -29,6 +32,8 @@ def test_a_failed_removal_and_a_failed_reply_reach_the_problem_view_and_the_dash
         Credential.objects.create(account=account, name="access_token", ciphertext=crypto.encrypt("t"))
     threat = open_case(facebook, text="Jag vet var du bor", author_name="Arg Person", platform_id="c_1")
     question = open_case(mastodon, text="När töms soporna?", author_name="Eva Fråga", platform_id="77")
+    for _ in range(3):  # cases with nothing wrong, due sooner
+        open_case(facebook, text="Tack för plogningen!", author_name="Nöjd Invånare", published_at=EARLIER)
     log_in(page, "alice")
     page.wait_for_url("**/")
 
@@ -39,8 +44,17 @@ def test_a_failed_removal_and_a_failed_reply_reach_the_problem_view_and_the_dash
         page.once("dialog", lambda dialog: dialog.accept())
         page.locator("form[action$='/ta-bort/'] button[type=submit]").click()
         page.wait_for_url(f"**/inkorg/arende/{threat.pk}/")
+        # Until the platform answers, the case says the removal is under way, not that it is done.
+        facts = page.locator(".case-facts")
+        assert facts.get_by_text("Borttagning pågår").is_visible()
         services.case_hide_run(case_id=threat.pk)
         assert Case.objects.get(pk=threat.pk).platform_action == PlatformAction.FAILED
+        page.reload()
+        failed = "Borttagningen misslyckades — kommentaren är fortfarande synlig på plattformen"
+        assert facts.get_by_text(failed).is_visible()
+        assert page.get_by_role("button", name="Försök ta bort den igen").is_visible()
+        assert page.get_by_role("button", name="Klart: borttagen på plattformen").is_visible()
+        assert axe_violations(page) == []
 
         # The reply: written and sent, not accepted by the platform.
         page.goto(f"/inkorg/arende/{question.pk}/")
@@ -55,8 +69,12 @@ def test_a_failed_removal_and_a_failed_reply_reach_the_problem_view_and_the_dash
         assert not page.get_by_text("Service temporarily unavailable").is_visible()  # folded away
         assert axe_violations(page) == []
 
-        # The inbox marks the case whose reply failed.
+        # The inbox puts both first, marked: the failed removal and the failed reply.
         page.goto("/inkorg/")
+        first_two = page.locator(".inbox-table tbody tr").filter(has=page.locator(".badge--alert"))
+        assert page.locator(".inbox-table tbody tr").nth(0).locator(".badge--alert").count() >= 1
+        assert page.locator(".inbox-table tbody tr").nth(1).locator(".badge--alert").count() >= 1
+        assert first_two.filter(has_text=failed).count() == 1
         assert page.get_by_text("Svaret publicerades inte").first.is_visible()
 
         # The problem view lists both, each with its next step.

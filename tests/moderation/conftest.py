@@ -1,6 +1,7 @@
 """Comments arrive the way the harvest brings them: through the archive's ingest, then case_open."""
 
 import itertools
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,6 +9,8 @@ import pytest
 from archive.models import RecordKind
 from archive.services import IncomingItem, record_ingest
 from moderation.services import case_open
+from tests.harvest.conftest import ACCOUNT_ID as OWN_ACCOUNT_ID
+from tests.harvest.conftest import FIXTURES
 
 _ids = itertools.count(1)
 PUBLISHED = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -69,3 +72,10 @@ def open_case(account, **kwargs):
 @pytest.fixture
 def case(org):
     return open_case(org.account)
+
+
+def posted_status(status_id: str, *, in_reply_to: str) -> dict:
+    """Mastodon's answer to a posted reply (the recorded one), as the status with this id."""
+    status = json.loads((FIXTURES / "mastodon" / "posted_reply.json").read_text("utf-8"))
+    assert status["account"]["id"] == OWN_ACCOUNT_ID
+    return {**status, "id": status_id, "in_reply_to_id": in_reply_to}

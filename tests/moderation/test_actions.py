@@ -18,7 +18,7 @@ from moderation.selectors import saved_reply_text
 from registry.models import RegistrationRequest
 from tests.factories import ServiceAccountFactory, UserFactory
 
-from .conftest import open_case
+from .conftest import OWN_ACCOUNT_ID, open_case, posted_status
 
 Action = CaseEvent.Action
 
@@ -77,6 +77,7 @@ def test_reply_is_published_through_the_connector_after_commit(
     account = ServiceAccountFactory(
         department=org.own,
         platform="mastodon",
+        platform_id=OWN_ACCOUNT_ID,
         api_base_url=httpserver.url_for("/"),
         admins=[org.alice, org.bob],
     )
@@ -87,7 +88,7 @@ def test_reply_is_published_through_the_connector_after_commit(
     )
     httpserver.expect_request(
         "/api/v1/statuses", method="POST", headers={"Authorization": "Bearer secret-token"}
-    ).respond_with_json({"id": "110"})
+    ).respond_with_json(posted_status("110", in_reply_to="109"))
     with django_capture_on_commit_callbacks() as callbacks:
         reply = services.reply_submit(actor=org.alice, case=case, text="Hej Eva!")
     assert len(callbacks) == 1 and reply.status == Reply.Status.PUBLISHING

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from moderation.models import PlatformAction, Reply
+from moderation.models import CaseState, PlatformAction, Reply
 
 from .conftest import open_case
 
@@ -54,11 +54,15 @@ def test_a_failed_reply_says_what_to_do_in_swedish_and_folds_the_technical_detai
 @pytest.mark.django_db
 def test_a_removal_still_public_is_marked_in_the_inbox_list(client, org):
     case = open_case(org.account, text="Ett olagligt hot")
-    case.platform_action = PlatformAction.FAILED
-    case.save(update_fields=["platform_action"])
+    case.state, case.platform_action = CaseState.REMOVED, PlatformAction.FAILED
+    case.save(update_fields=["state", "platform_action"])
+    manual = open_case(org.account, text="Ett annat hot")
+    manual.state, manual.platform_action = CaseState.REMOVED, PlatformAction.MANUAL
+    manual.save(update_fields=["state", "platform_action"])
 
-    page = _get(client, org.alice, reverse("moderation:inbox") + "?state=all")
+    page = _get(client, org.alice, reverse("moderation:inbox"))
 
+    assert "kommentaren är fortfarande synlig på plattformen" in page
     assert "Syns fortfarande på plattformen" in page
 
 

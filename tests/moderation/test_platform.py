@@ -6,7 +6,7 @@ from moderation import platform, services
 from moderation.models import Reply
 from tests.factories import ServiceAccountFactory
 
-from .conftest import open_case
+from .conftest import OWN_ACCOUNT_ID, open_case, posted_status
 
 
 def test_f1_publishing_reads_only_the_credentials_a_connector_understands(
@@ -15,6 +15,7 @@ def test_f1_publishing_reads_only_the_credentials_a_connector_understands(
     account = ServiceAccountFactory(
         department=org.own,
         platform="mastodon",
+        platform_id=OWN_ACCOUNT_ID,
         api_base_url=httpserver.url_for("/"),
         admins=[org.alice, org.bob],
     )
@@ -26,7 +27,7 @@ def test_f1_publishing_reads_only_the_credentials_a_connector_understands(
     )
     httpserver.expect_request(
         "/api/v1/statuses", method="POST", headers={"Authorization": "Bearer secret-token"}
-    ).respond_with_json({"id": "110"})
+    ).respond_with_json(posted_status("110", in_reply_to="109"))
     with django_capture_on_commit_callbacks():
         reply = services.reply_submit(actor=org.alice, case=case, text="Hej Eva!")
     services.reply_publish_run(reply_id=reply.pk)

@@ -225,15 +225,47 @@ def test_fetch_profile(connector, serve):
 
 
 def test_publish_reply(connector, serve, httpserver):
-    serve("912345678901234_1122334455667788/comments", "comment_created.json", method="POST")
+    parent = "912345678901234_1122334455667788"
+    serve(f"{parent}/comments", "comments_empty.json")
+    serve(f"{parent}/comments", "comment_created.json", method="POST")
+    serve("912345678901234_1122334455667811", "comment_published.json")
 
-    new_id = connector.publish_reply("912345678901234_1122334455667788", "Hej Anna! Nu är Storgatan plogad.")
+    published = connector.publish_reply(parent, "Hej Anna! Nu är Storgatan plogad.")
 
-    assert new_id == "912345678901234_1122334455667811"
-    request, _ = httpserver.log[0]
-    assert request.form.to_dict() == {"message": "Hej Anna! Nu är Storgatan plogad."}
-    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
-    assert "access_token" not in request.args
+    # Graph answers with the id; the reply is then read as the harvest will read it.
+    item = published.item
+    assert item.platform_id == "912345678901234_1122334455667811" and item.is_own and item.kind == "reply"
+    assert item.thread_id == POST_ID and item.parent_id == parent
+    assert item.permalink.endswith("comment_id=1122334455667811")
+    assert item.text == "Hej Anna! Nu är Storgatan plogad."
+    post = next(request for request, _ in httpserver.log if request.method == "POST")
+    assert post.form.to_dict() == {"message": "Hej Anna! Nu är Storgatan plogad."}
+    assert post.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert "access_token" not in post.args
+
+
+def test_a_reply_already_posted_is_found_not_posted_again(connector, serve, httpserver):
+    """Graph has no idempotency key: a task run again after its worker died between Graph's answer and
+    the commit finds the Page's reply under the comment (not someone else's with the same words)."""
+    parent = "912345678901234_1122334455667788"
+    serve(f"{parent}/comments", "replies_with_own.json")
+
+    published = connector.publish_reply(parent, "Hej Anna!  Nu är Storgatan plogad.")
+
+    assert published.item.platform_id == "912345678901234_1122334455667811"
+    assert all(request.method == "GET" for request, _ in httpserver.log)  # nothing posted
+
+
+def test_a_reply_graph_accepted_but_does_not_describe_is_still_published(connector, serve, httpserver):
+    parent = "912345678901234_1122334455667788"
+    serve(f"{parent}/comments", "comments_empty.json")
+    serve(f"{parent}/comments", "comment_created.json", method="POST")
+    serve("912345678901234_1122334455667811", "error_page_rate_limit.json", status=400)
+
+    published = connector.publish_reply(parent, "Hej Anna!")
+
+    assert published.item.platform_id == "912345678901234_1122334455667811" and published.item.is_own
+    assert published.item.thread_id == POST_ID
 
 
 def test_hide_comment(connector, serve, httpserver):

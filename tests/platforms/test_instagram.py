@@ -185,16 +185,30 @@ def test_a_user_object_without_followers_count_is_no_follower_count_not_an_error
 
 
 def test_publish_reply_and_hide(connector, serve, httpserver):
+    serve("17900000000000001/replies", "replies_empty.json")
     serve("17900000000000001/replies", "reply_created.json", method="POST")
+    serve("17900000000000009", "reply_node.json")
     serve("17900000000000004", "user.json", method="POST")
 
-    assert (
-        connector.publish_reply("17900000000000001", "Hej Lena! Åsvägen plogas i eftermiddag.")
-        == "17900000000000009"
-    )
+    published = connector.publish_reply("17900000000000001", "Hej Lena! Åsvägen plogas i eftermiddag.")
     connector.hide_comment("17900000000000004")
 
-    assert [r.form.to_dict() for r, _ in httpserver.log] == [
+    item = published.item
+    assert item.platform_id == "17900000000000009" and item.is_own and item.kind == "reply"
+    assert item.thread_id == MEDIA_ID and item.parent_id == "17900000000000001"
+    assert [r.form.to_dict() for r, _ in httpserver.log if r.method == "POST"] == [
         {"message": "Hej Lena! Åsvägen plogas i eftermiddag."},
         {"hide": "true"},
     ]
+
+
+def test_a_reply_already_posted_is_found_not_posted_again(connector, serve, httpserver, recorded):
+    own = json.loads(recorded("instagram", "reply_node.json"))
+    httpserver.expect_request("/v21.0/17900000000000001/replies").respond_with_json({"data": [own]})
+
+    published = connector.publish_reply(
+        "17900000000000001", "Hej Lena! Åsvägen plogas i eftermiddag.", thread_id=MEDIA_ID
+    )
+
+    assert published.item.platform_id == "17900000000000009"
+    assert all(request.method == "GET" for request, _ in httpserver.log)  # nothing posted

@@ -277,9 +277,17 @@ def test_publish_reply(httpserver, recorded, fast_session):
         session=fast_session,
     )
 
-    new_id = connector.publish_reply("113520400000000013", "Tack Lena! Vi hälsar till plogförarna.")
+    published = connector.publish_reply(
+        "113520400000000013", "Tack Lena! Vi hälsar till plogförarna.", thread_id="113520100000000010"
+    )
 
-    assert new_id == "113520500000000014"
+    # The platform's answer is the reply as the harvest will read it: an own reply in the thread.
+    item = published.item
+    assert item.platform_id == "113520500000000014" and item.is_own and item.kind == "reply"
+    assert item.parent_id == "113520400000000013" and item.thread_id == "113520100000000010"
+    assert item.permalink == "https://mastodon.social/@norrvikskommun/113520500000000014"
+    assert item.text == "<p>Tack Lena! Vi hälsar till plogförarna.</p>"
+    assert published.response.status == 200
     request, _ = httpserver.log[1]
     assert request.form.to_dict() == {
         "status": "Tack Lena! Vi hälsar till plogförarna.",
@@ -303,9 +311,9 @@ def test_a_reply_already_posted_is_found_not_posted_again(httpserver, recorded, 
         session=fast_session,
     )
 
-    new_id = connector.publish_reply(posted["in_reply_to_id"], "Tack Lena!  Vi hälsar till plogförarna.")
+    published = connector.publish_reply(posted["in_reply_to_id"], "Tack Lena!  Vi hälsar till plogförarna.")
 
-    assert new_id == posted["id"]
+    assert published.item.platform_id == posted["id"]
     assert all(request.method == "GET" for request, _ in httpserver.log)  # nothing posted
 
 

@@ -210,7 +210,31 @@ def test_acting_as_the_channel_needs_oauth(connector):
         connector.hide_comment(THREAD)
 
 
+def test_a_reply_already_posted_is_found_not_posted_again(httpserver, serve, fast_session):
+    serve(
+        "comments",
+        "comments_replies_with_own.json",
+        {"part": "snippet", "parentId": THREAD, "textFormat": "plainText", "maxResults": "100"},
+    )
+    connector = YouTubeConnector(
+        base_url=httpserver.url_for("/youtube/v3"),
+        platform_id=CHANNEL,
+        credentials={"oauth_token": "ya29.tok"},
+        session=fast_session,
+    )
+
+    published = connector.publish_reply(THREAD, "Tack Erik,  vi skickar en sandbil.", thread_id="dQw4w9WgXcQ")
+
+    assert published.item.platform_id == f"{THREAD}.A1b2C3d4E9z"
+    assert all(request.method == "GET" for request, _ in httpserver.log)  # nothing posted
+
+
 def test_publish_reply_and_hide_with_oauth(httpserver, serve, fast_session):
+    serve(
+        "comments",
+        "comments_empty.json",
+        {"part": "snippet", "parentId": THREAD, "textFormat": "plainText", "maxResults": "100"},
+    )
     serve("comments", "comment_created.json", {"part": "snippet"}, method="POST")
     httpserver.expect_request("/youtube/v3/comments/setModerationStatus", method="POST").respond_with_data(
         status=204
@@ -223,11 +247,12 @@ def test_publish_reply_and_hide_with_oauth(httpserver, serve, fast_session):
     )
 
     # An answer to a reply goes to the thread's top comment.
-    new_id = connector.publish_reply(f"{THREAD}.A1b2C3d4E6g", "Tack Erik, vi skickar en sandbil.")
+    published = connector.publish_reply(f"{THREAD}.A1b2C3d4E6g", "Tack Erik, vi skickar en sandbil.")
     connector.hide_comment(f"{THREAD}.A1b2C3d4E6g")
 
-    assert new_id == f"{THREAD}.A1b2C3d4E9z"
-    (post, _), (hide, _) = httpserver.log
+    item = published.item
+    assert item.platform_id == f"{THREAD}.A1b2C3d4E9z" and item.is_own and item.thread_id == "dQw4w9WgXcQ"
+    (_lookup, _), (post, _), (hide, _) = httpserver.log
     assert post.json == {"snippet": {"parentId": THREAD, "textOriginal": "Tack Erik, vi skickar en sandbil."}}
     assert post.headers["Authorization"] == "Bearer ya29.tok"
     assert hide.args.to_dict() == {"id": f"{THREAD}.A1b2C3d4E6g", "moderationStatus": "heldForReview"}
