@@ -25,11 +25,12 @@ from accounts.models import ServiceAccount
 from archive import services as archive_services
 from archive.models import SourceResponse
 from moderation import services as moderation_services
+from moderation.platform import incoming_item
 from platforms.base import ChangeAction, ChangeEvent, Connector, ConnectorError, Item, NotFound
 
 from . import selectors
 from .models import Delivery, ItemEvent, Recheck, StreamCursor
-from .services import connector_for, incoming_item
+from .services import connector_for
 
 logger = logging.getLogger(__name__)
 
