@@ -139,9 +139,7 @@ def _case_page(request, case: Case, *, status: int = 200, **bound):
     saved = selectors.saved_replies() if can_handle else []
     reply_form = bound.get("reply_form")
     if reply_form is None:
-        chosen = next((s for s in saved if str(s.pk) == request.GET.get("mall")), None)
-        initial = {"text": selectors.saved_reply_text(saved_reply=chosen, case=case)} if chosen else {}
-        reply_form = forms.ReplyForm(reviewers=people, initial=initial)
+        reply_form = forms.ReplyForm(reviewers=people)
     signature, signature_problem = "", ""
     if can_handle:
         try:
@@ -218,8 +216,25 @@ def case_reopen(request, case):
     messages.success(request, _("The case was reopened."))
 
 
+def _reply_with_saved(request, case):
+    """Without JavaScript, choosing a saved reply sends the form: the saved text is added after what was
+    already typed and the form is shown again, nothing is published. (With JavaScript the text is put
+    at the cursor without leaving the page.)"""
+    chosen = next((s for s in selectors.saved_replies() if str(s.pk) == request.POST["use_saved"]), None)
+    typed = request.POST.get("text", "").rstrip()
+    if chosen is not None:
+        template_text = selectors.saved_reply_text(saved_reply=chosen, case=case)
+        typed = f"{typed}\n\n{template_text}" if typed else template_text
+    form = forms.ReplyForm(
+        reviewers=_people_for(case), initial={"text": typed, "reviewer": request.POST.get("reviewer") or None}
+    )
+    return _case_page(request, case, reply_form=form)
+
+
 @_handler_view
 def case_reply(request, case):
+    if request.POST.get("use_saved"):
+        return _reply_with_saved(request, case)
     form = forms.ReplyForm(request.POST, reviewers=_people_for(case))
     if not form.is_valid():
         return _case_page(request, case, status=400, reply_form=form)

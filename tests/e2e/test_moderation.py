@@ -26,7 +26,7 @@ def test_comment_through_signed_reply_and_another_through_removal(page, org):
     page.wait_for_url(f"**/inkorg/arende/{question.pk}/")
     assert axe_violations(page) == []
     page.locator("#id_text").fill("Hej Eva! Höstterminen börjar den 18 augusti.")
-    page.locator("#svara button[type=submit]").click()
+    page.locator("#svara button[type=submit]:not([name=use_saved])").click()
     page.wait_for_url(f"**/inkorg/arende/{question.pk}/")
     reply = Reply.objects.get(case=question)
     assert reply.signature == "/Alice, Kommunikatör"
@@ -77,3 +77,20 @@ def test_f15_communicator_notes_consent_for_a_photo_post_in_the_browser(page, or
     page.wait_for_url("**/inkorg/samtycke/")
     assert page.get_by_text("Alla inlägg med bilder har en samtyckesanteckning.").is_visible()
     assert PhotoConsent.objects.get(record=post).note == "Blankett i KS 2026/41"
+
+
+def test_n12_a_saved_reply_goes_in_at_the_cursor_and_keeps_what_was_typed(page, org):
+    account = ServiceAccountFactory(department=org.own, platform="bluesky", admins=[org.alice, org.bob])
+    question = open_case(account, text="Var hittar jag skolans lovdagar?", author_name="Eva Fråga")
+    log_in(page, "alice")
+    page.wait_for_url("**/")
+    page.goto(f"/inkorg/arende/{question.pk}/")
+    reply = page.locator("#id_text")
+    reply.fill("Tack för frågan!")
+    page.get_by_text("Sparade svar").click()
+    page.locator("button[name=use_saved]").first.click()
+    text = reply.input_value()
+    assert text.startswith("Tack för frågan!\n\nHej Eva!")
+    assert page.url.endswith(f"/inkorg/arende/{question.pk}/")  # no reload, nothing sent
+    assert not Reply.objects.filter(case=question).exists()
+    assert axe_violations(page) == []

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import crypto
@@ -347,11 +348,19 @@ def test_n12_saved_replies_refer_to_website_feedback_form_and_private_contact(or
     assert settings.FEEDBACK_FORM_URL in text and text.startswith("Hej Eva!")
 
 
-def test_n12_saved_reply_prefills_the_reply_form(client, org, case):
+def test_n12_a_saved_reply_is_added_to_what_was_typed_and_nothing_is_sent(client, org, case):
+    """Without JavaScript the "use" button sends the form; the text typed so far is kept."""
     saved = SavedReply.objects.get(purpose="website")
     client.force_login(org.alice)
-    response = client.get(f"{case.get_absolute_url()}?mall={saved.pk}")
-    assert response.context["reply_form"].initial["text"].startswith("Hej Eva!")
+    response = client.post(
+        reverse("moderation:reply", args=[case.pk]), {"text": "Tack för frågan.", "use_saved": saved.pk}
+    )
+    assert response.status_code == 200
+    text = response.context["reply_form"].initial["text"]
+    assert text.startswith("Tack för frågan.\n\nHej Eva!")
+    assert not case.replies.exists()
+    html = response.content.decode()
+    assert f'data-insert-into="{response.context["reply_form"]["text"].id_for_label}"' in html
 
 
 # --- no action, bulk ----------------------------------------------------------------------------
