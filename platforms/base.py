@@ -301,6 +301,12 @@ class Connector(ABC):
     secret_params: ClassVar[tuple[str, ...]] = ()
     # The credential kinds this connector reads, e.g. ("access_token",); the vault offers these.
     credential_kinds: ClassVar[tuple[str, ...]] = ()
+    # What an account needs before it can be read, for the setup checklist: each entry lists
+    # alternatives, any one of which will do. Names are the account's ``platform_id``, ``handle`` and
+    # ``base_url``, or a credential kind.
+    setup_needs: ClassVar[tuple[tuple[str, ...], ...]] = (("platform_id",),)
+    # Credential kinds reading does without, but acting as the account (replying, hiding) needs.
+    setup_optional: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -335,6 +341,11 @@ class Connector(ABC):
     @abstractmethod
     def fetch_item(self, platform_id: str) -> Item:
         """One item as it is now; raises ``NotFound`` once the platform says it is gone."""
+
+    def check_connection(self) -> None:
+        """One harmless read proving that the platform answers, knows the account and accepts the
+        credentials; raises the typed error otherwise. Nothing is written anywhere."""
+        self.fetch_profile()
 
     def publish_reply(self, parent_id: str, text: str) -> str:
         """Publish ``text`` as the account's reply to ``parent_id``; returns the new item's id."""
