@@ -277,7 +277,7 @@ HARVEST_HTTP_RETRIES = envint("HARVEST_HTTP_RETRIES", 3)  # within one attempt, 
 HARVEST_TASK_MAX_RETRIES = envint("HARVEST_TASK_MAX_RETRIES", 5)  # attempts of a run after server errors
 HARVEST_RETRY_BACKOFF = envint("HARVEST_RETRY_BACKOFF", 60)  # seconds, doubled per attempt, with jitter
 HARVEST_VERIFY_PER_RUN = envint("HARVEST_VERIFY_PER_RUN", 20)  # missing items asked for one by one
-# A Mastodon-compatible demo feed under /demo-plattform/, so that the demo has something to harvest.
+# A demo feed per platform under /demo-plattform/, so that the demo has something to harvest.
 DEMO_PLATFORM = envbool("DEMO_PLATFORM", DEBUG)
 
 from .schedules import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402, F401
