@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
@@ -458,6 +459,8 @@ class DemoFeed:
     handle: str
     platform_id: str
     path: str  # below /demo-plattform/
+    # Also found by its address: a demo database seeded before the account had its handle.
+    profile_url: str = ""
 
 
 DEMO_FEEDS = [
@@ -467,7 +470,7 @@ DEMO_FEEDS = [
     DemoFeed("instagram", "exempelbybibliotek", INSTAGRAM_USER, "instagram"),
     DemoFeed("youtube", YOUTUBE_HANDLE, YOUTUBE_CHANNEL, "youtube"),
     DemoFeed("bluesky", BLUESKY_HANDLE, BLUESKY_DID, "bluesky"),
-    DemoFeed("rss", "biblioteksbloggen", "", "blogg/feed/"),
+    DemoFeed("rss", "biblioteksbloggen", "", "blogg/feed/", "https://bibliotek.exempelby.se/blogg/"),
 ]
 
 
@@ -480,9 +483,8 @@ def configure_demo_harvest(*, site_url: str | None = None) -> list[ServiceAccoun
     configured = []
     for feed in DEMO_FEEDS:
         account = (
-            ServiceAccount.objects.filter(
-                platform=feed.platform, state=AccountState.ACTIVE, handle=feed.handle
-            )
+            ServiceAccount.objects.filter(platform=feed.platform, state=AccountState.ACTIVE)
+            .filter(Q(handle=feed.handle) | Q(profile_url=feed.profile_url or None))
             .order_by("pk")
             .first()
         )
