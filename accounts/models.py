@@ -246,6 +246,7 @@ class AccountEvent(models.Model):
         ADMIN_DEACTIVATED = "admin_deactivated", _("administrator deactivated")
         CHECKED = "checked", _("checked")
         CREDENTIAL_SET = "credential_set", _("credential replaced")
+        CONNECTION_TESTED = "connection_tested", _("connection tested")
         UPDATED = "updated", _("details updated")
 
     account = models.ForeignKey(ServiceAccount, on_delete=models.CASCADE, related_name="events")
@@ -271,6 +272,16 @@ CREDENTIAL_LABELS = {
     "key": _("API key"),
     "oauth_token": _("OAuth token (acts as the channel)"),
     "password": _("Password for logging in by hand"),
+}
+
+
+# The purposes the system itself reads credentials for, as stored in the access log, in words.
+CREDENTIAL_PURPOSE_HARVEST = "harvest"
+CREDENTIAL_PURPOSE_TEST = "test connection"
+CREDENTIAL_PURPOSE_LABELS = {
+    CREDENTIAL_PURPOSE_HARVEST: _("harvest of posts and comments"),
+    CREDENTIAL_PURPOSE_TEST: _("test of the connection"),
+    "key rotation": _("re-encryption with a new key"),
 }
 
 

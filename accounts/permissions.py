@@ -66,6 +66,13 @@ def can_manage_credentials(user, account: ServiceAccount) -> bool:
     return has_role(user, Role.INFORMATION_UNIT) or user.has_perm("accounts.manage_credentials", account)
 
 
+def can_view_credential_log(user) -> bool:
+    """Who read which credential and why (F1) is for the information unit, which holds them."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or has_role(user, Role.INFORMATION_UNIT)
+
+
 def requestable_departments(user) -> QuerySet[Department]:
     """The departments a person may ask to start an account for (N2)."""
     if not user.is_authenticated or not user.is_active:

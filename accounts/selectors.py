@@ -22,18 +22,22 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from platforms import credential_kinds as platform_credential_kinds
+from platforms import get_connector_class
 
 from .models import (
     CREDENTIAL_LABELS,
+    CREDENTIAL_PURPOSE_LABELS,
     AccountEvent,
     AccountState,
     Credential,
+    CredentialAccess,
     Department,
     Platform,
     ServiceAccount,
     User,
 )
 from .permissions import visible_accounts
+from .setup_guide import FIELD_LABELS, NEED_HELP, NEED_LABELS, PLATFORM_INTRO
 
 TOKEN_WARNING_DAYS = 14
 DECISION_ACTIONS = (AccountEvent.Action.APPROVED, AccountEvent.Action.REJECTED, AccountEvent.Action.RETURNED)
@@ -174,6 +178,86 @@ def credential_health(*, account: ServiceAccount, now=None) -> list[CredentialHe
             )
         )
     return health
+
+
+# The connectors' names for the account's own fields.
+SETUP_FIELDS = {"platform_id": "platform_id", "handle": "handle", "base_url": "api_base_url"}
+
+
+@dataclass(frozen=True)
+class SetupNeed:
+    """One thing an account can have for its harvest: a field of its own or a stored credential."""
+
+    name: str
+    label: str
+    help: str
+    present: bool
+    is_credential: bool
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One line of the setup checklist: any one of its alternatives will do."""
+
+    options: tuple[SetupNeed, ...]
+    optional: bool
+
+    @property
+    def present(self) -> bool:
+        return any(option.present for option in self.options)
+
+    @property
+    def is_credential(self) -> bool:
+        return any(option.is_credential for option in self.options)
+
+
+@dataclass(frozen=True)
+class AccountSetup:
+    intro: str
+    steps: tuple[SetupStep, ...]
+
+    @property
+    def missing(self) -> list[SetupStep]:
+        return [step for step in self.steps if not step.optional and not step.present]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def account_setup(*, account: ServiceAccount) -> AccountSetup:
+    """What the harvest of ``account`` needs, as its platform's connector says, and which of it is there."""
+    connector = get_connector_class(account.platform)
+    stored = set(account.credentials.values_list("name", flat=True))
+
+    def need(name: str) -> SetupNeed:
+        key = (account.platform, name)
+        if name in SETUP_FIELDS:
+            present = bool(getattr(account, SETUP_FIELDS[name]))
+            label = NEED_LABELS.get(key) or FIELD_LABELS[name]
+        else:
+            present = name in stored
+            label = CREDENTIAL_LABELS.get(name, name)
+        return SetupNeed(name, str(label), str(NEED_HELP.get(key, "")), present, name not in SETUP_FIELDS)
+
+    steps = [SetupStep(tuple(map(need, names)), optional=False) for names in connector.setup_needs]
+    steps += [SetupStep((need(name),), optional=True) for name in connector.setup_optional]
+    return AccountSetup(intro=str(PLATFORM_INTRO.get(account.platform, "")), steps=tuple(steps))
+
+
+def credential_access_log(*, account: ServiceAccount) -> QuerySet[CredentialAccess]:
+    """F1: every read, replacement and re-encryption of the account's credentials, newest first."""
+    return (
+        CredentialAccess.objects.filter(credential__account=account)
+        .select_related("credential", "actor")
+        .order_by("-at", "-pk")
+    )
+
+
+def credential_purpose_label(purpose: str) -> str:
+    """Why a credential was used, in words: the system's own purposes are named, others kept as written."""
+    label = CREDENTIAL_PURPOSE_LABELS.get(purpose)
+    return str(label) if label else purpose
 
 
 def credentials_needing_attention(*, user, now=None) -> QuerySet[Credential]:

@@ -4,6 +4,7 @@ Each function takes the acting person, checks the permission policy, enforces th
 rules and writes its audit event in the same transaction.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,11 +15,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
+from platforms import build_connector
+from platforms import credential_kinds as platform_credential_kinds
+from platforms.base import (
+    ConnectorError,
+    CredentialsInvalid,
+    NotFound,
+    RateLimited,
+    TransientError,
+    http_session,
+)
 from smgov.lib.mail import mail_after_commit
 from smgov.lib.redaction import remember_secret
 
 from . import crypto, permissions, selectors
 from .models import (
+    CREDENTIAL_PURPOSE_TEST,
     AccountAdministrator,
     AccountEvent,
     AccountRequest,
@@ -491,6 +503,111 @@ def credential_record_result(
         credentials.update(last_success_at=now)
     else:
         credentials.update(last_error=error or _("unknown error"), last_error_at=now)
+
+
+class ConnectionOutcome:
+    WORKS = "works"
+    INCOMPLETE = "incomplete"
+    CREDENTIALS_REFUSED = "credentials_refused"
+    NOT_ANSWERING = "not_answering"
+    NOT_FOUND = "not_found"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    """What one test of an account's connection showed, and what the person should do next."""
+
+    outcome: str
+    message: str
+    next_step: str
+
+    @property
+    def works(self) -> bool:
+        return self.outcome == ConnectionOutcome.WORKS
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.next_step}".strip()
+
+
+def _connection_test_result(account: ServiceAccount, error: ConnectorError | None) -> ConnectionTest:
+    if error is None:
+        return ConnectionTest(
+            ConnectionOutcome.WORKS,
+            _("The connection works: the platform answered and accepted the account's details."),
+            _("Nothing more is needed; the harvest uses the same details."),
+        )
+    if isinstance(error, CredentialsInvalid):
+        return ConnectionTest(
+            ConnectionOutcome.CREDENTIALS_REFUSED,
+            _("The platform refused the login details: the token or key is wrong, expired or revoked."),
+            _("Reconnect: create a new token on the platform and replace it under Login details."),
+        )
+    if isinstance(error, RateLimited | TransientError):
+        return ConnectionTest(
+            ConnectionOutcome.NOT_ANSWERING,
+            _("The platform is not answering properly right now, or asks us to wait."),
+            _("Try again later; nothing needs changing. If it keeps failing, check the API address."),
+        )
+    if isinstance(error, NotFound):
+        what = account.platform_id or account.handle or account.api_base_url
+        return ConnectionTest(
+            ConnectionOutcome.NOT_FOUND,
+            _("The platform does not find the account “%(what)s”.") % {"what": what},
+            _("Check the id on the platform (see the checklist) and correct it under Edit details."),
+        )
+    return ConnectionTest(
+        ConnectionOutcome.REFUSED,
+        _("The platform refused the request: %(error)s") % {"error": error.message},
+        _("Check the account's details against the checklist; the token may lack a permission."),
+    )
+
+
+@transaction.atomic
+def account_test_connection(*, actor: User, account: ServiceAccount) -> ConnectionTest:
+    """One harmless read through the platform's connector with the account's details and stored
+    credentials (the profile, or a feed's first page): nothing is stored but the outcome, in the
+    account's history, and the credentials' health."""
+    if not permissions.can_manage_credentials(actor, account):
+        raise PermissionDenied
+    setup = selectors.account_setup(account=account)
+    if not setup.complete:
+        missing = ", ".join(
+            " / ".join(option.label.lower() for option in step.options) for step in setup.missing
+        )
+        result = ConnectionTest(
+            ConnectionOutcome.INCOMPLETE,
+            _("Not tested: the account still lacks %(missing)s.") % {"missing": missing},
+            _("Fill in what the checklist marks as missing, then test again."),
+        )
+    else:
+        stored = set(account.credentials.values_list("name", flat=True))
+        connector = build_connector(
+            account.platform,
+            base_url=account.api_base_url or None,
+            platform_id=account.platform_id,
+            handle=account.handle,
+            credentials={
+                name: credential_read(account, name, CREDENTIAL_PURPOSE_TEST, actor=actor)
+                for name in sorted(stored)
+                if name in platform_credential_kinds(account.platform)
+            },
+            # A person is waiting: one quick retry, not the harvest's patient ones.
+            session=http_session(retries=1, backoff_factor=0, backoff_jitter=0),
+            timeout=min(settings.HARVEST_HTTP_TIMEOUT, 15),
+        )
+        error = None
+        try:
+            connector.check_connection()
+        except ConnectorError as exc:
+            error = exc
+        result = _connection_test_result(account, error)
+        if result.works:
+            credential_record_result(account, ok=True)
+        elif result.outcome == ConnectionOutcome.CREDENTIALS_REFUSED:
+            credential_record_result(account, ok=False, error=error.message)
+    _record(account, actor, Action.CONNECTION_TESTED, comment=str(result))
+    return result
 
 
 def credentials_reencrypt() -> int:

@@ -16,6 +16,8 @@ urlpatterns = [
     path("register/<int:pk>/ansokan/", views.request_resubmit, name="resubmit"),
     path("register/<int:pk>/beslut/", views.account_decide, name="decide"),
     path("register/<int:pk>/inloggning/", views.credentials, name="credentials"),
+    path("register/<int:pk>/inloggning/logg/", views.credential_log, name="credential_log"),
+    path("register/<int:pk>/testa-anslutning/", views.test_connection, name="test_connection"),
     path("register/<int:pk>/administratorer/", views.administrator_add, name="administrator_add"),
     path(
         "register/<int:pk>/administratorer/<int:user_pk>/ta-bort/",

@@ -273,8 +273,10 @@ def account_detail(request, pk: int):
             "events": account.events.select_related("actor")[:50],
             "decisions": selectors.account_decisions(account=account),
             "credential_health": selectors.credential_health(account=account),
+            "setup": selectors.account_setup(account=account),
             "can_manage": can_manage,
             "can_manage_credentials": permissions.can_manage_credentials(user, account),
+            "can_view_credential_log": permissions.can_view_credential_log(user),
             "can_resubmit": account.state == AccountState.RETURNED
             and permissions.can_resubmit_request(user, account),
             "decision_form": DecisionForm() if can_decide else None,
@@ -420,3 +422,34 @@ def credentials(request, pk: int):
         "accounts/credentials.html",
         {"account": account, "form": form, "credential_health": selectors.credential_health(account=account)},
     )
+
+
+@require_POST
+@login_required
+def test_connection(request, pk: int):
+    """One harmless request to the platform with the account's details; the outcome says what next."""
+    account = _account(pk)
+    if not permissions.can_manage_credentials(request.user, account):
+        raise PermissionDenied
+    result = services.account_test_connection(actor=request.user, account=account)
+    messages.add_message(request, messages.SUCCESS if result.works else messages.ERROR, str(result))
+    return redirect(account)
+
+
+CREDENTIAL_LOG_PAGE_SIZE = 50
+
+
+@login_required
+def credential_log(request, pk: int):
+    """F1: who read or replaced the account's credentials, when and why."""
+    account = _account(pk)
+    if not permissions.can_view_credential_log(request.user):
+        raise PermissionDenied
+    page = Paginator(selectors.credential_access_log(account=account), CREDENTIAL_LOG_PAGE_SIZE).get_page(
+        request.GET.get("sida")
+    )
+    rows = [
+        {"access": access, "purpose": selectors.credential_purpose_label(access.purpose)}
+        for access in page.object_list
+    ]
+    return render(request, "accounts/credential_log.html", {"account": account, "page": page, "rows": rows})

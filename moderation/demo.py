@@ -4,6 +4,7 @@ priorities are computed for real. Idempotent: the same platform ids are upserted
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,10 +42,15 @@ COMMENTS = [
         3,
         "Ahmed Ali",
         "Finns det parkering vid biblioteket? Här är en bild på skylten.",
-        [{"url": "https://example.org/skylt.jpg", "type": "image"}],
+        [{"url": "skylt.png", "type": "image"}],
     ),
     (80, "Maja Ek", "Läs mer här: http://example.org/gratis-erbjudande", []),
 ]
+
+
+def _demo_media(name: str) -> str:
+    """A picture served by the demo platform on this server, so the harvest never fetches from outside."""
+    return f"{settings.SITE_URL.rstrip('/')}/demo-plattform/media/{name}"
 
 
 def _accounts():
@@ -85,7 +91,7 @@ def seed_demo_moderation(*, now=None) -> int:
                 author_name=account.display_name,
                 media=[
                     {
-                        "url": "https://example.org/plogare.jpg",
+                        "url": _demo_media("plogare.png"),
                         "type": "image",
                         "alt_text": "Tre förare framför en plogbil",
                     }
@@ -104,7 +110,7 @@ def seed_demo_moderation(*, now=None) -> int:
                     published_at=now - timedelta(hours=hours),
                     text=text,
                     author_name=author,
-                    media=media,
+                    media=[{**entry, "url": _demo_media(entry["url"])} for entry in media],
                 ),
             ).record
             if case_open(record=record) is not None:

@@ -346,6 +346,12 @@ class Connector(ABC):
     secret_params: ClassVar[tuple[str, ...]] = ()
     # The credential kinds this connector reads, e.g. ("access_token",); the vault offers these.
     credential_kinds: ClassVar[tuple[str, ...]] = ()
+    # What an account needs before it can be read, for the setup checklist: each entry lists
+    # alternatives, any one of which will do. Names are the account's ``platform_id``, ``handle`` and
+    # ``base_url``, or a credential kind.
+    setup_needs: ClassVar[tuple[tuple[str, ...], ...]] = (("platform_id",),)
+    # Credential kinds reading does without, but acting as the account (replying, hiding) needs.
+    setup_optional: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -389,6 +395,11 @@ class Connector(ABC):
         """The item changes in one ``entry`` of a webhook delivery addressed to this account; changes
         of fields the archive does not keep are left out."""
         raise NotSupported(f"{self.platform}: webhooks are not supported")
+
+    def check_connection(self) -> None:
+        """One harmless read proving that the platform answers, knows the account and accepts the
+        credentials; raises the typed error otherwise. Nothing is written anywhere."""
+        self.fetch_profile()
 
     def publish_reply(self, parent_id: str, text: str, *, thread_id: str = "") -> Published:
         """Publish ``text`` as the account's reply to ``parent_id`` (in the thread of post ``thread_id``)

@@ -70,6 +70,7 @@ class BlueskyConnector(Connector):
     platform = "bluesky"
     default_base_url = "https://public.api.bsky.app"
     page_size = 100
+    setup_needs = (("platform_id", "handle"),)
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         """Top-level posts only (``posts_no_replies``): the account's answers are harvested as replies

@@ -48,6 +48,7 @@ class GraphConnector(Connector):
     default_base_url = "https://graph.facebook.com/v21.0"
     secret_params = ("access_token",)
     credential_kinds = ("access_token",)
+    setup_needs = (("platform_id",), ("access_token",))
     can_reply = True
     can_hide = True
     page_size = 50

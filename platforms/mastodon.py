@@ -48,6 +48,8 @@ class MastodonConnector(Connector):
     platform = "mastodon"
     default_base_url = "https://mastodon.social"
     credential_kinds = ("access_token",)
+    setup_needs = (("base_url",), ("platform_id", "handle"))
+    setup_optional = ("access_token",)
     can_reply = True
     page_size = 40  # the API's maximum for account statuses
 

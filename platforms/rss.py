@@ -50,6 +50,7 @@ class RSSConnector(Connector):
     platform = "rss"
     default_base_url = ""
     complete_listings = False  # a feed holds only its latest entries
+    setup_needs = (("base_url",),)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -109,6 +110,11 @@ class RSSConnector(Connector):
 
     def fetch_profile(self) -> Profile:
         return Profile(followers_count=None, raw={})  # feeds have readers, but nobody counts them
+
+    def check_connection(self) -> None:
+        """A feed has no profile to read: read the feed itself, which also proves it is one."""
+        for _page in self.fetch_posts():
+            break
 
     def fetch_item(self, platform_id: str) -> Item:
         """A post as the feed shows it now. Feeds only hold their latest entries, so an older post

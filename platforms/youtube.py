@@ -55,6 +55,8 @@ class YouTubeConnector(Connector):
     default_base_url = "https://www.googleapis.com/youtube/v3"
     secret_params = ("key",)
     credential_kinds = ("key", "oauth_token")
+    setup_needs = (("platform_id", "handle"), ("key",))
+    setup_optional = ("oauth_token",)
     can_reply = True  # with an OAuth token
     can_hide = True  # with an OAuth token
     page_size = 50  # the maximum for playlistItems; comment threads allow 100

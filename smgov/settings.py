@@ -310,7 +310,7 @@ HARVEST_RECONCILE_PER_NIGHT = envint("HARVEST_RECONCILE_PER_NIGHT", 200)
 # The first harvest of an account that was in use before: a comment older than the account's promised
 # response time times this factor is archived without an inbox case (0: every comment gets a case).
 HARVEST_HISTORICAL_FACTOR = envint("HARVEST_HISTORICAL_FACTOR", 3)
-# A Mastodon-compatible demo feed under /demo-plattform/, so that the demo has something to harvest.
+# A demo feed per platform under /demo-plattform/, so that the demo has something to harvest.
 DEMO_PLATFORM = envbool("DEMO_PLATFORM", DEBUG)
 
 from .schedules import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402, F401

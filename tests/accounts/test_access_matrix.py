@@ -84,12 +84,14 @@ MANAGE = {
     "info": (200, 200),
 }
 CREDENTIALS = MANAGE  # the account's administrators and the information unit (F1)
+INFORMATION_UNIT = {role: (403, 403) for role in MANAGE} | {"info": (200, 200)}
 
 # GET pages of one account: url name -> (which account, {role: (own, other)})
 ACCOUNT_PAGES = {
     "detail": ("active", SEE),
     "edit": ("active", logged_in(MANAGE)),
     "credentials": ("active", logged_in(CREDENTIALS)),
+    "credential_log": ("active", logged_in(INFORMATION_UNIT)),
     "resubmit": ("returned", logged_in(MANAGE)),
 }
 

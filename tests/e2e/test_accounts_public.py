@@ -54,3 +54,17 @@ def test_register_pages_are_accessible(page, roles, org):
     page.locator("main form.form[method=post] button[type=submit]").click()
     assert page.get_by_role("alert").is_visible()
     assert axe_violations(page) == []
+
+
+def test_f1_credential_log_is_accessible(page, roles, org):
+    from accounts import services
+
+    services.credential_set(actor=org.info, account=org.account, name="access_token", secret="s3cret-4711")
+    services.credential_read(org.account, "access_token", "harvest")
+    log_in(page, "ivar")
+    page.wait_for_url("**/")
+    page.goto(f"/register/{org.account.pk}/")
+    page.get_by_role("link", name="Åtkomstlogg för inloggningsuppgifterna").click()
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert page.locator("tbody tr").count() == 2
+    assert axe_violations(page) == []

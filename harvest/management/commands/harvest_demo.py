@@ -4,11 +4,11 @@ from harvest.demo import configure_demo_harvest
 
 
 class Command(BaseCommand):
-    help = "Point the demo municipality's Mastodon account at the demo platform (/demo-plattform/)."
+    help = "Point every active demo account at its feed on the demo platform (/demo-plattform/)."
 
     def handle(self, *args, **options):
-        account = configure_demo_harvest()
-        if account is None:
-            self.stdout.write("Demo platform off (DEMO_PLATFORM) or no demo Mastodon account: nothing to do.")
-        else:
+        accounts = configure_demo_harvest()
+        if not accounts:
+            self.stdout.write("Demo platform off (DEMO_PLATFORM) or no demo accounts: nothing to do.")
+        for account in accounts:
             self.stdout.write(f"{account} harvests {account.api_base_url}; the first harvest is due now.")
