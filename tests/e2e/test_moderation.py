@@ -94,3 +94,21 @@ def test_n12_a_saved_reply_goes_in_at_the_cursor_and_keeps_what_was_typed(page, 
     assert page.url.endswith(f"/inkorg/arende/{question.pk}/")  # no reload, nothing sent
     assert not Reply.objects.filter(case=question).exists()
     assert axe_violations(page) == []
+
+
+def test_on_a_phone_each_case_shows_its_state_handler_and_deadline_without_sideways_scrolling(page, org):
+    account = ServiceAccountFactory(department=org.own, platform="bluesky", admins=[org.alice, org.bob])
+    for number in range(3):
+        open_case(account, text=f"Fråga nummer {number} om skolskjutsen " * 5, author_name=f"Person {number}")
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "alice")
+    page.wait_for_url("**/")
+    page.goto("/inkorg/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    first = page.locator(".inbox-table tbody tr").first
+    for label in ("Status", "Handläggare", "Svara senast"):
+        cell = first.locator(f"td[data-label='{label}']")
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, label
+        assert cell.is_visible()
+    assert axe_violations(page) == []
