@@ -42,6 +42,7 @@ def test_comment_through_signed_reply_and_another_through_removal(page, org):
     page.get_by_role("link", name="Arg Person").click()
     page.wait_for_url(f"**/inkorg/arende/{threat.pk}/")
     assert page.locator("mark").first.inner_text() == "vet var du bor"
+    page.locator("details:has(#id_ground) > summary").click()
     page.locator("#id_ground").select_option("unlawful_threat")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("form[action$='/ta-bort/'] button[type=submit]").click()

@@ -40,6 +40,7 @@ def test_a_failed_removal_and_a_failed_reply_reach_the_problem_view_and_the_dash
     try:
         # The removal: done in smgov, refused by the platform (what the queued task runs).
         page.goto(f"/inkorg/arende/{threat.pk}/")
+        page.locator("details:has(#id_ground) > summary").click()
         page.locator("#id_ground").select_option("unlawful_threat")
         page.once("dialog", lambda dialog: dialog.accept())
         page.locator("form[action$='/ta-bort/'] button[type=submit]").click()

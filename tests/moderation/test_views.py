@@ -168,3 +168,22 @@ def test_support_admin_shows_cases_read_only_and_never_the_answer_token(client, 
     for name in ("harvestrun", "harveststate", "followercount", "reply"):
         app = "moderation" if name == "reply" else "harvest"
         assert client.get(reverse(f"admin:{app}_{name}_changelist")).status_code == 200, name
+
+
+def test_a_removed_case_has_no_empty_section_for_handling_it(client, org):
+    case = open_case(org.account, text="Jag vet var du bor")
+    services.case_remove(actor=org.alice, case=case, ground="unlawful_threat")
+    client.force_login(org.alice)
+    html = client.get(case.get_absolute_url()).content.decode()
+    assert 'id="actions-heading"' not in html
+    assert 'id="removal-heading"' in html
+
+
+def test_the_less_common_actions_are_folded_until_chosen(client, org):
+    case = open_case(org.account, text="När öppnar biblioteket?")
+    client.force_login(org.alice)
+    html = client.get(case.get_absolute_url()).content.decode()
+    assert html.count('<details class="case-action form') == 3
+    assert '<details class="case-action form form--danger">' in html  # closed
+    response = client.post(reverse("moderation:remove", args=[case.pk]), {"ground": ""})
+    assert '<details class="case-action form form--danger" open>' in response.content.decode()
