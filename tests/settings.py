@@ -33,3 +33,6 @@ EMAIL_FILE_PATH = os.environ.get("SMGOV_TEST_EMAIL_DIR", "")
 MAIL_QUEUE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / ".var" / f"test-media-{TEST_REDIS_DB}"
+# Tests log people in with force_login, which gives no second factor: the second factor is asked
+# only in the tests of signing in (tests/accounts/test_signin.py), which set the production roles.
+SMGOV_MFA_REQUIRED_ROLES = []
