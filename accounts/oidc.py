@@ -92,6 +92,17 @@ class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
         except jwt.PyJWTError as error:
             raise SuspiciousOperation(f"ID token refused: {error}") from None
 
+    def authenticate(self, request, **kwargs):
+        """A refused token or an unreachable provider is a failed sign-in (the login page says so),
+        never an error page."""
+        try:
+            return super().authenticate(request, **kwargs)
+        except SuspiciousOperation as error:
+            logger.warning("single sign-on refused: %s", error)
+        except requests.RequestException as error:
+            logger.warning("single sign-on failed, the provider did not answer: %s", error)
+        return None
+
     @staticmethod
     def _email(claims) -> str:
         return str(claims.get(settings.SMGOV_OIDC_EMAIL_CLAIM) or "").strip()
