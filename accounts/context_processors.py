@@ -33,6 +33,7 @@ NAVIGATION = [
         _("Statistics"),
         {Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT},
     ),
+    ("signin:lockouts", _("Blocked logins"), {Role.INFORMATION_UNIT}),
 ]
 
 

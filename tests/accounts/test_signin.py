@@ -45,6 +45,7 @@ def test_five_wrong_passwords_lock_the_user_out_until_the_information_unit_lifts
     unit = UserFactory(username="ida.strom", roles=[Role.INFORMATION_UNIT])
     unit_client = type(client)()
     unit_client.force_login(unit)
+    assert f'href="{reverse("signin:lockouts")}"' in unit_client.get(reverse("dashboard")).content.decode()
     page = unit_client.get(reverse("signin:lockouts"))
     assert "eva.lind" in page.content.decode()
     (attempt,) = page.context["lockouts"]
