@@ -11,7 +11,7 @@ urlpatterns = [
     path("logga-in/", signin_views.SignInView.as_view(), name="login"),
     path("logga-ut/", signin_views.SignOutView.as_view(), name="logout"),
     path("inloggning/", include("accounts.signin_urls")),
-    path("inloggning/nyckel/", include("django_otp_webauthn.urls")),
+    path("inloggning/nyckel/", include("accounts.passkey_urls")),
     path("inloggning/sso/", include("mozilla_django_oidc.urls")),
     path("halsa/", views.health, name="health"),
     path("halsa/webb/", views.health_web, name="health_web"),

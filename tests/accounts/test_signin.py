@@ -172,7 +172,8 @@ def test_passkey_pages_render_and_the_ceremony_endpoints_answer(client, db, mfa_
     options = begin.json()
     assert options["rp"]["name"] == project_settings.MUNICIPALITY_NAME
     assert options["user"]["name"] == registrar.username
-    assert client.get(reverse("otp_webauthn:js-i18n-catalog")).status_code == 200
+    catalog = client.get(reverse("otp_webauthn:js-i18n-catalog"))
+    assert catalog.status_code == 200 and "Nyckeln lades till." in catalog.content.decode()
 
 
 # How long a sign-in lasts
