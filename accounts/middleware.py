@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from . import selectors
 
 LAST_SEEN_KEY = "smgov_last_seen"
+# Whether this login needs the second step, decided once at login (so that pages cost no queries).
+SECOND_STEP_KEY = "smgov_second_step"
 # The time of the last request is stored at most this often, not on every request.
 LAST_SEEN_RESOLUTION = 60
 OIDC_BACKEND = "accounts.oidc.MunicipalityOIDCBackend"
@@ -61,6 +63,14 @@ def signed_in_with_provider(request) -> bool:
     return request.session.get(BACKEND_SESSION_KEY) == OIDC_BACKEND
 
 
+def remember_at_login(request, user) -> None:
+    """At login: the time (the idle clock starts), and whether this person must give a second step."""
+    request.session[LAST_SEEN_KEY] = int(time.time())
+    request.session[SECOND_STEP_KEY] = selectors.user_has_second_factor(
+        user
+    ) or selectors.second_factor_required(user)
+
+
 class SecondFactorRequired:
     """After the password, a person with a second factor must give it; a person whose role requires
     one (SMGOV_MFA_REQUIRED_ROLES) and has none must add one. Until then nothing else opens."""
@@ -73,6 +83,7 @@ class SecondFactorRequired:
         if (
             user.is_authenticated
             and not user.is_verified()
+            and request.session.get(SECOND_STEP_KEY, True)
             and not signed_in_with_provider(request)
             and not self._open(request)
         ):
