@@ -80,6 +80,25 @@ def test_failures_from_one_address_lock_that_address_for_every_name(client, db):
     assert log_in(client, "kim.ek", REMOTE_ADDR="10.9.9.9").status_code == 302
 
 
+def test_behind_the_proxy_each_client_address_counts_on_its_own(client, db, settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    UserFactory(username="kim.ek", roles=[Role.COMMUNICATOR])
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for number in range(5):
+        log_in(
+            client,
+            f"guess{number}",
+            "wrong-password-1",
+            HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.1",
+            **proxy,
+        )
+    assert log_in(client, "kim.ek", HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.1", **proxy).status_code == 429
+    assert (
+        log_in(client, "kim.ek", HTTP_X_FORWARDED_FOR="198.51.100.20, 10.0.0.1", **proxy).status_code == 302
+    )
+
+
 # The second factor
 
 
