@@ -512,6 +512,7 @@ def credentials_reencrypt() -> int:
 # Sign-in security: lockouts, the second factor and single sign-on. Each writes a SignInEvent.
 
 
+@transaction.atomic
 def signin_lockout_record(*, username: str, ip_address: str | None) -> None:
     """A user name or an address has just been locked out after repeated failed logins."""
     from .models import SignInEvent

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
@@ -111,7 +112,7 @@ def verify(request):
         device = services.second_factor_check(user=request.user, token=form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
-            if device.__class__.__name__ == "StaticDevice":
+            if isinstance(device, StaticDevice):
                 messages.warning(
                     request,
                     _("You used a recovery code; %(left)d are left. Create new ones if you are running out.")
