@@ -85,14 +85,15 @@ class SecondFactorRequired:
             and not user.is_verified()
             and request.session.get(SECOND_STEP_KEY, True)
             and not signed_in_with_provider(request)
-            and not self._open(request)
         ):
             target = None
             if selectors.user_has_second_factor(user):
                 target = "signin:verify"
             elif selectors.second_factor_required(user):
                 target = "signin:setup"
-            if target:
+            # The menu is left out while the second step is missing: none of its pages would open.
+            request.smgov_second_step_pending = target is not None
+            if target and not self._open(request):
                 return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 

@@ -112,6 +112,7 @@ def test_totp_enrolment_and_login_with_a_code(client, db, mfa_roles):
     assert client.get(reverse("archive:search"))["Location"].startswith(reverse("signin:setup"))
     setup = client.get(reverse("signin:setup"))
     assert "Tvåstegsinloggning" in setup.content.decode()
+    assert setup.context["navigation"] == []  # no menu of pages that would not open
 
     page = client.get(reverse("signin:authenticator_add"))
     assert page.status_code == 200 and 'src="data:image/svg+xml' in page.content.decode()
