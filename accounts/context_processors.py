@@ -33,6 +33,7 @@ NAVIGATION = [
         _("Statistics"),
         {Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT},
     ),
+    ("signin:lockouts", _("Blocked logins"), {Role.INFORMATION_UNIT}),
 ]
 
 
@@ -46,7 +47,7 @@ def _url(name: str) -> str | None:
 def navigation(request):
     user = getattr(request, "user", None)
     common = {"municipality_name": settings.MUNICIPALITY_NAME}
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or getattr(request, "smgov_second_step_pending", False):
         return {**common, "navigation": []}
     roles = roles_of(user)
     current = request.path

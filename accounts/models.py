@@ -332,3 +332,33 @@ class CredentialAccess(models.Model):
 
     def __str__(self):
         return f"{self.credential}: {self.action} ({self.purpose})"
+
+
+class SignInEvent(models.Model):
+    """The log of sign-in security: lockouts and who lifted them, second factors added and used."""
+
+    class Action(models.TextChoices):
+        LOCKED_OUT = "locked_out", _("locked out after repeated failed logins")
+        LOCKOUT_LIFTED = "lockout_lifted", _("lockout lifted")
+        AUTHENTICATOR_ADDED = "authenticator_added", _("authenticator app added")
+        RECOVERY_CODES_CREATED = "recovery_codes_created", _("new recovery codes created")
+        RECOVERY_CODE_USED = "recovery_code_used", _("recovery code used")
+        ROLES_FROM_PROVIDER = "roles_from_provider", _("roles and department taken from single sign-on")
+
+    action = models.CharField(max_length=30, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(_("user name"), max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.username or self.ip_address}: {self.get_action_display()}"

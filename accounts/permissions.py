@@ -107,3 +107,10 @@ def can_view_overview(user) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return has_role(user, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT)
+
+
+def can_lift_lockouts(user) -> bool:
+    """The information unit sees who is locked out of signing in and may let them in again."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return has_role(user, Role.INFORMATION_UNIT)

@@ -425,3 +425,39 @@ def public_listing() -> list[dict]:
     # Platform names are translated, so each language has its own copy.
     key = f"accounts:public-listing:{get_language()}:{public_listing_version()}"
     return cache.get_or_set(key, _build_public_listing, timeout=PUBLIC_LISTING_TIMEOUT)
+
+
+def lockouts_active(*, now=None):
+    """The failed-login records that currently refuse a user name or an address, newest first."""
+    from axes.models import AccessAttempt
+
+    now = now or timezone.now()
+    return AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        attempt_time__gte=now - settings.AXES_COOLOFF_TIME,
+    ).order_by("-attempt_time")
+
+
+def signin_events(*, limit: int = 50):
+    from .models import SignInEvent
+
+    return SignInEvent.objects.select_related("user", "actor")[:limit]
+
+
+def user_has_second_factor(user) -> bool:
+    from django_otp import user_has_device
+
+    return user_has_device(user, confirmed=True)
+
+
+def second_factor_required(user) -> bool:
+    """Whether the person's roles (SMGOV_MFA_REQUIRED_ROLES) demand a second factor."""
+    from .roles import has_role
+
+    return has_role(user, *settings.SMGOV_MFA_REQUIRED_ROLES)
+
+
+def recovery_codes_left(user) -> int:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()

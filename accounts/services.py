@@ -625,3 +625,153 @@ def credentials_reencrypt() -> int:
             )
         count += 1
     return count
+
+
+# Sign-in security: lockouts, the second factor and single sign-on. Each writes a SignInEvent.
+
+
+@transaction.atomic
+def signin_lockout_record(*, username: str, ip_address: str | None) -> None:
+    """A user name or an address has just been locked out after repeated failed logins."""
+    from .models import SignInEvent
+
+    SignInEvent.objects.create(
+        action=SignInEvent.Action.LOCKED_OUT,
+        user=User.objects.filter(username=username).first() if username else None,
+        username=username or "",
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
+def signin_lockout_lift(*, actor: User, attempt_id: int, comment: str = "") -> None:
+    """The information unit lets a locked-out person (their user name and their address) in again."""
+    from axes.models import AccessAttempt
+
+    from .models import SignInEvent
+
+    if not permissions.can_lift_lockouts(actor):
+        raise PermissionDenied
+    attempt = AccessAttempt.objects.select_for_update().filter(pk=attempt_id).first()
+    if attempt is None:
+        raise ValidationError(_("That lockout has already ended."))
+    lifted = AccessAttempt.objects.filter(username=attempt.username) if attempt.username else None
+    by_address = AccessAttempt.objects.filter(ip_address=attempt.ip_address) if attempt.ip_address else None
+    for attempts in (lifted, by_address):
+        if attempts is not None:
+            attempts.delete()
+    SignInEvent.objects.create(
+        action=SignInEvent.Action.LOCKOUT_LIFTED,
+        user=User.objects.filter(username=attempt.username).first() if attempt.username else None,
+        username=attempt.username or "",
+        ip_address=attempt.ip_address,
+        actor=actor,
+        comment=comment,
+    )
+
+
+def _recovery_codes_replace(user: User) -> list[str]:
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    from .models import SignInEvent
+
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="recovery", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _index in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    SignInEvent.objects.create(
+        action=SignInEvent.Action.RECOVERY_CODES_CREATED, user=user, username=user.username
+    )
+    return codes
+
+
+RECOVERY_CODES = 10
+
+
+@transaction.atomic
+def authenticator_add(*, user: User, key: str, token: str, name: str = "") -> list[str] | None:
+    """An authenticator app is added once it shows a valid code for its key. Returns the new recovery
+    codes when the person had none (shown once), [] when they already had some, None for a wrong code."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .models import SignInEvent
+
+    device = TOTPDevice(user=user, key=key, name=name or _("Authenticator app"), confirmed=True)
+    totp = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    if not token.isdigit() or not totp.verify(int(token), tolerance=device.tolerance):
+        return None
+    device.last_t = totp.t()
+    device.save()
+    SignInEvent.objects.create(
+        action=SignInEvent.Action.AUTHENTICATOR_ADDED, user=user, username=user.username
+    )
+    return _recovery_codes_replace(user) if not selectors.recovery_codes_left(user) else []
+
+
+@transaction.atomic
+def recovery_codes_create(*, user: User) -> list[str]:
+    """New recovery codes for the person; the old ones stop working."""
+    if not selectors.user_has_second_factor(user):
+        raise ValidationError(_("Add an authenticator app or a passkey before creating recovery codes."))
+    return _recovery_codes_replace(user)
+
+
+@transaction.atomic
+def second_factor_check(*, user: User, token: str):
+    """The device of the person's that accepts the code (an app's code, or a recovery code, which is
+    then used up), or None."""
+    from django_otp import match_token
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from .models import SignInEvent
+
+    device = match_token(user, token.strip().replace(" ", "")) if token.strip() else None
+    if isinstance(device, StaticDevice):
+        SignInEvent.objects.create(
+            action=SignInEvent.Action.RECOVERY_CODE_USED, user=user, username=user.username
+        )
+    return device
+
+
+@transaction.atomic
+def user_sync_from_provider(
+    *, user: User | None, email: str, first_name: str = "", last_name: str = "", groups: list[str]
+) -> User:
+    """Single sign-on: the person (created on first sign-in) with their name from the provider, and
+    roles and department following the provider's groups (SMGOV_OIDC_ROLE_MAP,
+    SMGOV_OIDC_DEPARTMENT_MAP; groups in neither map are ignored)."""
+    from django.contrib.auth.models import Group
+
+    from .models import SignInEvent
+
+    if user is None:
+        user = User(username=email.lower()[:150], email=email.lower())
+        user.set_unusable_password()
+    user.first_name = first_name[:150] or user.first_name
+    user.last_name = last_name[:150] or user.last_name
+    role_map, department_map = settings.SMGOV_OIDC_ROLE_MAP, settings.SMGOV_OIDC_DEPARTMENT_MAP
+    roles = {role_map[group] for group in groups if group in role_map} & set(Role.values)
+    codes = [department_map[group] for group in groups if group in department_map]
+    department = Department.objects.filter(series_code__in=codes).order_by("series_code").first()
+    before = (
+        set(user.groups.filter(name__in=Role.values).values_list("name", flat=True)) if user.pk else set(),
+        user.department_id,
+    )
+    user.department = department
+    user.save()
+    if before == (roles, user.department_id):
+        return user
+    user.groups.remove(*Group.objects.filter(name__in=set(Role.values) - roles))
+    user.groups.add(*Group.objects.filter(name__in=roles))
+    user.__dict__.pop("_smgov_roles", None)
+    SignInEvent.objects.create(
+        action=SignInEvent.Action.ROLES_FROM_PROVIDER,
+        user=user,
+        username=user.username,
+        comment=", ".join(sorted(str(Role(role).label) for role in roles))
+        + (f" – {department}" if department else ""),
+    )
+    return user

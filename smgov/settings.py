@@ -63,6 +63,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "guardian",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "accounts",
     "archive",
     "registry",
@@ -79,11 +84,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "smgov.middleware.PrivatePagesNotStored",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleSignOut",
+    "accounts.middleware.SecondFactorRequired",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a refused login into the lockout page
 ]
 
 ROOT_URLCONF = "smgov.urls"
@@ -132,6 +141,7 @@ CACHES = {
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out name or address is refused before the password is checked
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -312,5 +322,79 @@ HARVEST_RECONCILE_PER_NIGHT = envint("HARVEST_RECONCILE_PER_NIGHT", 200)
 HARVEST_HISTORICAL_FACTOR = envint("HARVEST_HISTORICAL_FACTOR", 3)
 # A demo feed per platform under /demo-plattform/, so that the demo has something to harvest.
 DEMO_PLATFORM = envbool("DEMO_PLATFORM", DEBUG)
+
+# Sign-in: throttling (django-axes), the second factor (django-otp), single sign-on (OpenID Connect).
+# After SMGOV_LOGIN_FAILURE_LIMIT failed logins for one user name, or from one address, within the
+# cool-off time, further logins are refused until the cool-off has passed or the information unit lifts it.
+AXES_FAILURE_LIMIT = envint("SMGOV_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("SMGOV_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a locked-out person's tries do not lengthen it
+AXES_LOCKOUT_CALLABLE = "accounts.signin_views.locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
+# Behind the production reverse proxy the client's address is the last one it adds.
+AXES_IPWARE_PROXY_COUNT = envint("SMGOV_PROXY_COUNT", 1 if PRODUCTION else 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+# The roles whose people must sign in with a second factor (an authenticator app, a passkey, or a
+# recovery code); others may add one, and once they have one it is asked for.
+SMGOV_MFA_REQUIRED_ROLES = envlist("SMGOV_MFA_REQUIRED_ROLES", "information_unit,registrar")
+OTP_TOTP_ISSUER = MUNICIPALITY_NAME
+# Passkeys belong to the site's host name and work only over https (and on localhost in development).
+if PRODUCTION and not SITE_URL.startswith("https://"):
+    _passkey_hosts = [host.lstrip(".") for host in ALLOWED_HOSTS if host != "*"]
+    _passkey_origins = ",".join(f"https://{host}" for host in _passkey_hosts)
+else:
+    _passkey_hosts = [SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]]
+    _passkey_origins = SITE_URL
+OTP_WEBAUTHN_RP_ID = env("OTP_WEBAUTHN_RP_ID", _passkey_hosts[0] if _passkey_hosts else "localhost")
+OTP_WEBAUTHN_RP_NAME = MUNICIPALITY_NAME
+OTP_WEBAUTHN_ALLOWED_ORIGINS = envlist("OTP_WEBAUTHN_ALLOWED_ORIGINS", _passkey_origins)
+if not PRODUCTION:
+    # Browsers accept passkeys on http://localhost and 127.0.0.1 during development.
+    SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E031"]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a passkey is the second factor, after the password
+# A signed-in person who does nothing for this long is signed out (server-side); SESSION_COOKIE_AGE
+# is the longest a sign-in lasts however active.
+SMGOV_SESSION_IDLE_MINUTES = envint("SMGOV_SESSION_IDLE_MINUTES", 60)
+
+# OpenID Connect single sign-on (for example Entra ID): off unless a client id is set.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", "")
+SMGOV_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", "")
+# The provider's discovery document names its endpoints; each can also be given on its own.
+OIDC_OP_DISCOVERY_URL = env("OIDC_OP_DISCOVERY_URL", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", "")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for the provider's logout
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT", 10)
+OIDC_CREATE_USER = envbool("OIDC_CREATE_USER", True)
+OIDC_AUTHENTICATE_CLASS = "accounts.oidc.AuthenticationRequestView"
+OIDC_CALLBACK_CLASS = "accounts.oidc.CallbackView"
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.oidc.provider_logout_url"
+LOGIN_REDIRECT_URL_FAILURE = "/logga-in/?sso=misslyckades"
+# A person is matched by this claim against their e-mail address (Entra ID: "email" or "upn").
+SMGOV_OIDC_EMAIL_CLAIM = env("SMGOV_OIDC_EMAIL_CLAIM", "email")
+SMGOV_OIDC_GROUPS_CLAIM = env("SMGOV_OIDC_GROUPS_CLAIM", "groups")
+# Provider group -> smgov role, and provider group -> department (by diary series code), as
+# "group=value" pairs separated by commas. A person's roles follow the provider on every sign-in.
+SMGOV_OIDC_ROLE_MAP = dict(pair.split("=", 1) for pair in envlist("SMGOV_OIDC_ROLE_MAP", "") if "=" in pair)
+SMGOV_OIDC_DEPARTMENT_MAP = dict(
+    pair.split("=", 1) for pair in envlist("SMGOV_OIDC_DEPARTMENT_MAP", "") if "=" in pair
+)
+# With single sign-on on, only these user names may still log in with a password (break-glass
+# accounts); empty means everyone may.
+SMGOV_LOCAL_LOGIN_USERS = envlist("SMGOV_LOCAL_LOGIN_USERS", "")
+if SMGOV_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.MunicipalityOIDCBackend")
 
 from .schedules import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402, F401

@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import signin_views
 from harvest import views as harvest_views
 
 from . import views
@@ -9,8 +9,11 @@ from . import views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("problem/", views.problems, name="problems"),
-    path("logga-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logga-in/", signin_views.SignInView.as_view(), name="login"),
+    path("logga-ut/", signin_views.SignOutView.as_view(), name="logout"),
+    path("inloggning/", include("accounts.signin_urls")),
+    path("inloggning/nyckel/", include("accounts.passkey_urls")),
+    path("inloggning/sso/", include("mozilla_django_oidc.urls")),
     path("tillganglighet/", views.accessibility, name="accessibility"),
     path("halsa/", views.health, name="health"),
     path("halsa/webb/", views.health_web, name="health_web"),

@@ -37,3 +37,6 @@ MEDIA_ROOT = BASE_DIR / ".var" / f"test-media-{TEST_REDIS_DB}"
 # than its answer was due: the pipeline tests take them as new, and the tests of the first harvest
 # of an account with a history set the factor themselves.
 HARVEST_HISTORICAL_FACTOR = 0
+# Tests log people in with force_login, which gives no second factor: the second factor is asked
+# only in the tests of signing in (tests/accounts/test_signin.py), which set the production roles.
+SMGOV_MFA_REQUIRED_ROLES = []
