@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
@@ -15,3 +16,8 @@ class Command(BaseCommand):
         for username, first, last, title, dept, roles, _trained in PEOPLE:
             self.stdout.write(f"  {username:<18} {first} {last}, {title} ({dept}; {', '.join(roles)})")
         self.stdout.write(f"  password for all: {DEMO_PASSWORD}")
+        if settings.SMGOV_MFA_REQUIRED_ROLES:
+            self.stdout.write(
+                f"  roles that set up a two-step login (authenticator app or passkey) at their first login: "
+                f"{', '.join(settings.SMGOV_MFA_REQUIRED_ROLES)} (SMGOV_MFA_REQUIRED_ROLES)"
+            )
