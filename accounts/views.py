@@ -1,19 +1,24 @@
 """Pages of the account register. Each asks the permission policy, then a selector or a service."""
 
 import csv
+import functools
+import hashlib
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import permissions, selectors, services
 from .forms import (
@@ -53,7 +58,7 @@ def _removal_grounds() -> list[str]:
 # The public listing (F4, F8, N7, N22): no login, plain HTML, JSON and CSV from one cached selector.
 
 
-def public_list(request):
+def _render_public_list(request):
     return render(
         request,
         "accounts/public_list.html",
@@ -64,6 +69,41 @@ def public_list(request):
             "feedback_form_url": settings.FEEDBACK_FORM_URL,
         },
     )
+
+
+# The page the public sees changes only with the listing, the language and a new release of its
+# templates: it is rendered once per (version, language) and served as it is, with an ETag so that a
+# browser that has it gets 304 without a body.
+_PUBLIC_PAGE_TEMPLATES = ("accounts/public_list.html", "base.html")
+
+
+@functools.cache
+def _public_page_revision() -> str:
+    digest = hashlib.sha256()
+    for name in _PUBLIC_PAGE_TEMPLATES:
+        digest.update(Path(get_template(name).origin.name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@require_safe
+def public_list(request):
+    if request.user.is_authenticated:  # the header names the person: not the public's page
+        return _render_public_list(request)
+    language = translation.get_language()
+    tag = f"{selectors.public_listing_version()}-{language}-{_public_page_revision()}"
+    etag = f'"{tag}"'
+    if etag in [value.strip() for value in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponseNotModified()
+    else:
+        key = f"accounts:public-page:{tag}"
+        body = cache.get(key)
+        if body is None:
+            body = _render_public_list(request).content
+            cache.set(key, body, timeout=24 * 60 * 60)
+        response = HttpResponse(body)
+    response["ETag"] = etag
+    patch_vary_headers(response, ["Cookie"])
+    return _public_response(response)
 
 
 PUBLIC_FIELDS = [

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from accounts import signin_views
 from harvest import views as harvest_views
@@ -17,7 +19,9 @@ urlpatterns = [
     path("tillganglighet/", views.accessibility, name="accessibility"),
     path("halsa/", views.health, name="health"),
     path("halsa/webb/", views.health_web, name="health_web"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch is in every page's footer, also on the public page that is served from a
+    # cache as it is: it carries no CSRF token (choosing a language changes nothing but a cookie).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("accounts.urls")),
     path("statistik/", include("reports.urls")),
     path("inkorg/", include("moderation.urls")),

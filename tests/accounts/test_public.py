@@ -139,3 +139,33 @@ def reverse_names(client):
 def test_f4_empty_listing(client, db):
     html = client.get(reverse("accounts:public_list")).content.decode()
     assert 'class="empty"' in html
+
+
+def test_the_public_page_is_served_whole_from_the_cache_with_an_etag(
+    client, listing, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    url = reverse("accounts:public_list")
+    first = client.get(url)
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag and "Cookie" in first["Vary"]
+    assert "csrftoken" not in first.cookies  # nothing per visitor in a page served to all
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert again.content == first.content and again["ETag"] == etag
+    with django_assert_num_queries(0):
+        unchanged = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    with django_capture_on_commit_callbacks(execute=True):
+        services.account_pause(actor=listing.alice, account=listing.account)
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert "Exempelby kommun – Skolan" not in changed.content.decode()
+    english = client.get(url, HTTP_COOKIE="django_language=en")
+    assert english["ETag"] != changed["ETag"] and "Our social media accounts" in english.content.decode()
+
+
+def test_a_signed_in_person_gets_the_page_with_their_own_header(client, listing):
+    client.get(reverse("accounts:public_list"))
+    client.force_login(listing.alice)
+    response = client.get(reverse("accounts:public_list"))
+    assert "ETag" not in response and "Logga ut" in response.content.decode()
