@@ -122,6 +122,10 @@ class Case(models.Model):
         max_length=10, choices=PlatformAction.choices, default=PlatformAction.NONE, blank=True
     )
     platform_error = models.TextField(blank=True)
+    # A removal or the latest reply failed on the platform: first in the inbox. Kept by the database
+    # (triggers of migration 0009 on the case's platform step and on its replies), whichever path
+    # changes them, so the inbox sorts on a column an index holds in order.
+    attention = models.BooleanField(default=False, editable=False)
     opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -137,6 +141,14 @@ class Case(models.Model):
             models.Index(fields=["department", "state", "deadline"], name="case_department_state"),
             models.Index(fields=["state", "deadline"], name="case_state_deadline"),
             models.Index(fields=["assignee", "state"], name="case_assignee_state"),
+            # The inbox's default order over the cases still to handle (open, or removed and not
+            # yet confirmed on the platform): the first page is read off the index, not sorted.
+            models.Index(
+                fields=["department", "-attention", "-priority", "deadline", "id"],
+                condition=models.Q(state__in=OPEN_STATES)
+                | models.Q(state="removed", platform_action__in=UNFINISHED_REMOVAL),
+                name="case_inbox_order",
+            ),
         ]
 
     def __str__(self):

@@ -8,18 +8,14 @@ from dataclasses import dataclass
 import nh3
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case as DbCase
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 from django.utils import timezone
 
@@ -93,7 +89,7 @@ def plain_text(text: str, text_format: str) -> str:
 
 SORTS = {
     # Failed removals and failed replies first: a comment still public, a citizen still waiting.
-    "deadline": ("-attention", "-priority", "deadline", "pk"),
+    "deadline": ("-attention", "-priority", "deadline", "pk"),  # the index case_inbox_order
     "newest": ("-record__published_at", "-pk"),
     "oldest": ("record__published_at", "pk"),
     "account": ("account__display_name", "deadline", "pk"),
@@ -151,14 +147,6 @@ def inbox_cases(*, user, filters: InboxFilters) -> QuerySet[Case]:
     return (
         cases.select_related("record", "account", "assignee")
         .annotate(latest_reply_status=Subquery(latest_reply))
-        .annotate(
-            attention=DbCase(
-                When(platform_action=PlatformAction.FAILED, then=Value(1)),
-                When(latest_reply_status=Reply.Status.FAILED, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
         .defer(*HEAVY_RECORD_FIELDS)
         .prefetch_related(Prefetch("flags", queryset=CaseFlag.objects.only("case_id", "kind", "ground")))
         .order_by(*SORTS.get(filters.sort, SORTS["deadline"]))

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from archive.models import Record
-from moderation import services
-from moderation.models import Case, CaseFlag, CaseState
+from moderation import selectors, services
+from moderation.models import Case, CaseFlag, CaseState, Reply
 
 from .conftest import open_case
 
@@ -148,6 +148,25 @@ def test_inbox_queries_do_not_grow_with_10000_open_cases(client, org, django_ass
     assert len(response.context["page"].object_list) == 50
     with django_assert_max_num_queries(12):
         client.get("/inkorg/?flag=personal_data&sida=3")
+    # The default order (failed first, then priority and deadline) is read off an index in order, not
+    # sorted over all 10,000 open cases.
+    with django_assert_max_num_queries(12):
+        response = client.get("/inkorg/")
+    assert len(response.context["page"].object_list) == 50
+    plan = selectors.inbox_cases(user=org.alice, filters=selectors.InboxFilters())[:50].explain()
+    assert "case_inbox_order" in plan, plan
+
+
+def test_a_case_whose_removal_or_latest_reply_failed_needs_attention_whichever_path_changed_it(org):
+    case = open_case(org.account, text="Jag vet var du bor")
+    Case.objects.filter(pk=case.pk).update(platform_action="failed")
+    assert Case.objects.get(pk=case.pk).attention
+    Case.objects.filter(pk=case.pk).update(platform_action="done")
+    assert not Case.objects.get(pk=case.pk).attention
+    reply = Reply.objects.create(case=case, author=org.alice, text="Hej", signature="/Alice", status="failed")
+    assert Case.objects.get(pk=case.pk).attention
+    Reply.objects.filter(pk=reply.pk).update(status="published")
+    assert not Case.objects.get(pk=case.pk).attention
 
 
 def test_support_admin_shows_cases_read_only_and_never_the_answer_token(client, org, admin_user):
