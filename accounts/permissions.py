@@ -10,15 +10,19 @@ from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from .models import Department, ServiceAccount
-from .roles import Role, has_role
+from .roles import Area, Role, Scope, has_role, in_scope, scope
 
-SEES_ALL = (Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT)
+SEES_ALL = (Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT)  # request accounts for any department
+
+
+def _sees_all_accounts(user) -> bool:
+    return scope(user, Area.ACCOUNTS) == Scope.MUNICIPALITY
 
 
 def visible_accounts(user) -> QuerySet[ServiceAccount]:
     if not user.is_authenticated or not user.is_active:
         return ServiceAccount.objects.none()
-    if has_role(user, *SEES_ALL):
+    if _sees_all_accounts(user):
         return ServiceAccount.objects.all()
     administered = get_objects_for_user(
         user, "accounts.change_serviceaccount", klass=ServiceAccount, with_superuser=False
@@ -44,12 +48,7 @@ def can_manage_account(user, account: ServiceAccount) -> bool:
     account's administrators and the information unit."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if has_role(user, Role.INFORMATION_UNIT):
-        return True
-    if (
-        has_role(user, Role.COMMUNICATOR, Role.WEB_COMMUNICATOR)
-        and user.department_id == account.department_id
-    ):
+    if in_scope(user, Area.ACCOUNTS, account.department_id, change=True):
         return True
     return user.has_perm("accounts.change_serviceaccount", account)
 
@@ -63,7 +62,9 @@ def can_manage_credentials(user, account: ServiceAccount) -> bool:
     """Credentials are held centrally (F1): the information unit and the account's administrators."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return has_role(user, Role.INFORMATION_UNIT) or user.has_perm("accounts.manage_credentials", account)
+    if in_scope(user, Area.CREDENTIALS, account.department_id, change=True):
+        return True
+    return user.has_perm("accounts.manage_credentials", account)
 
 
 def requestable_departments(user) -> QuerySet[Department]:
@@ -99,4 +100,4 @@ def can_view_overview(user) -> bool:
     """N19: where the municipality is active, for the web communicator, heads and the information unit."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return has_role(user, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT)
+    return scope(user, Area.OVERVIEW) != Scope.NONE

@@ -8,14 +8,18 @@ sees their own department; nobody else sees statistics. The yearly report for ce
 from django.db.models import Q, QuerySet
 
 from accounts.models import Department, ServiceAccount
-from accounts.roles import Role, has_role
+from accounts.roles import Area, Role, Scope, has_role, scope
 
-SEES_ALL = (Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT)
 REPORTS_ALL = (Role.WEB_COMMUNICATOR,)
 
 
 def _active(user) -> bool:
     return user.is_authenticated and user.is_active
+
+
+def _sees_all(user) -> bool:
+    """The statistics scope of the role table (`accounts.roles.ACCESS`)."""
+    return scope(user, Area.STATISTICS) == Scope.MUNICIPALITY
 
 
 def _own_departments(user) -> QuerySet[Department]:
@@ -28,13 +32,13 @@ def statistics_departments(user) -> QuerySet[Department]:
     """The departments whose figures the person may see."""
     if not _active(user):
         return Department.objects.none()
-    if has_role(user, *SEES_ALL):
+    if _sees_all(user):
         return Department.objects.all()
     return _own_departments(user)
 
 
 def sees_whole_municipality(user) -> bool:
-    return _active(user) and has_role(user, *SEES_ALL)
+    return _active(user) and _sees_all(user)
 
 
 def can_view_statistics(user) -> bool:
