@@ -10,9 +10,7 @@ from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from .models import Department, ServiceAccount
-from .roles import Area, Role, Scope, has_role, in_scope, scope
-
-SEES_ALL = (Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT)  # request accounts for any department
+from .roles import Area, Role, Scope, department_scope, has_role, in_scope, scope
 
 
 def _sees_all_accounts(user) -> bool:
@@ -37,10 +35,10 @@ def can_view_account(user, account: ServiceAccount) -> bool:
 
 
 def can_request_for(user, department: Department) -> bool:
-    """Communicators start accounts for their own department (N2); the central units for any."""
-    if has_role(user, *SEES_ALL):
-        return True
-    return has_role(user, Role.COMMUNICATOR, Role.HEAD_OF_DEPARTMENT) and user.department_id == department.pk
+    """Communicators and heads start accounts for their own department (N2); the central units for any."""
+    return bool(user.is_authenticated and user.is_active) and in_scope(
+        user, Area.ACCOUNT_REQUESTS, department.pk, change=True
+    )
 
 
 def can_manage_account(user, account: ServiceAccount) -> bool:
@@ -71,11 +69,10 @@ def requestable_departments(user) -> QuerySet[Department]:
     """The departments a person may ask to start an account for (N2)."""
     if not user.is_authenticated or not user.is_active:
         return Department.objects.none()
-    if has_role(user, *SEES_ALL):
+    departments = department_scope(user, Area.ACCOUNT_REQUESTS, change=True)
+    if departments is None:
         return Department.objects.all()
-    if has_role(user, Role.COMMUNICATOR, Role.HEAD_OF_DEPARTMENT) and user.department_id:
-        return Department.objects.filter(pk=user.department_id)
-    return Department.objects.none()
+    return Department.objects.filter(pk__in=departments)
 
 
 def can_request(user) -> bool:

@@ -35,6 +35,7 @@ class Area(models.TextChoices):
     """The parts of smgov, each a set of pages under one permission."""
 
     ACCOUNTS = "accounts", _("Accounts")
+    ACCOUNT_REQUESTS = "account_requests", _("Account requests")
     CREDENTIALS = "credentials", _("Login details")
     DECISIONS = "decisions", _("Decisions")
     OVERVIEW = "overview", _("Where we are active")
@@ -47,6 +48,7 @@ class Area(models.TextChoices):
     DOCUMENT_CLASSES = "document_classes", _("Document classes")
     YEAR_REPORT = "year_report", _("Diary year report")
     STATISTICS = "statistics", _("Statistics")
+    YEARLY_REPORT = "yearly_report", _("Yearly report for central management")
 
 
 N, A, D, M = Scope.NONE, Scope.ADMINISTERED, Scope.DEPARTMENT, Scope.MUNICIPALITY
@@ -55,6 +57,7 @@ N, A, D, M = Scope.NONE, Scope.ADMINISTERED, Scope.DEPARTMENT, Scope.MUNICIPALIT
 ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
     Role.COMMUNICATOR: {
         Area.ACCOUNTS: (D, D),
+        Area.ACCOUNT_REQUESTS: (D, D),
         Area.CREDENTIALS: (A, A),
         Area.PROBLEMS: (D, D),
         Area.INBOX: (D, D),
@@ -62,6 +65,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
     },
     Role.WEB_COMMUNICATOR: {
         Area.ACCOUNTS: (M, D),
+        Area.ACCOUNT_REQUESTS: (M, M),
         Area.CREDENTIALS: (A, A),
         Area.OVERVIEW: (M, N),
         Area.PROBLEMS: (M, M),
@@ -69,6 +73,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.ARCHIVE: (M, N),
         Area.EXPORTS: (M, M),
         Area.STATISTICS: (M, N),
+        Area.YEARLY_REPORT: (M, N),
     },
     Role.REGISTRAR: {
         Area.ACCOUNTS: (D, N),
@@ -92,6 +97,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
     },
     Role.HEAD_OF_DEPARTMENT: {
         Area.ACCOUNTS: (D, N),
+        Area.ACCOUNT_REQUESTS: (D, D),
         Area.CREDENTIALS: (A, A),
         Area.DECISIONS: (D, D),
         Area.OVERVIEW: (M, N),
@@ -100,9 +106,11 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.ARCHIVE: (D, N),
         Area.YEAR_REPORT: (D, N),
         Area.STATISTICS: (D, N),
+        Area.YEARLY_REPORT: (D, N),
     },
     Role.INFORMATION_UNIT: {
         Area.ACCOUNTS: (M, M),
+        Area.ACCOUNT_REQUESTS: (M, M),
         Area.CREDENTIALS: (M, M),
         Area.OVERVIEW: (M, N),
         Area.PROBLEMS: (M, M),

@@ -8,9 +8,7 @@ sees their own department; nobody else sees statistics. The yearly report for ce
 from django.db.models import Q, QuerySet
 
 from accounts.models import Department, ServiceAccount
-from accounts.roles import Area, Role, Scope, has_role, scope
-
-REPORTS_ALL = (Role.WEB_COMMUNICATOR,)
+from accounts.roles import Area, Scope, scope
 
 
 def _active(user) -> bool:
@@ -23,7 +21,8 @@ def _sees_all(user) -> bool:
 
 
 def _own_departments(user) -> QuerySet[Department]:
-    if not has_role(user, Role.HEAD_OF_DEPARTMENT):
+    """The departments a head of department answers for: the one they head and their own."""
+    if scope(user, Area.YEARLY_REPORT) != Scope.DEPARTMENT:
         return Department.objects.none()
     return Department.objects.filter(Q(head=user) | Q(pk=user.department_id))
 
@@ -53,7 +52,7 @@ def report_departments(user) -> QuerySet[Department]:
     """The departments whose yearly report the person may take out (N19)."""
     if not _active(user):
         return Department.objects.none()
-    if has_role(user, *REPORTS_ALL):
+    if scope(user, Area.YEARLY_REPORT) == Scope.MUNICIPALITY:
         return Department.objects.all()
     return _own_departments(user)
 
@@ -61,7 +60,7 @@ def report_departments(user) -> QuerySet[Department]:
 def can_take_out_report(user, department: Department | None = None) -> bool:
     """`department=None` is the whole municipality's report."""
     if department is None:
-        return _active(user) and has_role(user, *REPORTS_ALL)
+        return _active(user) and scope(user, Area.YEARLY_REPORT) == Scope.MUNICIPALITY
     return report_departments(user).filter(pk=department.pk).exists()
 
 
