@@ -138,16 +138,20 @@ def _case_page(request, case: Case, *, status: int = 200, **bound):
     people = _people_for(case)
     saved = selectors.saved_replies() if can_handle else []
     reply_form = bound.get("reply_form")
+    initial = {}
     if reply_form is None:
         chosen = next((s for s in saved if str(s.pk) == request.GET.get("mall")), None)
         initial = {"text": selectors.saved_reply_text(saved_reply=chosen, case=case)} if chosen else {}
-        reply_form = forms.ReplyForm(reviewers=people, initial=initial)
     signature, signature_problem = "", ""
     if can_handle:
         try:
             signature = services.signature_for(user)
         except ValidationError as exc:
             signature_problem = _errors(exc)
+    if reply_form is None:
+        reply_form = forms.ReplyForm(
+            reviewers=people, initial=initial, platform=case.account.platform, signature=signature
+        )
     context = {
         "case": case,
         "record": case.record,
@@ -220,7 +224,13 @@ def case_reopen(request, case):
 
 @_handler_view
 def case_reply(request, case):
-    form = forms.ReplyForm(request.POST, reviewers=_people_for(case))
+    try:
+        signature = services.signature_for(request.user)
+    except ValidationError:
+        signature = ""  # the service refuses the reply and says why
+    form = forms.ReplyForm(
+        request.POST, reviewers=_people_for(case), platform=case.account.platform, signature=signature
+    )
     if not form.is_valid():
         return _case_page(request, case, status=400, reply_form=form)
     data = form.cleaned_data

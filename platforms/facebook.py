@@ -23,6 +23,7 @@ MEDIA_TYPES: dict[str, MediaType] = {"photo": "image", "video": "video", "link":
 
 class FacebookConnector(GraphConnector):
     platform = "facebook"
+    reply_limit = 8000  # a comment on a Page post
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         def parse(data: list[dict[str, Any]]) -> tuple[list[Item], bool]:

@@ -25,6 +25,7 @@ NODE_COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,media{id}"
 
 class InstagramConnector(GraphConnector):
     platform = "instagram"
+    reply_limit = 2200  # a comment, like a caption
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         def parse(data: list[dict[str, Any]]) -> tuple[list[Item], bool]:
