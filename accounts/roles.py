@@ -156,3 +156,24 @@ def department_scope(user, area: str, *, change: bool = False) -> list[int] | No
 def in_scope(user, area: str, department_id: int | None, *, change: bool = False) -> bool:
     departments = department_scope(user, area, change=change)
     return departments is None or department_id in departments
+
+
+def access_table_markdown() -> str:
+    """The role table as README shows it (a test keeps the two the same)."""
+    short = {N: "–", A: "administered", D: "department", M: "municipality"}
+    roles = list(Role)
+    lines = [
+        "| area | " + " | ".join(str(role.value) for role in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for area in Area:
+        cells = []
+        for role in roles:
+            sees, changes = ACCESS.get(role, {}).get(area, (N, N))
+            cells.append(
+                short[sees] if sees == changes or changes == N else f"{short[sees]} / {short[changes]}"
+            )
+            if changes == N and sees != N:
+                cells[-1] += " (read)"
+        lines.append(f"| {area.value} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

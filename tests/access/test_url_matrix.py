@@ -441,3 +441,12 @@ def test_role_url_matrix_and_no_get_writes(client, org, world, role):
                 wrong.append((url, status, sorted(allowed)))
     assert not wrong, f"{role}: outcomes that differ from the role table: {wrong}"
     assert not writes, f"{role}: a GET wrote to these tables: {writes}"
+
+
+def test_readme_shows_the_role_table_of_the_code():
+    from pathlib import Path
+
+    from accounts.roles import access_table_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    assert access_table_markdown() in readme
