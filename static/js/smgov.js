@@ -16,7 +16,8 @@ document.addEventListener("submit", (event) => {
     mastodon: (text) =>
       [...text.replace(/https?:\/\/[^\s<>"]+/gi, "x".repeat(23)).replace(/@(\w+)@[\w.-]+\w/g, "@$1")].length,
   };
-  const template = document.documentElement.getAttribute("data-counter-text") || "{used} / {limit}";
+  const meta = document.querySelector("meta[name=smgov-counter-text]");
+  const template = (meta && meta.getAttribute("content")) || "{used} / {limit}";
   document.querySelectorAll("textarea[data-reply-limit], textarea[maxlength], input[type=text][maxlength]").forEach((field) => {
     const limit = Number(field.getAttribute("data-reply-limit") || field.getAttribute("maxlength"));
     const count = counters[field.getAttribute("data-reply-count") || "characters"] || counters.characters;

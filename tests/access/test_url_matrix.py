@@ -450,3 +450,15 @@ def test_readme_shows_the_role_table_of_the_code():
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
     assert access_table_markdown() in readme
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+def test_navigation_lists_exactly_what_the_role_may_open(client, org, role):
+    from accounts.context_processors import NAVIGATION
+
+    client.force_login(getattr(org, role))
+    shown = {item["url"] for item in client.get(reverse("dashboard")).context["navigation"]}
+    for name, _label, _area in NAVIGATION:
+        url = reverse(name)
+        opens = client.get(url).status_code in (200, 302)
+        assert (url in shown) == opens, (role, url, "shown" if url in shown else "not shown")
