@@ -8,32 +8,24 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .roles import Role, roles_of
+from .roles import Area, Role, Scope, roles_of, scope
 
 EVERYONE = None
+# (url name, label, the area of the role table it opens): an entry is shown to a person whose
+# roles see that area, so the menu lists exactly what the person may open.
 NAVIGATION = [
     ("dashboard", _("Overview"), EVERYONE),
-    (
-        "problems",
-        _("Problems"),
-        {Role.COMMUNICATOR, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT},
-    ),
-    ("moderation:inbox", _("Inbox"), {Role.COMMUNICATOR, Role.WEB_COMMUNICATOR}),
-    ("accounts:list", _("Accounts"), EVERYONE),
-    ("accounts:decisions", _("Decisions"), {Role.HEAD_OF_DEPARTMENT}),
-    (
-        "accounts:overview",
-        _("Where we are active"),
-        {Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT},
-    ),
-    ("archive:search", _("Archive"), {Role.REGISTRAR, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT}),
-    ("registry:diary", _("Diary"), {Role.REGISTRAR}),
-    (
-        "reports:statistics",
-        _("Statistics"),
-        {Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT},
-    ),
-    ("signin:lockouts", _("Blocked logins"), {Role.INFORMATION_UNIT}),
+    ("problems", _("Problems"), Area.PROBLEMS),
+    ("moderation:inbox", _("Inbox"), Area.INBOX),
+    ("accounts:list", _("Accounts"), Area.ACCOUNTS),
+    ("accounts:decisions", _("Decisions"), Area.DECISIONS),
+    ("accounts:overview", _("Where we are active"), Area.OVERVIEW),
+    ("archive:search", _("Archive"), Area.ARCHIVE),
+    ("archive:exports", _("Disclosures"), Area.EXPORTS),
+    ("registry:diary", _("Diary"), Area.DIARY),
+    ("registry:diary_disposal", _("Disposal"), Area.DISPOSAL),
+    ("reports:statistics", _("Statistics"), Area.STATISTICS),
+    ("signin:lockouts", _("Blocked logins"), Area.LOCKOUTS),
 ]
 
 
@@ -53,7 +45,7 @@ def navigation(request):
     current = request.path
     items = []
     for name, label, allowed in NAVIGATION:
-        if allowed is not EVERYONE and not (roles & allowed):
+        if allowed is not EVERYONE and scope(user, allowed) == Scope.NONE:
             continue
         url = _url(name)
         if url is None:

@@ -37,7 +37,7 @@ PEOPLE = [
         True,
     ),
     ("ida.strom", "Ida", "Ström", "Informationschef", "KS", [Role.INFORMATION_UNIT], True),
-    ("lena.karlsson", "Lena", "Karlsson", "Registrator", "KS", [Role.REGISTRAR], True),
+    ("lena.karlsson", "Lena", "Karlsson", "Kommunregistrator", "KS", [Role.MUNICIPAL_REGISTRAR], True),
     ("ahmed.hassan", "Ahmed", "Hassan", "Kommunikatör", "KS", [Role.COMMUNICATOR], True),
     ("johan.ahl", "Johan", "Åhl", "Förvaltningschef", "BUN", [Role.HEAD_OF_DEPARTMENT], True),
     ("anna.berg", "Anna", "Berg", "Kommunikatör", "BUN", [Role.COMMUNICATOR], True),

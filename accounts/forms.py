@@ -6,6 +6,8 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from smgov.lib import limits
+
 from .models import AccountState, Department, Platform, ServiceAccount, User
 from .selectors import credential_kind_choices
 
@@ -123,6 +125,9 @@ class _AccountFields(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, limit in (("purpose", limits.PURPOSE), ("target_audience", limits.SHORT_TEXT)):
+            if name in self.fields:
+                limits.limit_text(self.fields[name], limit)
         if self.instance.pk:
             self.initial.setdefault("response_time_hours", _hours(self.instance.response_time))
         if "parent" in self.fields:
@@ -142,16 +147,19 @@ class AccountRequestForm(_AccountFields):
     """N2/N10/N11: the purpose analysis a department's communicator submits to the head."""
 
     goals = forms.CharField(
+        max_length=limits.PURPOSE,
         label=_("Goals"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What should the account achieve, and how will you know that it does?"),
     )
     channel_rationale = forms.CharField(
+        max_length=limits.PURPOSE,
         label=_("Why this channel and not another"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Is the target audience there? Why is the website or an existing account not enough?"),
     )
     resources = forms.CharField(
+        max_length=limits.PURPOSE,
         label=_("Readiness and resources over time"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Who posts, answers and checks the account every day, also during holidays, for years?"),
@@ -211,6 +219,7 @@ class AccountResubmitForm(AccountRequestForm):
     """A returned request, edited; administrators are changed on the account page."""
 
     comment = forms.CharField(
+        max_length=limits.NOTE,
         label=_("What did you change?"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -285,6 +294,7 @@ class DecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
+        max_length=limits.NOTE,
         label=_("Comment"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -320,6 +330,7 @@ class CredentialForm(forms.Form):
 
     secret = forms.CharField(
         label=_("Secret"),
+        max_length=limits.CREDENTIAL,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_("It is encrypted at once and never shown again, not even to you."),

@@ -10,15 +10,17 @@ from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from .models import Department, ServiceAccount
-from .roles import Role, has_role
+from .roles import Area, Role, Scope, department_scope, has_role, in_scope, scope
 
-SEES_ALL = (Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT)
+
+def _sees_all_accounts(user) -> bool:
+    return scope(user, Area.ACCOUNTS) == Scope.MUNICIPALITY
 
 
 def visible_accounts(user) -> QuerySet[ServiceAccount]:
     if not user.is_authenticated or not user.is_active:
         return ServiceAccount.objects.none()
-    if has_role(user, *SEES_ALL):
+    if _sees_all_accounts(user):
         return ServiceAccount.objects.all()
     administered = get_objects_for_user(
         user, "accounts.change_serviceaccount", klass=ServiceAccount, with_superuser=False
@@ -33,10 +35,10 @@ def can_view_account(user, account: ServiceAccount) -> bool:
 
 
 def can_request_for(user, department: Department) -> bool:
-    """Communicators start accounts for their own department (N2); the central units for any."""
-    if has_role(user, *SEES_ALL):
-        return True
-    return has_role(user, Role.COMMUNICATOR, Role.HEAD_OF_DEPARTMENT) and user.department_id == department.pk
+    """Communicators and heads start accounts for their own department (N2); the central units for any."""
+    return bool(user.is_authenticated and user.is_active) and in_scope(
+        user, Area.ACCOUNT_REQUESTS, department.pk, change=True
+    )
 
 
 def can_manage_account(user, account: ServiceAccount) -> bool:
@@ -44,12 +46,7 @@ def can_manage_account(user, account: ServiceAccount) -> bool:
     account's administrators and the information unit."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if has_role(user, Role.INFORMATION_UNIT):
-        return True
-    if (
-        has_role(user, Role.COMMUNICATOR, Role.WEB_COMMUNICATOR)
-        and user.department_id == account.department_id
-    ):
+    if in_scope(user, Area.ACCOUNTS, account.department_id, change=True):
         return True
     return user.has_perm("accounts.change_serviceaccount", account)
 
@@ -63,7 +60,9 @@ def can_manage_credentials(user, account: ServiceAccount) -> bool:
     """Credentials are held centrally (F1): the information unit and the account's administrators."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return has_role(user, Role.INFORMATION_UNIT) or user.has_perm("accounts.manage_credentials", account)
+    if in_scope(user, Area.CREDENTIALS, account.department_id, change=True):
+        return True
+    return user.has_perm("accounts.manage_credentials", account)
 
 
 def can_view_credential_log(user) -> bool:
@@ -77,11 +76,10 @@ def requestable_departments(user) -> QuerySet[Department]:
     """The departments a person may ask to start an account for (N2)."""
     if not user.is_authenticated or not user.is_active:
         return Department.objects.none()
-    if has_role(user, *SEES_ALL):
+    departments = department_scope(user, Area.ACCOUNT_REQUESTS, change=True)
+    if departments is None:
         return Department.objects.all()
-    if has_role(user, Role.COMMUNICATOR, Role.HEAD_OF_DEPARTMENT) and user.department_id:
-        return Department.objects.filter(pk=user.department_id)
-    return Department.objects.none()
+    return Department.objects.filter(pk__in=departments)
 
 
 def can_request(user) -> bool:
@@ -106,11 +104,11 @@ def can_view_overview(user) -> bool:
     """N19: where the municipality is active, for the web communicator, heads and the information unit."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return has_role(user, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT)
+    return scope(user, Area.OVERVIEW) != Scope.NONE
 
 
 def can_lift_lockouts(user) -> bool:
     """The information unit sees who is locked out of signing in and may let them in again."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return has_role(user, Role.INFORMATION_UNIT)
+    return scope(user, Area.LOCKOUTS) != Scope.NONE

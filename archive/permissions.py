@@ -1,20 +1,17 @@
 """The archive's permission policy: who may search, read and take out which records.
 
-The web communicator and the information unit see every department's records; registrars,
-heads of department and communicators see their own department's. Views and selectors ask
-these functions and never re-implement them.
+The scopes come from the role table (`accounts.roles.ACCESS`): the web communicator and the
+registrar for the whole municipality see every department's records; registrars, heads of
+department and communicators see their own department's. Disclosures are made by registrars
+and the web communicator. Views, selectors and services ask these functions and never
+re-implement them.
 """
 
 from django.db.models import QuerySet
 
-from accounts.roles import Role, has_role
+from accounts.roles import Area, Scope, department_scope, scope
 
 from .models import DisclosureExport, Record
-
-SEES_ALL = (Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT)
-SEES_OWN_DEPARTMENT = (Role.REGISTRAR, Role.HEAD_OF_DEPARTMENT, Role.COMMUNICATOR)
-# Who may take records out for a request for public records, and download received responses.
-DISCLOSES = (Role.REGISTRAR, Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT)
 
 
 def _active(user) -> bool:
@@ -25,11 +22,7 @@ def visible_department_ids(user) -> list[int] | None:
     """The departments whose records the person sees; None means all of them."""
     if not _active(user):
         return []
-    if has_role(user, *SEES_ALL):
-        return None
-    if has_role(user, *SEES_OWN_DEPARTMENT) and user.department_id:
-        return [user.department_id]
-    return []
+    return department_scope(user, Area.ARCHIVE)
 
 
 def visible_records(user) -> QuerySet[Record]:
@@ -48,20 +41,20 @@ def can_view_record(user, record: Record) -> bool:
     return departments is None or record.department_id in departments
 
 
+def can_export(user) -> bool:
+    return _active(user) and scope(user, Area.EXPORTS, change=True) != Scope.NONE and can_search(user)
+
+
 def can_download_source(user, record: Record) -> bool:
     """The bytes of a received response: for those who disclose records, within their scope."""
-    return _active(user) and has_role(user, *DISCLOSES) and can_view_record(user, record)
-
-
-def can_export(user) -> bool:
-    return _active(user) and has_role(user, *DISCLOSES) and can_search(user)
+    return can_export(user) and can_view_record(user, record)
 
 
 def visible_exports(user) -> QuerySet[DisclosureExport]:
-    """A disclosure is handled by the person who made it; the central units see all of them."""
+    """A disclosure is handled by the person who made it; a municipality-wide scope sees all of them."""
     if not can_export(user):
         return DisclosureExport.objects.none()
-    if has_role(user, *SEES_ALL):
+    if department_scope(user, Area.EXPORTS) is None:
         return DisclosureExport.objects.all()
     return DisclosureExport.objects.filter(created_by=user)
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ServiceAccount
+from accounts.roles import Area, in_scope
 
 from .hashing import canonical_json, sha256_hex, version_hash
 from .integrity import archive_write, chain_append
@@ -383,7 +384,10 @@ def record_purge(*, actor, record: Record, ground: str, at: datetime | None = No
 def record_dispose(*, actor, record: Record, note: str = "", at: datetime | None = None) -> None:
     """Delete a record with its versions and media (gallring). The only path the database allows;
     the account's hash chain keeps a link naming what was disposed of and its last hash. The
-    caller decides whether the record may be disposed of and keeps its own disposal log."""
+    caller decides whether the record may be disposed of and keeps its own disposal log; the
+    acting person must keep the disposal of the record's department."""
+    if actor is None or not in_scope(actor, Area.DISPOSAL, record.department_id, change=True):
+        raise PermissionDenied
     at = at or timezone.now()
     chain_append(
         account_id=record.account_id,
@@ -464,13 +468,32 @@ def access_log(*, user, action: str, record: Record | None = None, export=None, 
     )
 
 
+def _record_source_ids(record: Record) -> set[int]:
+    return {record.source_id, *record.versions.values_list("source_id", flat=True)} - {None}
+
+
+def _check_export(actor, export: DisclosureExport) -> None:
+    from .permissions import can_handle_export
+
+    if not can_handle_export(actor, export):
+        raise PermissionDenied
+
+
 @transaction.atomic
 def record_view(*, user, record: Record) -> None:
+    from .permissions import can_view_record
+
+    if not can_view_record(user, record):
+        raise PermissionDenied
     access_log(user=user, action=AccessLog.Action.VIEW, record=record)
 
 
 @transaction.atomic
 def source_download(*, user, record: Record, source: SourceResponse) -> bytes:
+    from .permissions import can_download_source
+
+    if not can_download_source(user, record) or source.pk not in _record_source_ids(record):
+        raise PermissionDenied
     access_log(
         user=user,
         action=AccessLog.Action.SOURCE,
@@ -482,6 +505,10 @@ def source_download(*, user, record: Record, source: SourceResponse) -> bytes:
 
 @transaction.atomic
 def media_download(*, user, record: Record, media) -> bytes:
+    from .permissions import can_view_record
+
+    if not can_view_record(user, record) or media.record_id != record.pk:
+        raise PermissionDenied
     access_log(
         user=user,
         action=AccessLog.Action.MEDIA,
@@ -541,6 +568,7 @@ def export_item_mask(
     from .export import mask_ranges, masked_passages
 
     export = DisclosureExport.objects.select_for_update().get(pk=item.export_id)
+    _check_export(actor, export)
     _editable(export)
     text = export_text(item.record)
     passages = [passage.strip() for passage in passages if passage.strip()]
@@ -595,6 +623,7 @@ def export_text(record: Record) -> str:
 @transaction.atomic
 def export_queue_pdf(*, actor, export: DisclosureExport) -> None:
     export = DisclosureExport.objects.select_for_update().get(pk=export.pk)
+    _check_export(actor, export)
     _editable(export)
     DisclosureExport.objects.filter(pk=export.pk).update(
         status=DisclosureExport.Status.QUEUED, progress=0, error="", pdf=None, pdf_sha256=""
@@ -639,6 +668,7 @@ def export_take_out(*, actor, export: DisclosureExport, file_format: str) -> byt
     """The export as a file (pdf, csv or json), masked; logged with the request it answers."""
     from .export import export_csv, export_json
 
+    _check_export(actor, export)
     if file_format == "pdf":
         if export.status != DisclosureExport.Status.DONE or not export.pdf:
             raise ValidationError(_("The PDF is not ready."))

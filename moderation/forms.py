@@ -5,12 +5,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Platform, User
 from accounts.roles import Role
+from smgov.lib import limits
 
+from . import platform as platform_side
 from .flags import GROUNDS, RemovalGround
 from .models import CaseState, FlagRule, PhotoConsent, SavedReply
-from .selectors import FLAG_FILTERS, SORTS
+from .selectors import FLAG_FILTERS, SAVED_REPLY_MAX_LENGTH, SORTS, saved_reply_problems
 
 STATE_CHOICES = [
     ("open", _("Open")),
@@ -81,6 +83,7 @@ class AssignForm(forms.Form):
 class ReplyForm(forms.Form):
     text = forms.CharField(
         label=_("Reply"),
+        max_length=10000,  # the longest any platform takes; the platform's own limit is checked below
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Your name and title are added as the signature."),
     )
@@ -94,12 +97,36 @@ class ReplyForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, reviewers=None, **kwargs):
+    def __init__(self, *args, reviewers=None, platform: str = "", signature: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.platform, self.signature = platform, signature
+        limit = platform_side.reply_limit(platform) if platform else None
+        if limit:
+            # Shown before sending: a counter (smgov.js) counts as the platform does, signature included.
+            self.fields["text"].widget.attrs.update(
+                {
+                    "data-reply-limit": limit,
+                    "data-reply-count": platform_side.count_kind(platform),
+                    "data-signature": f"\n\n{signature}" if signature else "",
+                }
+            )
+            self.fields["text"].help_text = _(
+                "Your name and title are added as the signature. %(platform)s takes at most %(limit)s "
+                "characters, the signature included."
+            ) % {"platform": Platform(platform).label, "limit": limit}
         self.fields["reviewer"].queryset = (
             reviewers if reviewers is not None else User.objects.filter(is_active=True)
         )
         self.fields["reviewer"].empty_label = _("No review")
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if self.platform:
+            signature = f"\n\n{self.signature}" if self.signature else ""
+            too_long = platform_side.reply_too_long(self.platform, text + signature)
+            if too_long:
+                raise forms.ValidationError(too_long)
+        return text
 
 
 class ManualReplyForm(forms.Form):
@@ -111,7 +138,9 @@ class ManualReplyForm(forms.Form):
 class ForwardForm(forms.Form):
     to_user = forms.ModelChoiceField(label=_("To a person"), queryset=User.objects.none(), required=False)
     to_email = forms.EmailField(label=_("or to an e-mail address"), required=False)
-    question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 4}))
+    question = forms.CharField(
+        label=_("Question"), widget=forms.Textarea(attrs={"rows": 4}), max_length=limits.NOTE
+    )
     due_on = forms.DateField(label=_("Answer by"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, people=None, **kwargs):
@@ -127,11 +156,15 @@ class ForwardForm(forms.Form):
         data = super().clean()
         if not data.get("to_user") and not data.get("to_email"):
             raise forms.ValidationError(_("Choose a person or give an e-mail address."))
+        if data.get("to_user") and data.get("to_email"):
+            raise forms.ValidationError(_("Choose a person or give an e-mail address, not both."))
         return data
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 6}))
+    answer = forms.CharField(
+        label=_("Answer"), widget=forms.Textarea(attrs={"rows": 6}), max_length=limits.ANSWER
+    )
 
 
 class ReviewForm(forms.Form):
@@ -140,7 +173,9 @@ class ReviewForm(forms.Form):
         choices=[("approve", _("Approve and publish")), ("return", _("Return with a note"))],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=limits.NOTE
+    )
 
 
 GROUND_FORM_CHOICES = [
@@ -155,6 +190,7 @@ class RemoveForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Reason"),
+        max_length=limits.SHORT_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text=_("Required when the ground is Other."),
@@ -169,7 +205,10 @@ class RemoveForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(
-        label=_("Note (optional)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("Note (optional)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=limits.NOTE,
     )
 
 
@@ -177,6 +216,18 @@ class SavedReplyForm(forms.ModelForm):
     class Meta:
         model = SavedReply
         fields = ["title", "purpose", "text", "is_active"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 6, "maxlength": SAVED_REPLY_MAX_LENGTH})}
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        problems = saved_reply_problems(text)
+        if len(text.strip()) > SAVED_REPLY_MAX_LENGTH:
+            problems.append(
+                _("A saved reply holds at most %(limit)s characters.") % {"limit": SAVED_REPLY_MAX_LENGTH}
+            )
+        if problems:
+            raise forms.ValidationError(problems)
+        return text
 
 
 class FlagRuleForm(forms.ModelForm):

@@ -10,7 +10,7 @@ never read here.
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services as account_services
-from accounts.models import ServiceAccount
+from accounts.models import Platform, ServiceAccount
 from archive.services import IncomingItem
 from platforms import CREDENTIAL_KINDS, build_connector, get_connector_class
 from platforms.base import Connector, Item
@@ -44,6 +44,34 @@ def can_publish(platform: str) -> bool:
 def can_hide(platform: str) -> bool:
     cls = connector_class(platform)
     return bool(cls and cls.can_hide)
+
+
+def reply_limit(platform: str) -> int | None:
+    """The longest reply the platform takes, counted as it counts (None for an unknown platform)."""
+    cls = connector_class(platform)
+    return cls.reply_limit if cls else None
+
+
+def count_kind(platform: str) -> str:
+    cls = connector_class(platform)
+    return cls.count_unit if cls else "characters"
+
+
+def reply_length(platform: str, text: str) -> int:
+    cls = connector_class(platform)
+    return cls.count_text(text) if cls else len(text)
+
+
+def reply_too_long(platform: str, published_text: str) -> str:
+    """A Swedish (translated) error when the reply with its signature exceeds the platform's limit."""
+    limit = reply_limit(platform)
+    length = reply_length(platform, published_text)
+    if limit is None or length <= limit:
+        return ""
+    return _(
+        "The reply with its signature is %(length)s characters; %(platform)s takes at most %(limit)s. "
+        "Shorten it by %(over)s."
+    ) % {"length": length, "platform": Platform(platform).label, "limit": limit, "over": length - limit}
 
 
 def removal_steps(platform: str) -> str:

@@ -18,6 +18,7 @@ from django.db.models import (
     Subquery,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import visible_accounts
@@ -238,6 +239,30 @@ def highlighted(text: str, flags) -> list[Segment]:
 def sanitised_html(text: str) -> str:
     """Platform HTML made safe to show: only harmless tags, links that cannot script."""
     return nh3.clean(text, link_rel="noopener noreferrer nofollow")
+
+
+SAVED_REPLY_PLACEHOLDERS = ("namn", "webbplats", "synpunkten", "kommun")
+SAVED_REPLY_MAX_LENGTH = 2000  # fits every platform's reply, Instagram's 2,200 with a signature
+
+
+def saved_reply_problems(text: str) -> list[str]:
+    """What is wrong with a saved reply's placeholders, in words for the person who wrote it."""
+    import string
+
+    try:
+        names = [name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        return [_("A curly bracket is not closed; write placeholders as {namn}.")]
+    unknown = sorted({name for name in names if name not in SAVED_REPLY_PLACEHOLDERS})
+    if not unknown:
+        return []
+    return [
+        _("Unknown placeholder %(names)s. Use %(known)s.")
+        % {
+            "names": ", ".join("{" + name + "}" for name in unknown),
+            "known": ", ".join("{" + name + "}" for name in SAVED_REPLY_PLACEHOLDERS),
+        }
+    ]
 
 
 class _KeepUnknown(dict):

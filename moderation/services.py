@@ -466,6 +466,9 @@ def _reply_submit(*, actor: User, case: Case, text: str, reviewer: User | None) 
         raise ValidationError(_("Write the reply."))
     if reviewer is not None and reviewer.pk == actor.pk:
         raise ValidationError(_("Choose someone else to review the reply."))
+    too_long = platform.reply_too_long(case.account.platform, f"{text}\n\n{signature}")
+    if too_long:
+        raise ValidationError(too_long)
     reply = Reply.objects.create(
         case=case,
         author=actor,
@@ -676,6 +679,8 @@ def forward_create(
         raise ValidationError(_("Write the question."))
     if due_on < timezone.localdate():
         raise ValidationError(_("The answer cannot be due in the past."))
+    if to_user is not None and to_email:
+        raise ValidationError(_("Choose a person or give an e-mail address, not both."))
     if to_user is None and to_email:
         to_user = User.objects.filter(email__iexact=to_email, is_active=True).first()
     if to_user is None and not to_email:
@@ -957,6 +962,14 @@ def saved_reply_save(
 ) -> SavedReply:
     if not permissions.can_edit_settings(actor):
         raise PermissionDenied
+    problems = selectors.saved_reply_problems(text)
+    if len(text.strip()) > selectors.SAVED_REPLY_MAX_LENGTH:
+        problems.append(
+            _("A saved reply holds at most %(limit)s characters.")
+            % {"limit": selectors.SAVED_REPLY_MAX_LENGTH}
+        )
+    if problems:
+        raise ValidationError({"text": problems})
     saved_reply = saved_reply or SavedReply()
     saved_reply.title, saved_reply.purpose, saved_reply.text = title.strip(), purpose, text.strip()
     saved_reply.is_active, saved_reply.updated_by = is_active, actor

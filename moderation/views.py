@@ -138,14 +138,14 @@ def _case_page(request, case: Case, *, status: int = 200, **bound):
     people = _people_for(case)
     saved = selectors.saved_replies() if can_handle else []
     reply_form = bound.get("reply_form")
-    if reply_form is None:
-        reply_form = forms.ReplyForm(reviewers=people)
     signature, signature_problem = "", ""
     if can_handle:
         try:
             signature = services.signature_for(user)
         except ValidationError as exc:
             signature_problem = _errors(exc)
+    if reply_form is None:
+        reply_form = forms.ReplyForm(reviewers=people, platform=case.account.platform, signature=signature)
     context = {
         "case": case,
         "record": case.record,
@@ -225,8 +225,15 @@ def _reply_with_saved(request, case):
     if chosen is not None:
         template_text = selectors.saved_reply_text(saved_reply=chosen, case=case)
         typed = f"{typed}\n\n{template_text}" if typed else template_text
+    try:
+        signature = services.signature_for(request.user)
+    except ValidationError:
+        signature = ""
     form = forms.ReplyForm(
-        reviewers=_people_for(case), initial={"text": typed, "reviewer": request.POST.get("reviewer") or None}
+        reviewers=_people_for(case),
+        initial={"text": typed, "reviewer": request.POST.get("reviewer") or None},
+        platform=case.account.platform,
+        signature=signature,
     )
     return _case_page(request, case, reply_form=form)
 
@@ -235,7 +242,13 @@ def _reply_with_saved(request, case):
 def case_reply(request, case):
     if request.POST.get("use_saved"):
         return _reply_with_saved(request, case)
-    form = forms.ReplyForm(request.POST, reviewers=_people_for(case))
+    try:
+        signature = services.signature_for(request.user)
+    except ValidationError:
+        signature = ""  # the service refuses the reply and says why
+    form = forms.ReplyForm(
+        request.POST, reviewers=_people_for(case), platform=case.account.platform, signature=signature
+    )
     if not form.is_valid():
         return _case_page(request, case, status=400, reply_form=form)
     data = form.cleaned_data

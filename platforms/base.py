@@ -353,6 +353,17 @@ class Connector(ABC):
     # Credential kinds reading does without, but acting as the account (replying, hiding) needs.
     setup_optional: ClassVar[tuple[str, ...]] = ()
 
+    # The longest reply the platform accepts, counted the way the platform counts (`count_text`).
+    reply_limit: ClassVar[int] = 8000
+    # How `count_text` counts, for the counter shown while writing: "characters", "graphemes" or
+    # "mastodon" (characters, with every link as 23 and mentions without their server).
+    count_unit: ClassVar[str] = "characters"
+
+    @classmethod
+    def count_text(cls, text: str) -> int:
+        """The length of a text as the platform counts it: by default in characters (code points)."""
+        return len(text)
+
     def __init__(
         self,
         *,
@@ -530,3 +541,26 @@ class Connector(ABC):
             raise MalformedResponse(
                 f"{self.platform}: unexpected payload from {response.url}: {type(e).__name__}: {e}", response
             ) from e
+
+
+def count_graphemes(text: str) -> int:
+    """User-perceived characters (extended grapheme clusters, close to Unicode's UAX #29): a combining
+    mark, a variation selector or a skin tone joins the character before it, a zero-width joiner
+    joins its neighbours into one emoji, two regional indicators make one flag, CR LF is one."""
+    import unicodedata
+
+    count = 0
+    previous = ""
+    joined = regional_open = False
+    for char in text:
+        code = ord(char)
+        extends = unicodedata.category(char) in ("Mn", "Me", "Mc") or 0x1F3FB <= code <= 0x1F3FF
+        if char == "\u200d" or joined or (extends and count) or (char == "\n" and previous == "\r"):
+            joined = char == "\u200d"
+        elif 0x1F1E6 <= code <= 0x1F1FF and regional_open:
+            regional_open = False
+        else:
+            regional_open = 0x1F1E6 <= code <= 0x1F1FF
+            count += 1
+        previous = char
+    return count

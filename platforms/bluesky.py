@@ -29,6 +29,7 @@ from .base import (
     RateLimited,
     Response,
     TransientError,
+    count_graphemes,
     parse_time,
     retry_after_seconds,
 )
@@ -71,6 +72,14 @@ class BlueskyConnector(Connector):
     default_base_url = "https://public.api.bsky.app"
     page_size = 100
     setup_needs = (("platform_id", "handle"),)
+
+    # A post holds 300 graphemes (the app view's limit), counted as user-perceived characters.
+    reply_limit = 300
+    count_unit = "graphemes"
+
+    @classmethod
+    def count_text(cls, text: str) -> int:
+        return count_graphemes(text)
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         """Top-level posts only (``posts_no_replies``): the account's answers are harvested as replies

@@ -41,6 +41,7 @@ FEED_VERBS = {"add": 0, "edited": 1, "hide": 2, "unhide": 2, "remove": 3}
 class FacebookConnector(GraphConnector):
     platform = "facebook"
     webhook_object = "page"
+    reply_limit = 8000  # a comment on a Page post
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         def parse(data: list[dict[str, Any]]) -> tuple[list[Item], bool]:

@@ -43,6 +43,7 @@ class InstagramConnector(GraphConnector):
     webhook_object = "instagram"
     # Instagram announces new comments but never their deletion.
     webhook_reports_deletions = False
+    reply_limit = 2200  # a comment, like a caption
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         def parse(data: list[dict[str, Any]]) -> tuple[list[Item], bool]:

@@ -44,6 +44,10 @@ STREAM = "user:notification"
 CATCH_UP_PAGES = 10  # notifications read after a gap, 40 a page; the scheduled harvest does the rest
 
 
+MASTODON_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+MASTODON_MENTION = re.compile(r"@(\w+)@[\w.-]+\w", re.UNICODE)
+
+
 class MastodonConnector(Connector):
     platform = "mastodon"
     default_base_url = "https://mastodon.social"
@@ -52,6 +56,16 @@ class MastodonConnector(Connector):
     setup_optional = ("access_token",)
     can_reply = True
     page_size = 40  # the API's maximum for account statuses
+    # A status holds 500 characters on a default server; every link counts as 23, and a mention
+    # counts only its user name, not the server after it (Mastodon's own counting).
+    reply_limit = 500
+    count_unit = "mastodon"
+
+    @classmethod
+    def count_text(cls, text: str) -> int:
+        text = MASTODON_URL.sub("x" * 23, text)
+        text = MASTODON_MENTION.sub(r"@\1", text)
+        return len(text)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -60,6 +60,7 @@ class YouTubeConnector(Connector):
     can_reply = True  # with an OAuth token
     can_hide = True  # with an OAuth token
     page_size = 50  # the maximum for playlistItems; comment threads allow 100
+    reply_limit = 10000  # a comment's textOriginal
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -9,6 +9,7 @@ database's unique constraint, never given twice.
 
 from datetime import date, datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -25,10 +26,23 @@ from .models import (
     RegistrationDecision,
     RegistrationRequest,
 )
+from .permissions import can_keep_diary
 
 
 class DiaryError(Exception):
     """A registration that the diary's rules refuse; the message is shown to the registrar."""
+
+
+def _check_keeper_strict(actor, department: Department) -> None:
+    """A registrar's own act: a person is required."""
+    if actor is None or not can_keep_diary(actor, department):
+        raise PermissionDenied
+
+
+def _check_keeper(actor, department: Department) -> None:
+    """The acting person keeps this department's diary (None is the system's own scheduled work)."""
+    if actor is not None and not can_keep_diary(actor, department):
+        raise PermissionDenied
 
 
 def local_year(at: datetime | None = None) -> int:
@@ -192,6 +206,7 @@ def diary_case_register(
     """Register the thread of `record` as a new case (N15): a diary number, every record of
     the thread as a document under it, and a snapshot of the thread as seen."""
     at = at or timezone.now()
+    _check_keeper_strict(actor, record.department)
     if request is not None:
         request = _lock_open_request(request)
     root = thread_root(record)
@@ -237,6 +252,8 @@ def diary_case_attach(
 ) -> list[DiaryDocument]:
     """Attach the thread of `record` to an existing case of the same department."""
     at = at or timezone.now()
+    _check_keeper_strict(actor, record.department)
+    _check_keeper_strict(actor, case.department)
     if request is not None:
         request = _lock_open_request(request)
     root = thread_root(record)
@@ -268,6 +285,7 @@ def registration_not_needed(
     """F12/N17: the registrar judges the thread of minor importance; it is not registered
     and its records fall in the "minor importance" document class."""
     at = at or timezone.now()
+    _check_keeper_strict(actor, request.record.department)
     request = _lock_open_request(request)
     if not note.strip():
         raise DiaryError(_("Say why no registration is needed."))
@@ -352,6 +370,7 @@ def samlingsakt_get_or_create(*, actor=None, department: Department, year: int) 
     """The department's samlingsakt for a year (N6/N16), created on first need.
 
     The counter row is locked before looking, so two first needs at once create one."""
+    _check_keeper(actor, department)
     existing = DiaryCase.objects.filter(
         department=department, year=year, kind=DiaryCase.Kind.COLLECTIVE
     ).first()

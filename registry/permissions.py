@@ -1,14 +1,16 @@
 """The diary's permission policy: who may register, dispose of and read what.
 
-Registrars keep the diary of their own department; the information unit keeps every
-department's. A head of department reads the year report of their own department.
-Views ask these functions and never re-implement them.
+The scopes come from the role table (`accounts.roles.ACCESS`): a registrar keeps the diary
+and the disposal of their own department, the registrar for the whole municipality keeps every
+department's and the document management plan (the document classes, which are the
+municipality's). A head of department reads the year report of their own department.
+Views and services ask these functions and never re-implement them.
 """
 
 from django.db.models import QuerySet
 
 from accounts.models import Department
-from accounts.roles import Role, has_role
+from accounts.roles import Area, department_scope, in_scope
 from archive.models import Record
 
 
@@ -16,40 +18,53 @@ def _active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
-def diary_departments(user) -> QuerySet[Department]:
-    """The departments whose diary, queue and disposal the person keeps."""
+def _departments(user, area: str, *, change: bool = False) -> QuerySet[Department]:
     if not _active(user):
         return Department.objects.none()
-    if has_role(user, Role.INFORMATION_UNIT):
+    departments = department_scope(user, area, change=change)
+    if departments is None:
         return Department.objects.all()
-    if has_role(user, Role.REGISTRAR) and user.department_id:
-        return Department.objects.filter(pk=user.department_id)
-    return Department.objects.none()
+    return Department.objects.filter(pk__in=departments)
+
+
+def diary_departments(user) -> QuerySet[Department]:
+    """The departments whose diary and queue the person keeps."""
+    return _departments(user, Area.DIARY, change=True)
+
+
+def disposal_departments(user) -> QuerySet[Department]:
+    """The departments whose disposal the person proposes and approves."""
+    return _departments(user, Area.DISPOSAL, change=True)
 
 
 def can_keep_diary(user, department: Department) -> bool:
-    """Register threads, see cases and the samlingsakt, propose and approve disposal."""
-    return diary_departments(user).filter(pk=department.pk).exists()
+    """Register threads, see cases and the samlingsakt."""
+    return _active(user) and in_scope(user, Area.DIARY, department.pk, change=True)
+
+
+def can_dispose(user, department: Department) -> bool:
+    """Propose and approve disposal of the department's records."""
+    return _active(user) and in_scope(user, Area.DISPOSAL, department.pk, change=True)
 
 
 def can_keep_record(user, record: Record) -> bool:
     """Legal hold and classification of one record."""
-    return can_keep_diary(user, record.department)
+    return can_dispose(user, record.department)
+
+
+def can_view_document_classes(user) -> bool:
+    return _active(user) and department_scope(user, Area.DOCUMENT_CLASSES) != []
 
 
 def can_edit_document_classes(user) -> bool:
-    return _active(user) and has_role(user, Role.REGISTRAR, Role.INFORMATION_UNIT)
+    """The document classes hold for every department: only a municipality-wide scope changes them."""
+    return _active(user) and department_scope(user, Area.DOCUMENT_CLASSES, change=True) is None
 
 
 def report_departments(user) -> QuerySet[Department]:
-    """Year reports (N16): the diary keepers', and the head's own department."""
-    if not _active(user):
-        return Department.objects.none()
-    keeps = diary_departments(user)
-    if has_role(user, Role.HEAD_OF_DEPARTMENT) and user.department_id:
-        return keeps | Department.objects.filter(pk=user.department_id)
-    return keeps
+    """Year reports (N16)."""
+    return _departments(user, Area.YEAR_REPORT)
 
 
 def can_read_year_report(user, department: Department) -> bool:
-    return report_departments(user).filter(pk=department.pk).exists()
+    return _active(user) and in_scope(user, Area.YEAR_REPORT, department.pk)

@@ -12,6 +12,7 @@ is written to the `DisposalLog`, which is kept.
 from collections import Counter
 from datetime import date, datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -32,10 +33,19 @@ from .models import (
     RegistrationDecision,
     RegistrationRequest,
 )
+from .permissions import can_dispose, can_edit_document_classes
 
 
 class DisposalError(Exception):
     """A disposal the rules refuse; the message is shown to the registrar."""
+
+
+def _check_disposer(actor, department: Department, *, system_allowed: bool = False) -> None:
+    """The acting person keeps this department's disposal; None is the nightly dry run."""
+    if actor is None and system_allowed:
+        return
+    if actor is None or not can_dispose(actor, department):
+        raise PermissionDenied
 
 
 def _applies_to(record: Record) -> str:
@@ -111,6 +121,7 @@ def disposal_propose(
 ) -> DisposalBatch | None:
     """The dry run: what would be disposed of, counted per document class. Replaces any
     earlier proposal of the department that was not approved."""
+    _check_disposer(actor, department, system_allowed=True)
     cutoff = cutoff or timezone.localdate()
     DisposalBatch.objects.filter(department=department, state=DisposalBatch.State.PROPOSED).update(
         state=DisposalBatch.State.SUPERSEDED
@@ -163,7 +174,8 @@ def disposal_approve(*, actor, batch: DisposalBatch, at: datetime | None = None)
     """Dispose of an approved dry run. Each candidate is checked again; what may no longer be
     disposed of (put on hold, registered, reclassified meanwhile) is skipped."""
     at = at or timezone.now()
-    batch = DisposalBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = DisposalBatch.objects.select_for_update().select_related("department").get(pk=batch.pk)
+    _check_disposer(actor, batch.department)
     if batch.state != DisposalBatch.State.PROPOSED:
         raise DisposalError(_("Only a current proposal can be approved."))
     candidate_ids = list(batch.candidates.exclude(record=None).values_list("record_id", flat=True))
@@ -220,6 +232,7 @@ def disposal_approve(*, actor, batch: DisposalBatch, at: datetime | None = None)
 def legal_hold_set(*, actor, record: Record, hold: bool, reason: str) -> None:
     """Put a record on legal hold, or take it off, with a reason (logged). Records on hold are
     never disposed of."""
+    _check_disposer(actor, record.department)
     if not reason.strip():
         raise DisposalError(_("Give a reason."))
     Record.objects.filter(pk=record.pk).update(legal_hold=hold)
@@ -236,7 +249,10 @@ def legal_hold_set(*, actor, record: Record, hold: bool, reason: str) -> None:
 
 @transaction.atomic
 def document_class_save(*, actor, document_class: DocumentClass) -> DocumentClass:
-    """Create or change a class of the plan; the records of a changed class get new dates."""
+    """Create or change a class of the plan; the records of a changed class get new dates.
+    The classes hold for every department, so only a municipality-wide scope changes them."""
+    if actor is None or not can_edit_document_classes(actor):
+        raise PermissionDenied
     created = document_class.pk is None
     document_class.save()
     DiaryEvent.objects.create(

@@ -46,6 +46,11 @@ def _registered_case_number():
     )
 
 
+def samlingsakt(*, department: Department, year: int) -> DiaryCase | None:
+    """The department's samlingsakt for a year, if it has been created."""
+    return DiaryCase.objects.filter(department=department, year=year, kind=DiaryCase.Kind.COLLECTIVE).first()
+
+
 def samlingsakt_posts(*, department: Department, year: int) -> QuerySet[Record]:
     """Every post the department originated in the year (N6): a view over the records, so the
     samlingsakt cannot drift from the archive."""

@@ -22,11 +22,14 @@ from . import diary, retention, selectors
 from .forms import AttachForm, DocumentClassForm, LegalHoldForm, NotNeededForm, RegisterForm
 from .models import DiaryCase, DiaryDocument, DisposalBatch, DocumentClass, RegistrationRequest
 from .permissions import (
+    can_dispose,
     can_edit_document_classes,
     can_keep_diary,
     can_keep_record,
     can_read_year_report,
+    can_view_document_classes,
     diary_departments,
+    disposal_departments,
     report_departments,
 )
 
@@ -45,8 +48,8 @@ def record_url(record: Record) -> str | None:
         return None
 
 
-def _keeper_departments(request):
-    departments = diary_departments(request.user)
+def _keeper_departments(request, of=diary_departments):
+    departments = of(request.user)
     if not departments.exists():
         raise PermissionDenied
     return departments
@@ -235,8 +238,16 @@ def samlingsakt_start(request):
 
 @login_required
 def samlingsakt(request, department, year):
+    """The year's samlingsakt. Opening it only reads: a samlingsakt not yet created is created,
+    and its diary number taken, by a deliberate POST from the page."""
     department = _department_year(request, department, year, can_keep_diary)
-    collective = diary.samlingsakt_get_or_create(actor=request.user, department=department, year=year)
+    if request.method == "POST":
+        collective = diary.samlingsakt_get_or_create(actor=request.user, department=department, year=year)
+        messages.success(
+            request, _("The samlingsakt %(number)s was created.") % {"number": collective.diary_number}
+        )
+        return redirect("registry:diary_samlingsakt", department=department.pk, year=year)
+    collective = selectors.samlingsakt(department=department, year=year)
     page = _page(request, selectors.samlingsakt_posts(department=department, year=year))
     rows = [{"record": record, "record_url": record_url(record)} for record in page.object_list]
     return render(
@@ -335,9 +346,13 @@ def year_report_pdf(request, department, year):
 
 @login_required
 def document_classes(request):
-    if not can_edit_document_classes(request.user):
+    if not can_view_document_classes(request.user):
         raise PermissionDenied
-    return render(request, "registry/document_classes.html", {"classes": DocumentClass.objects.all()})
+    return render(
+        request,
+        "registry/document_classes.html",
+        {"classes": DocumentClass.objects.all(), "can_edit": can_edit_document_classes(request.user)},
+    )
 
 
 @login_required
@@ -384,7 +399,7 @@ def legal_hold(request, record):
 
 @login_required
 def disposal(request):
-    departments = _keeper_departments(request)
+    departments = _keeper_departments(request, disposal_departments)
     page = _page(request, selectors.disposal_batches(departments=departments))
     return render(request, "registry/disposal.html", {"page": page, "departments": departments})
 
@@ -393,7 +408,7 @@ def disposal(request):
 @require_POST
 def disposal_propose(request):
     department = get_object_or_404(Department, pk=request.POST.get("department") or 0)
-    if not can_keep_diary(request.user, department):
+    if not can_dispose(request.user, department):
         raise PermissionDenied
     retention.retention_assign_missing()
     batch = retention.disposal_propose(actor=request.user, department=department)
@@ -406,7 +421,7 @@ def disposal_propose(request):
 
 def _batch_for(request, pk) -> DisposalBatch:
     batch = get_object_or_404(DisposalBatch.objects.select_related("department", "approved_by"), pk=pk)
-    if not can_keep_diary(request.user, batch.department):
+    if not can_dispose(request.user, batch.department):
         raise PermissionDenied
     return batch
 

@@ -8,18 +8,21 @@ sees their own department; nobody else sees statistics. The yearly report for ce
 from django.db.models import Q, QuerySet
 
 from accounts.models import Department, ServiceAccount
-from accounts.roles import Role, has_role
-
-SEES_ALL = (Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT)
-REPORTS_ALL = (Role.WEB_COMMUNICATOR,)
+from accounts.roles import Area, Scope, scope
 
 
 def _active(user) -> bool:
     return user.is_authenticated and user.is_active
 
 
+def _sees_all(user) -> bool:
+    """The statistics scope of the role table (`accounts.roles.ACCESS`)."""
+    return scope(user, Area.STATISTICS) == Scope.MUNICIPALITY
+
+
 def _own_departments(user) -> QuerySet[Department]:
-    if not has_role(user, Role.HEAD_OF_DEPARTMENT):
+    """The departments a head of department answers for: the one they head and their own."""
+    if scope(user, Area.YEARLY_REPORT) != Scope.DEPARTMENT:
         return Department.objects.none()
     return Department.objects.filter(Q(head=user) | Q(pk=user.department_id))
 
@@ -28,13 +31,13 @@ def statistics_departments(user) -> QuerySet[Department]:
     """The departments whose figures the person may see."""
     if not _active(user):
         return Department.objects.none()
-    if has_role(user, *SEES_ALL):
+    if _sees_all(user):
         return Department.objects.all()
     return _own_departments(user)
 
 
 def sees_whole_municipality(user) -> bool:
-    return _active(user) and has_role(user, *SEES_ALL)
+    return _active(user) and _sees_all(user)
 
 
 def can_view_statistics(user) -> bool:
@@ -49,7 +52,7 @@ def report_departments(user) -> QuerySet[Department]:
     """The departments whose yearly report the person may take out (N19)."""
     if not _active(user):
         return Department.objects.none()
-    if has_role(user, *REPORTS_ALL):
+    if scope(user, Area.YEARLY_REPORT) == Scope.MUNICIPALITY:
         return Department.objects.all()
     return _own_departments(user)
 
@@ -57,7 +60,7 @@ def report_departments(user) -> QuerySet[Department]:
 def can_take_out_report(user, department: Department | None = None) -> bool:
     """`department=None` is the whole municipality's report."""
     if department is None:
-        return _active(user) and has_role(user, *REPORTS_ALL)
+        return _active(user) and scope(user, Area.YEARLY_REPORT) == Scope.MUNICIPALITY
     return report_departments(user).filter(pk=department.pk).exists()
 
 

@@ -10,13 +10,26 @@ working on is not delivered twice. Tasks store their own progress in PostgreSQL.
 
 import os
 
-from celery import Celery
+import structlog
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smgov.settings")
 
 app = Celery("smgov")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.task_prerun.connect
+def _bind_task_id(task_id=None, task=None, **_kwargs):
+    """Every log line a task writes carries its id and name."""
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(task_id=task_id, task_name=getattr(task, "name", ""))
+
+
+@signals.task_postrun.connect
+def _unbind_task_id(**_kwargs):
+    structlog.contextvars.unbind_contextvars("task_id", "task_name")
 
 
 @app.task(name="smgov.ping", soft_time_limit=20, time_limit=30)

@@ -1,9 +1,37 @@
 """Middleware of the whole site."""
 
+import re
+import uuid
+
+import structlog
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+
+# A request id from the proxy in front is kept when it looks like one; anything else is replaced.
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestId:
+    """Every log line of a request carries its id, and the response tells it (X-Request-ID), so a
+    person reporting a problem can name the lines that belong to it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.headers.get("X-Request-ID", "")
+        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        request.request_id = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+        response["X-Request-ID"] = request_id
+        return response
 
 
 class PrivatePagesNotStored:

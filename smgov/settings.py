@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .env import env, envbool, envint, envlist
+from .lib import logging as smgov_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SMGOV_ENV = env("SMGOV_ENV", "development")
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "smgov.middleware.RequestId",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -277,14 +279,23 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
 
+# Structured logs (smgov/lib/logging.py): JSON lines in production, readable lines in development,
+# each with the request id or the Celery task id, redacted after rendering.
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "console")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"structured": smgov_logging.formatter(json=LOG_FORMAT == "json")},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+smgov_logging.configure()
+SENTRY_DSN = env("SENTRY_DSN", "")
+if SENTRY_DSN:
+    smgov_logging.sentry_init(dsn=SENTRY_DSN, environment=SMGOV_ENV)
 
 # Harvest: how often accounts are read and what is kept (see harvest/services.py).
 HARVEST_INTERVAL_MINUTES = envint("HARVEST_INTERVAL_MINUTES", 15)  # an account's normal interval

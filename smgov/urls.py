@@ -34,3 +34,6 @@ urlpatterns = [
     path("arkiv/", include("archive.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "smgov.views.permission_denied"
+handler500 = "smgov.views.server_error"

@@ -5,8 +5,10 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
 from accounts.permissions import visible_accounts
-from accounts.roles import Role, has_role
+from accounts.roles import Area, Role, Scope, has_role, roles_of, scope
 from moderation import permissions as moderation_permissions
 from moderation import selectors as moderation_selectors
 from registry import permissions as registry_permissions
@@ -94,7 +96,7 @@ def dashboard(request):
                 "link_text": _("Note the consents"),
             }
         )
-    if has_role(user, Role.REGISTRAR, Role.INFORMATION_UNIT):
+    if registry_permissions.diary_departments(user).exists():
         waiting = registry_selectors.queue(departments=registry_permissions.diary_departments(user)).count()
         cards.insert(
             0,
@@ -123,6 +125,8 @@ def dashboard(request):
 @login_required
 def problems(request):
     """Everything that went wrong and waits for the person, each with the next step."""
+    if scope(request.user, Area.PROBLEMS) == Scope.NONE:
+        raise PermissionDenied
     kinds = problem_selectors.problems_for(request.user)
     return render(request, "problems.html", {"kinds": kinds, "total": sum(kind.count for kind in kinds)})
 
@@ -158,3 +162,23 @@ def accessibility(request):
             "assessed": date.fromisoformat(settings.ACCESSIBILITY_ASSESSED),
         },
     )
+
+
+def permission_denied(request, exception):
+    """403 in the site's layout: why (the roles the person has) and whom to ask."""
+    user = request.user
+    head = getattr(getattr(user, "department", None), "head", None) if user.is_authenticated else None
+    reason = str(exception) if exception and str(exception) else ""
+    context = {
+        "reason": reason,
+        "role_names": [Role(code).label for code in sorted(roles_of(user))],
+        "head_name": head.get_full_name() if head is not None and head.pk != user.pk else "",
+    }
+    return render(request, "403.html", context, status=403)
+
+
+def server_error(request):
+    """500 in the site's layout, rendered without the request's context processors: whatever
+    failed (the database, the session) must not fail the error page too."""
+    html = loader.get_template("500.html").render({"municipality_name": settings.MUNICIPALITY_NAME})
+    return HttpResponseServerError(html)

@@ -126,6 +126,14 @@ def org(db):
             department=own,
             roles=[Role.REGISTRAR],
         ),
+        city_registrar=UserFactory(
+            username="kerstin",
+            first_name="Kerstin",
+            last_name="Kron",
+            title="Kommunregistrator",
+            department=central,
+            roles=[Role.MUNICIPAL_REGISTRAR],
+        ),
         web=UserFactory(
             username="wilma",
             first_name="Wilma",

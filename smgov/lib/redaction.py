@@ -71,7 +71,13 @@ def redact(text: str) -> str:
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
-    """Replace a record's message (and exception text) by its redacted form, in place."""
+    """Replace a record's message (and exception text) by its redacted form, in place. A structlog
+    event (a dict, rendered later by its formatter) keeps its shape with its strings redacted."""
+    if isinstance(record.msg, dict):
+        record.msg = {
+            key: redact(value) if isinstance(value, str) else value for key, value in record.msg.items()
+        }
+        return _redact_extras(record)
     try:
         message = record.getMessage()
     except Exception:  # noqa: BLE001 - a broken format string is logged as it is, never raised
@@ -79,6 +85,10 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     clean = redact(message)
     if clean != message or record.args:
         record.msg, record.args = clean, None
+    return _redact_extras(record)
+
+
+def _redact_extras(record: logging.LogRecord) -> logging.LogRecord:
     if record.exc_info and record.exc_info[0] is not None:
         text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
         record.exc_text = redact(text)

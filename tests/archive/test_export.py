@@ -197,7 +197,8 @@ def test_f11_pdf_is_produced_by_a_worker_and_the_page_polls_its_progress(
 
 
 @pytest.mark.parametrize(
-    "who, status", [("registrar", 200), ("web", 200), ("info", 200), ("alice", 403), ("head", 403)]
+    "who, status",
+    [("registrar", 200), ("web", 200), ("city_registrar", 200), ("info", 403), ("alice", 403), ("head", 403)],
 )
 def test_export_pages_check_access(org, records, client, who, status):
     export = services.export_create(actor=org.registrar, request_reference="B", record_ids=[records[0].pk])

@@ -129,7 +129,8 @@ def test_source_of_another_record_is_not_reachable_through_this_one(org, thread,
         ("head", 200),
         ("alice", 200),
         ("web", 200),
-        ("info", 200),
+        ("city_registrar", 200),
+        ("info", 403),
         ("charlie", 403),
         ("other_head", 403),
     ],
@@ -143,7 +144,15 @@ def test_record_page_checks_access(org, thread, client, who, status):
 
 
 @pytest.mark.parametrize(
-    "who, status", [("registrar", 200), ("info", 200), ("alice", 403), ("head", 403), ("charlie", 403)]
+    "who, status",
+    [
+        ("registrar", 200),
+        ("city_registrar", 200),
+        ("info", 403),
+        ("alice", 403),
+        ("head", 403),
+        ("charlie", 403),
+    ],
 )
 def test_source_download_checks_access(org, thread, client, who, status):
     post, _comment, source = thread

@@ -1,5 +1,6 @@
-"""Who may open which diary page: registrars (own department) and the information unit keep
-the diary; heads read their own department's year report; everyone else gets 403."""
+"""Who may open which diary page: registrars (own department) and the registrar for the whole
+municipality keep the diary; heads read their own department's year report; everyone else,
+the information unit included, gets 403."""
 
 from datetime import UTC, date, datetime
 
@@ -14,8 +15,8 @@ from registry.retention import disposal_propose, retention_assign_missing
 
 from .conftest import make_thread
 
-PEOPLE = ["alice", "charlie", "head", "other_head", "registrar", "web", "info"]
-KEEPERS = {"registrar", "info"}
+PEOPLE = ["alice", "charlie", "head", "other_head", "registrar", "city_registrar", "web", "info"]
+KEEPERS = {"registrar", "city_registrar"}
 
 
 @pytest.fixture

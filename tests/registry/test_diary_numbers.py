@@ -43,7 +43,7 @@ def test_n15_series_are_per_department_and_year(org):
     )
     assert (
         diary.diary_case_register(
-            actor=org.registrar, record=other_post, title="b", snapshot=False, at=AT
+            actor=org.city_registrar, record=other_post, title="b", snapshot=False, at=AT
         ).diary_number
         == "SBN 2026/1"
     )
@@ -125,11 +125,12 @@ def test_n15_failed_registration_gives_its_number_back(org, monkeypatch):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_n15_numbers_are_gapless_when_registered_at_once():
     from accounts.models import Department
+    from accounts.roles import Role
     from tests.factories import UserFactory
 
     department = Department.objects.create(name="Kommunstyrelsen", series_code="KS")
     account = ServiceAccountFactory(department=department)
-    registrar = UserFactory(department=department)
+    registrar = UserFactory(department=department, roles=[Role.REGISTRAR])
     roots = [make_thread(account, comments=1)[0] for _ in range(20)]
 
     def register(post):

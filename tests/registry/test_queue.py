@@ -72,7 +72,9 @@ def test_n15_attach_a_thread_to_an_existing_case(org, client):
 
 def test_n15_cannot_attach_to_another_departments_case(org, client):
     other_post, _ = make_thread(org.other_account)
-    other_case = diary.diary_case_register(actor=org.info, record=other_post, title="t", snapshot=False)
+    other_case = diary.diary_case_register(
+        actor=org.city_registrar, record=other_post, title="t", snapshot=False
+    )
     post, _ = make_thread(org.account)
     request = registration_request(record=post, reason="high_attention")
     client.force_login(org.registrar)

@@ -196,21 +196,26 @@ def test_f12_legal_hold_is_set_and_lifted_with_a_reason(org, client):
     ]
 
 
-def test_f12_registrar_edits_a_class_and_dates_follow(org, client):
+def test_f12_municipal_registrar_edits_a_class_and_dates_follow(org, client):
     post, comments = make_thread(org.account, comments=1, at=datetime(2026, 6, 1, tzinfo=UTC))
     retention_assign(record=comments[0])
     incoming = DocumentClass.objects.get(applies_to="incoming")
+    change = {
+        "code": "SM-KOM",
+        "name": "Kommentarer",
+        "applies_to": "incoming",
+        "retention_years": "5",
+        "description": "",
+    }
+    url = reverse("registry:diary_document_class_edit", args=[incoming.pk])
+    # The classes hold for every department: a department's registrar reads them, never changes them.
     client.force_login(org.registrar)
-    response = client.post(
-        reverse("registry:diary_document_class_edit", args=[incoming.pk]),
-        {
-            "code": "SM-KOM",
-            "name": "Kommentarer",
-            "applies_to": "incoming",
-            "retention_years": "5",
-            "description": "",
-        },
-    )
+    assert client.get(reverse("registry:diary_document_classes")).status_code == 200
+    assert client.post(url, change).status_code == 403
+    comments[0].refresh_from_db()
+    assert comments[0].retention_until != date(2031, 12, 31)
+    client.force_login(org.city_registrar)
+    response = client.post(url, change)
     assert response.status_code == 302
     comments[0].refresh_from_db()
     assert comments[0].retention_until == date(2031, 12, 31)

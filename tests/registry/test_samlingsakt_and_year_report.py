@@ -13,7 +13,7 @@ from archive.models import RecordKind
 from registry import diary
 from registry import selectors as diary_selectors
 from registry.diary import registration_request
-from registry.models import DiaryCase, DiarySeriesCounter
+from registry.models import DiaryCase, DiaryEvent, DiarySeriesCounter
 from tests.pdf import pdf_text
 
 from .conftest import make_comment, make_post
@@ -48,7 +48,18 @@ def year_of_posts(org):
 
 def test_n6_samlingsakt_lists_every_post_of_the_department_and_year(org, client, year_of_posts):
     client.force_login(org.registrar)
-    response = client.get(reverse("registry:diary_samlingsakt", args=[org.own.pk, 2026]))
+    url = reverse("registry:diary_samlingsakt", args=[org.own.pk, 2026])
+    # Opening the page takes no diary number: the registrar creates the samlingsakt deliberately.
+    first = client.get(url)
+    assert first.status_code == 200 and first.context["case"] is None
+    assert not DiaryCase.objects.filter(kind=DiaryCase.Kind.COLLECTIVE).exists()
+    assert "Skapa samlingsakten" in first.content.decode()
+    created = client.post(url)
+    assert created.status_code == 302 and created["Location"] == url
+    events = DiaryEvent.objects.filter(action=DiaryEvent.Action.COLLECTIVE_CREATED)
+    assert list(events.values_list("actor", flat=True)) == [org.registrar.pk]
+    assert client.post(url).status_code == 302  # a second POST finds the same samlingsakt
+    response = client.get(url)
     assert response.status_code == 200
     collective = DiaryCase.objects.get(kind=DiaryCase.Kind.COLLECTIVE)
     assert (collective.department, collective.year) == (org.own, 2026)
