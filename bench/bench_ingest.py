@@ -31,7 +31,7 @@ from bench import Result
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "smgov_bench_ingest"
-PAGES, QUICK_PAGES, PER_PAGE = 20, 6, 100
+PAGES, QUICK_PAGES, PER_PAGE = 20, 4, 100
 FALLBACK_PAGES, QUICK_FALLBACK_PAGES = 3, 1
 # The stages of the page pipeline, timed by wrapping these functions in the measuring process.
 STAGES = {

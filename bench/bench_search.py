@@ -1,7 +1,7 @@
 """Search benchmark: a million Swedish records, one results page with its facet counts.
 
 Creates (and at the end drops) its own database `smgov_bench`, fills it with
-`SMGOV_BENCH_RECORDS` records (default 1,000,000; 20,000 with `--quick`) through COPY, and times
+`SMGOV_BENCH_RECORDS` records (default 1,000,000; 10,000 with `--quick`) through COPY, and times
 each query two ways in the same run: through `archive.selectors.record_search` (the page, its facets, the
 records and their highlighted snippets, as the search page does it) and as the same query
 written by hand in plain SQL. `SMGOV_BENCH_KEEP=1` keeps the database for another run
@@ -22,7 +22,7 @@ BENCH_DB = os.environ.get("SMGOV_BENCH_DB", "smgov_bench")
 RECORDS = int(os.environ.get("SMGOV_BENCH_RECORDS", "1000000"))
 ROUNDS = int(os.environ.get("SMGOV_BENCH_ROUNDS", "5"))
 # `make bench QUICK=1`: a small archive, two rounds.
-QUICK_RECORDS, QUICK_ROUNDS = 20_000, 2
+QUICK_RECORDS, QUICK_ROUNDS = 10_000, 2
 SEED = 20261102
 
 DEPARTMENTS = [
@@ -361,12 +361,12 @@ def _load(connections, accounts, count: int) -> None:
                 INSERT INTO archive_record (
                     id, account_id, department_id, platform, platform_id, kind, is_own, thread_id,
                     parent_id, parent_platform_id, thread_platform_id, author_name, author_handle,
-                    author_platform_id, text, text_format, media, permalink, published_at, first_seen_at,
+                    author_platform_id, text, text_format, escaped, media, permalink, published_at, first_seen_at,
                     last_seen_at, removed_at, removal_ground, removal_reason, deleted_on_platform_at,
                     legal_hold, raw_json, raw_canonical, raw_sha256, content_sha256, version_count,
                     search_vector, labels, created_at)
                 SELECT id, account_id, department_id, platform, platform_id, kind, is_own, thread_id,
-                    NULL, '', '', author_name, author_handle, '', text, 'plain', '[]', '', published_at,
+                    NULL, '', '', author_name, author_handle, '', text, 'plain', false, '[]', '', published_at,
                     published_at, published_at, removed_at, removal_ground, '', deleted_on_platform_at,
                     false, raw_json, raw_canonical, raw_sha256, content_sha256, 1,
                     setweight(to_tsvector('smgov_swedish', text), 'A')
