@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from django.db import connection
 from django.utils import timezone
 
+from .bulk import insert_rows
 from .hashing import canonical_json, sha256_hex, version_hash
 from .models import ChainEntry, ChainHead, Record, RecordVersion
 
@@ -83,15 +84,21 @@ class Link:
     version_number: int | None = None
 
 
-def chain_extend(*, account_id: int, links: list[Link]) -> list[ChainEntry]:
+_LINK_FIELDS = (
+    "account", "seq", "kind", "record_id_at_entry", "platform", "platform_id", "version_number",
+    "payload_sha256", "prev_hash", "hash", "at",
+)  # fmt: skip
+
+
+def chain_extend(*, account_id: int, links: list[Link]) -> tuple[int, str] | None:
     """Append links, in order, to the account's chain under one lock of its head: three statements
     however many links. Call inside the writing transaction.
 
     The head is created if missing and locked in the same statement (an upsert locks the row it
     meets, waiting for a writer that holds it, and sees that writer's committed link), so two
-    writers can never both append after the same link."""
+    writers can never both append after the same link. Returns the new head (seq, hash)."""
     if not links:
-        return []
+        return None
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO archive_chainhead (account_id, seq, hash) VALUES (%s, 0, %s) "
@@ -99,7 +106,7 @@ def chain_extend(*, account_id: int, links: list[Link]) -> list[ChainEntry]:
             [account_id, GENESIS],
         )
         seq, prev = cursor.fetchone()
-    entries = []
+    rows = []
     for link in links:
         seq += 1
         digest = link_hash(
@@ -113,25 +120,16 @@ def chain_extend(*, account_id: int, links: list[Link]) -> list[ChainEntry]:
             prev_hash=prev,
             at=link.at,
         )
-        entries.append(
-            ChainEntry(
-                account_id=account_id,
-                seq=seq,
-                kind=link.kind,
-                record_id_at_entry=link.record_id,
-                platform=link.platform,
-                platform_id=link.platform_id,
-                version_number=link.version_number,
-                payload_sha256=link.payload_sha256,
-                prev_hash=prev,
-                hash=digest,
-                at=link.at,
+        rows.append(
+            (
+                account_id, seq, link.kind, link.record_id, link.platform, link.platform_id,
+                link.version_number, link.payload_sha256, prev, digest, link.at,
             )
-        )
+        )  # fmt: skip
         prev = digest
-    ChainEntry.objects.bulk_create(entries)
+    insert_rows(ChainEntry, _LINK_FIELDS, rows)
     ChainHead.objects.filter(account_id=account_id).update(seq=seq, hash=prev)
-    return entries
+    return seq, prev
 
 
 def chain_append(
@@ -144,7 +142,7 @@ def chain_append(
     record_id: int | None = None,
     version_number: int | None = None,
     at: datetime | None = None,
-) -> ChainEntry:
+) -> tuple[int, str]:
     """Append one link to the account's chain. Call inside the writing transaction."""
     link = Link(
         kind=kind,
@@ -155,7 +153,7 @@ def chain_append(
         record_id=record_id,
         version_number=version_number,
     )
-    return chain_extend(account_id=account_id, links=[link])[0]
+    return chain_extend(account_id=account_id, links=[link])
 
 
 @dataclass(frozen=True)

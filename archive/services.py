@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ServiceAccount
 
+from .bulk import insert_rows
 from .hashing import canonical_json, sha256_hex, version_hash
 from .integrity import Link, archive_write, chain_append, chain_extend
 from .models import (
@@ -392,7 +393,7 @@ def records_ingest(
             source=source,
             seen_at=seen_at,
         )
-        versions: list[RecordVersion] = []
+        versions: list[_NewVersion] = []
         created: list[Record] = []
         changed: list[tuple[Record, _Prepared]] = []
         for index, entry in zip(positions, page, strict=True):
@@ -401,11 +402,7 @@ def records_ingest(
             if inserted:
                 record.raw_json, record.raw_canonical = item.raw, entry.raw_canonical
                 record.source = source
-                versions.append(
-                    _version(
-                        record, entry, number=1, sha256=entry.first_sha256, seen_at=seen_at, source=source
-                    )
-                )
+                versions.append(_NewVersion(record, 1, entry.first_sha256, entry))
                 created.append(record)
                 results[index] = IngestResult(record, created=True, changed=False)
             elif record.purged_at is None and record.text != item.text:
@@ -417,9 +414,7 @@ def records_ingest(
                     text=item.text,
                     raw_sha256=entry.raw_sha256,
                 )
-                versions.append(
-                    _version(record, entry, number=number, sha256=digest, seen_at=seen_at, source=source)
-                )
+                versions.append(_NewVersion(record, number, digest, entry))
                 record.text, record.edited_at, record.media = item.text, item.edited_at, item.media
                 record.raw_json, record.raw_canonical = item.raw, entry.raw_canonical
                 record.raw_sha256, record.content_sha256 = entry.raw_sha256, digest
@@ -429,7 +424,7 @@ def records_ingest(
                 results[index] = IngestResult(record, created=False, changed=True)
             else:
                 results[index] = IngestResult(record, created=False, changed=False)
-        _versions_insert(versions)
+        _versions_insert(versions, seen_at=seen_at, source=source)
         if changed:
             _records_new_version(changed)
         chain_extend(
@@ -440,8 +435,8 @@ def records_ingest(
                     platform=version.record.platform,
                     platform_id=version.record.platform_id,
                     payload_sha256=version.sha256,
-                    at=version.seen_at,
-                    record_id=version.record_id,
+                    at=seen_at,
+                    record_id=version.record.pk,
                     version_number=version.number,
                 )
                 for version in versions
@@ -451,22 +446,31 @@ def records_ingest(
     return results
 
 
-def _versions_insert(versions: list[RecordVersion]) -> None:
-    RecordVersion.objects.bulk_create(versions)
+@dataclass(frozen=True)
+class _NewVersion:
+    record: Record
+    number: int
+    sha256: str
+    entry: _Prepared
 
 
-def _version(record: Record, entry: _Prepared, *, number: int, sha256: str, seen_at, source) -> RecordVersion:
-    return RecordVersion(
-        record=record,
-        number=number,
-        text=entry.item.text,
-        edited_at=entry.item.edited_at,
-        seen_at=seen_at,
-        raw_canonical=entry.raw_canonical,
-        raw_sha256=entry.raw_sha256,
-        sha256=sha256,
-        source=source,
-    )
+_VERSION_FIELDS = (
+    "record", "number", "text", "edited_at", "seen_at", "raw_canonical", "raw_sha256", "sha256", "source",
+)  # fmt: skip
+
+
+def _versions_insert(versions: list[_NewVersion], *, seen_at, source) -> None:
+    insert_rows(
+        RecordVersion,
+        _VERSION_FIELDS,
+        [
+            (
+                v.record.pk, v.number, v.entry.item.text, v.entry.item.edited_at, seen_at,
+                v.entry.raw_canonical, v.entry.raw_sha256, v.sha256, source.pk if source else None,
+            )
+            for v in versions
+        ],
+    )  # fmt: skip
 
 
 @transaction.atomic
