@@ -33,8 +33,10 @@ test: venv services
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# One line per benchmark (`<name>: <value> | baseline <name>: <value> | ratio <r>`), also written to
+# bench/results.json; `make bench QUICK=1` runs small versions (a few minutes).
 bench: venv services
-	$(PY) -m bench
+	$(PY) -m bench $(if $(QUICK),--quick)
 
 lint: venv
 	$(VENV)/bin/ruff check .

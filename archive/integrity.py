@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from django.db import connection
 from django.utils import timezone
 
+from .bulk import insert_rows
 from .hashing import canonical_json, sha256_hex, version_hash
 from .models import ChainEntry, ChainHead, Record, RecordVersion
 
@@ -70,6 +71,67 @@ def link_hash(
     )
 
 
+@dataclass(frozen=True)
+class Link:
+    """What one new link of a chain says; its place and hashes are given by `chain_extend`."""
+
+    kind: str
+    platform: str
+    platform_id: str
+    payload_sha256: str
+    at: datetime
+    record_id: int | None = None
+    version_number: int | None = None
+
+
+_LINK_FIELDS = (
+    "account", "seq", "kind", "record_id_at_entry", "platform", "platform_id", "version_number",
+    "payload_sha256", "prev_hash", "hash", "at",
+)  # fmt: skip
+
+
+def chain_extend(*, account_id: int, links: list[Link]) -> tuple[int, str] | None:
+    """Append links, in order, to the account's chain under one lock of its head: three statements
+    however many links. Call inside the writing transaction.
+
+    The head is created if missing and locked in the same statement (an upsert locks the row it
+    meets, waiting for a writer that holds it, and sees that writer's committed link), so two
+    writers can never both append after the same link. Returns the new head (seq, hash)."""
+    if not links:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO archive_chainhead (account_id, seq, hash) VALUES (%s, 0, %s) "
+            "ON CONFLICT (account_id) DO UPDATE SET seq = archive_chainhead.seq RETURNING seq, hash",
+            [account_id, GENESIS],
+        )
+        seq, prev = cursor.fetchone()
+    rows = []
+    for link in links:
+        seq += 1
+        digest = link_hash(
+            account_id=account_id,
+            seq=seq,
+            kind=link.kind,
+            platform=link.platform,
+            platform_id=link.platform_id,
+            version_number=link.version_number,
+            payload_sha256=link.payload_sha256,
+            prev_hash=prev,
+            at=link.at,
+        )
+        rows.append(
+            (
+                account_id, seq, link.kind, link.record_id, link.platform, link.platform_id,
+                link.version_number, link.payload_sha256, prev, digest, link.at,
+            )
+        )  # fmt: skip
+        prev = digest
+    insert_rows(ChainEntry, _LINK_FIELDS, rows)
+    ChainHead.objects.filter(account_id=account_id).update(seq=seq, hash=prev)
+    return seq, prev
+
+
 def chain_append(
     *,
     account_id: int,
@@ -80,38 +142,18 @@ def chain_append(
     record_id: int | None = None,
     version_number: int | None = None,
     at: datetime | None = None,
-) -> ChainEntry:
+) -> tuple[int, str]:
     """Append one link to the account's chain. Call inside the writing transaction."""
-    at = at or timezone.now()
-    ChainHead.objects.bulk_create([ChainHead(account_id=account_id)], ignore_conflicts=True)
-    head = ChainHead.objects.select_for_update().get(account_id=account_id)
-    seq = head.seq + 1
-    digest = link_hash(
-        account_id=account_id,
-        seq=seq,
+    link = Link(
         kind=kind,
         platform=platform,
         platform_id=platform_id,
-        version_number=version_number,
         payload_sha256=payload_sha256,
-        prev_hash=head.hash,
-        at=at,
-    )
-    entry = ChainEntry.objects.create(
-        account_id=account_id,
-        seq=seq,
-        kind=kind,
-        record_id_at_entry=record_id,
-        platform=platform,
-        platform_id=platform_id,
+        at=at or timezone.now(),
+        record_id=record_id,
         version_number=version_number,
-        payload_sha256=payload_sha256,
-        prev_hash=head.hash,
-        hash=digest,
-        at=at,
     )
-    ChainHead.objects.filter(account_id=account_id).update(seq=seq, hash=digest)
-    return entry
+    return chain_extend(account_id=account_id, links=[link])
 
 
 @dataclass(frozen=True)

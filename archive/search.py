@@ -101,11 +101,27 @@ def searchable_text(text: str, text_format: str) -> str:
     return text
 
 
-def record_search_vector(*, text: str, text_format: str, author_name: str, author_handle: str):
-    # The index is derived data and PostgreSQL's tsvector holds at most 1 MB: a longer text is kept
-    # whole in the record and indexed by its beginning.
+def search_parts(*, text: str, text_format: str, author_name: str, author_handle: str) -> tuple[str, str]:
+    """The words (weight A) and the names (weight B) a record is indexed by.
+
+    The index is derived data and PostgreSQL's tsvector holds at most 1 MB: a longer text is kept
+    whole in the record and indexed by its beginning."""
     words = searchable_text(text, text_format)[:SEARCHABLE_CHARS]
     names = f"{author_name[: SEARCHABLE_CHARS // 10]} {author_handle[: SEARCHABLE_CHARS // 10]}"
+    return words, names
+
+
+# The search vector of `search_parts` as SQL, for statements that write many records at once.
+SEARCH_VECTOR_SQL = (
+    f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, {{words}}), 'A') || "
+    f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, {{names}}), 'B')"
+)
+
+
+def record_search_vector(*, text: str, text_format: str, author_name: str, author_handle: str):
+    words, names = search_parts(
+        text=text, text_format=text_format, author_name=author_name, author_handle=author_handle
+    )
     return SearchVector(Value(words), weight="A", config=SEARCH_CONFIG) + SearchVector(
         Value(names), weight="B", config=SEARCH_CONFIG
     )

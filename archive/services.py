@@ -1,44 +1,34 @@
-"""Writes to the archive: records come in through `record_ingest` and change only here."""
+"""Writes to the archive: records come in through `records_ingest` (a page) or `record_ingest` (one
+item) and change only here."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import DEFERRED
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ServiceAccount
 from accounts.roles import Area, in_scope
 
+from .bulk import insert_rows
 from .hashing import canonical_json, sha256_hex, version_hash
-from .integrity import archive_write, chain_append
+from .integrity import Link, archive_write, chain_append, chain_extend
 from .models import (
     AccessLog,
     ChainEntry,
     DisclosureExport,
     DisclosureItem,
     Record,
-    RecordKind,
     RecordVersion,
     SecrecyProvision,
     SourceResponse,
 )
-from .search import record_search_vector, searchable_text
-from .storable import storable
-
-
-def _chain_version(record: Record, version: RecordVersion) -> None:
-    chain_append(
-        account_id=record.account_id,
-        kind=ChainEntry.Kind.VERSION,
-        platform=record.platform,
-        platform_id=record.platform_id,
-        payload_sha256=version.sha256,
-        record_id=record.pk,
-        version_number=version.number,
-        at=version.seen_at,
-    )
+from .search import SEARCH_VECTOR_SQL, record_search_vector, search_parts, searchable_text
+from .storable import json_storable, storable
 
 
 @dataclass(frozen=True)
@@ -92,43 +82,13 @@ def source_response_store(
     )
 
 
-def _refresh_search(record: Record) -> None:
-    Record.objects.filter(pk=record.pk).update(
-        search_vector=record_search_vector(
-            text=record.text,
-            text_format=record.text_format,
-            author_name=record.author_name,
-            author_handle=record.author_handle,
-        )
-    )
-
-
-def _platform_pk(platform: str, platform_id: str) -> int | None:
-    """The id of the record with this platform id, if it has arrived (a unique index answers it)."""
-    if not platform_id:
-        return None
-    found = Record.objects.filter(platform=platform, platform_id=platform_id).values_list("pk", flat=True)[:1]
-    return next(iter(found), None)
-
-
-def _link_relatives(record: Record) -> None:
-    """Connect a post to itself as its thread, and orphans that arrived before the record to it."""
-    platform = record.platform
-    if record.kind == RecordKind.POST:
-        Record.objects.filter(pk=record.pk).update(thread_id=record.pk)
-        record.thread_id = record.pk
-    Record.objects.filter(
-        platform=platform, parent_platform_id=record.platform_id, parent__isnull=True
-    ).update(parent=record)
-    Record.objects.filter(
-        platform=platform, thread_platform_id=record.platform_id, thread__isnull=True
-    ).update(thread=record)
-
-
-def _storable_item(item: IncomingItem) -> IncomingItem:
-    """The item with text PostgreSQL cannot hold escaped, reversibly (see archive.storable)."""
+def _storable_item(item: IncomingItem, raw_canonical: str | None = None) -> IncomingItem:
+    """The item with text PostgreSQL cannot hold escaped, reversibly (see archive.storable). With
+    the raw payload's canonical JSON, a payload that needs nothing escaped is not walked."""
     changes, escaped = {}, False
     for name in _TEXT_FIELDS:
+        if name == "raw" and raw_canonical is not None and json_storable(raw_canonical):
+            continue
         value, changed = storable(getattr(item, name))
         if changed:
             changes[name], escaped = value, True
@@ -151,68 +111,368 @@ _TEXT_FIELDS = (
 )
 
 
-def _create(*, account, item: IncomingItem, source, seen_at, raw_canonical, raw_sha256) -> Record:
-    digest = version_hash(
-        platform=account.platform,
-        platform_id=item.platform_id,
-        number=1,
-        text=item.text,
-        raw_sha256=raw_sha256,
-    )
-    record = Record.objects.create(
-        account=account,
-        department_id=account.department_id,
-        platform=account.platform,
-        platform_id=item.platform_id,
-        kind=item.kind,
-        is_own=item.is_own,
-        parent_platform_id=item.parent_platform_id or "",
-        thread_platform_id=item.thread_platform_id or "",
-        author_name=item.author_name,
-        author_handle=item.author_handle,
-        author_platform_id=item.author_platform_id,
+@dataclass(frozen=True)
+class _Prepared:
+    """An item as it will be stored, with the hashes of its raw payload and of a first version."""
+
+    item: IncomingItem
+    raw_canonical: str
+    raw_sha256: str
+    first_sha256: str
+    words: str
+    names: str
+
+
+def _prepared(platform: str, item: IncomingItem) -> _Prepared:
+    raw_canonical = canonical_json(item.raw)
+    stored = _storable_item(item, raw_canonical)
+    if stored.raw is not item.raw:
+        raw_canonical = canonical_json(stored.raw)
+    item = stored
+    raw_sha256 = sha256_hex(raw_canonical)
+    words, names = search_parts(
         text=item.text,
         text_format=item.text_format,
-        escaped=item.escaped,
-        media=item.media,
-        permalink=item.permalink,
-        published_at=item.published_at,
-        edited_at=item.edited_at,
-        first_seen_at=seen_at,
-        last_seen_at=seen_at,
-        raw_json=item.raw,
+        author_name=item.author_name,
+        author_handle=item.author_handle,
+    )
+    return _Prepared(
+        item=item,
         raw_canonical=raw_canonical,
         raw_sha256=raw_sha256,
-        content_sha256=digest,
-        source=source,
-        # A comment's parent and thread, when they are here already (else they link on arrival).
-        parent_id=None
-        if item.kind == RecordKind.POST
-        else _platform_pk(account.platform, item.parent_platform_id),
-        thread_id=None
-        if item.kind == RecordKind.POST
-        else _platform_pk(account.platform, item.thread_platform_id),
-        search_vector=record_search_vector(
-            text=item.text,
-            text_format=item.text_format,
-            author_name=item.author_name,
-            author_handle=item.author_handle,
+        first_sha256=version_hash(
+            platform=platform, platform_id=item.platform_id, number=1, text=item.text, raw_sha256=raw_sha256
         ),
+        words=words,
+        names=names,
     )
-    version = RecordVersion.objects.create(
-        record=record,
-        number=1,
-        text=item.text,
-        edited_at=item.edited_at,
-        seen_at=seen_at,
-        raw_canonical=raw_canonical,
-        raw_sha256=raw_sha256,
-        sha256=digest,
-        source=source,
+
+
+# The columns of a new record that differ per item, in the order of the VALUES rows, with the cast
+# each needs there (a VALUES list on its own types its literals as text). Text columns get no cast,
+# so that the column's own length limit still refuses what is too long.
+_ITEM_COLUMNS = (
+    ("platform_id", ""),
+    ("kind", ""),
+    ("is_own", "::boolean"),
+    ("parent_platform_id", ""),
+    ("thread_platform_id", ""),
+    ("author_name", ""),
+    ("author_handle", ""),
+    ("author_platform_id", ""),
+    ("text", ""),
+    ("text_format", ""),
+    ("escaped", "::boolean"),
+    ("media", "::jsonb"),
+    ("permalink", ""),
+    ("published_at", "::timestamptz"),
+    ("edited_at", "::timestamptz"),
+    ("raw_json", "::jsonb"),
+    ("raw_canonical", ""),
+    ("raw_sha256", ""),
+    ("content_sha256", ""),
+    ("labels", "::varchar(60)[]"),
+)
+# The same for every item of the page.
+_PAGE_COLUMNS = (
+    "account_id", "department_id", "platform", "first_seen_at", "last_seen_at", "source_id",
+    "version_count", "legal_hold", "removal_ground", "removal_reason", "created_at",
+)  # fmt: skip
+# What a batch reads back of each record: everything but the large payload and the search vector
+# (left deferred, loaded if asked for).
+_HEAVY = ("raw_json", "raw_canonical", "search_vector")
+_RETURNED = tuple(f for f in Record._meta.concrete_fields if f.attname not in _HEAVY)
+_UPSERT_SQL = """
+INSERT INTO archive_record ({item_columns}, {page_columns}, search_vector)
+SELECT {item_values}, {page_values},
+       CASE WHEN NOT EXISTS (SELECT FROM archive_record known
+                              WHERE known.platform = %s AND known.platform_id = v.platform_id)
+            THEN {search_vector} END
+  FROM (VALUES {rows}) AS v({item_columns}, words, names)
+ ORDER BY v.platform_id
+    ON CONFLICT (platform, platform_id) DO UPDATE
+   SET last_seen_at = EXCLUDED.last_seen_at, missing_since = NULL
+RETURNING {returned}, xmax = 0, search_vector IS NULL
+"""
+
+
+def _json(name: str, value):
+    return Record._meta.get_field(name).get_db_prep_save(value, connection)
+
+
+_CONVERTERS = [getattr(f, "from_db_value", None) for f in _RETURNED]
+_DEFERRED_AT = [index for index, f in enumerate(Record._meta.concrete_fields) if f.attname in _HEAVY]
+_ALL_FIELDS = [f.attname for f in Record._meta.concrete_fields]
+
+
+def _from_row(values) -> Record:
+    """A record from the columns of `_RETURNED`, the heavy ones deferred."""
+    row = [
+        convert(value, None, connection) if convert and value is not None else value
+        for convert, value in zip(_CONVERTERS, values, strict=True)
+    ]
+    for index in _DEFERRED_AT:
+        row.insert(index, DEFERRED)
+    return Record.from_db(connection.alias, _ALL_FIELDS, row)
+
+
+def _records_upsert(
+    *, account, page: list[_Prepared], labels: list[Sequence[str]], source, seen_at
+) -> dict[str, tuple[Record, bool]]:
+    """One statement for the page's records: new ones inserted whole (their search vector computed
+    by PostgreSQL, only for them), known ones locked and marked seen. Returns, by platform id, the record as stored
+    and whether it is new. Known records are locked in platform-id order, so two writers of
+    overlapping pages cannot deadlock."""
+    placeholders = "(" + ", ".join(["%s"] * (len(_ITEM_COLUMNS) + 2)) + ")"
+    params: list = []
+    for prepared, new_labels in zip(page, labels, strict=True):
+        item = prepared.item
+        params += [
+            item.platform_id, item.kind, item.is_own, item.parent_platform_id or "",
+            item.thread_platform_id or "", item.author_name, item.author_handle, item.author_platform_id,
+            item.text, item.text_format, item.escaped, _json("media", item.media), item.permalink,
+            item.published_at, item.edited_at, _json("raw_json", item.raw), prepared.raw_canonical,
+            prepared.raw_sha256, prepared.first_sha256, list(new_labels), prepared.words, prepared.names,
+        ]  # fmt: skip
+    page_values = [
+        account.pk, account.department_id, account.platform, seen_at, seen_at,
+        source.pk if source else None, 1, False, "", "", timezone.now(),
+    ]  # fmt: skip
+    sql = _UPSERT_SQL.format(
+        item_columns=", ".join(name for name, _cast in _ITEM_COLUMNS),
+        page_columns=", ".join(_PAGE_COLUMNS),
+        item_values=", ".join(f"v.{name}{cast}" for name, cast in _ITEM_COLUMNS),
+        page_values=", ".join(["%s"] * len(_PAGE_COLUMNS)),
+        search_vector=SEARCH_VECTOR_SQL.format(words="v.words", names="v.names"),
+        rows=", ".join([placeholders] * len(page)),
+        returned=", ".join(f"archive_record.{f.column}" for f in _RETURNED),
     )
-    _chain_version(record, version)
-    _link_relatives(record)
-    return record
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*page_values, account.platform, *params])
+        rows = cursor.fetchall()
+    stored = {}
+    for *values, inserted, without_vector in rows:
+        record = _from_row(values)
+        record.account = account
+        if inserted and without_vector:
+            # Known when the statement began, gone (disposed of) before it inserted: index it now.
+            Record.objects.filter(pk=record.pk).update(
+                search_vector=record_search_vector(
+                    text=record.text,
+                    text_format=record.text_format,
+                    author_name=record.author_name,
+                    author_handle=record.author_handle,
+                )
+            )
+        stored[record.platform_id] = (record, inserted)
+    return stored
+
+
+_NEW_VERSION_SQL = """
+UPDATE archive_record r
+   SET text = v.text, edited_at = v.edited_at::timestamptz, media = v.media::jsonb,
+       raw_json = v.raw_json::jsonb, raw_canonical = v.raw_canonical, raw_sha256 = v.raw_sha256,
+       content_sha256 = v.content_sha256, version_count = v.version_count::integer,
+       source_id = v.source_id::bigint, escaped = r.escaped OR v.escaped::boolean,
+       search_vector = {search_vector}
+  FROM (VALUES {rows}) AS v(id, text, edited_at, media, raw_json, raw_canonical, raw_sha256,
+                            content_sha256, version_count, source_id, escaped, words, names)
+ WHERE r.id = v.id::bigint
+"""
+
+
+def _records_new_version(changed: list[tuple[Record, _Prepared]]) -> None:
+    """The records whose text changed take their new version's content, in one statement."""
+    params: list = []
+    for record, prepared in changed:
+        words, names = search_parts(
+            text=record.text,
+            text_format=record.text_format,
+            author_name=record.author_name,
+            author_handle=record.author_handle,
+        )
+        params += [
+            record.pk, record.text, record.edited_at, _json("media", record.media),
+            _json("raw_json", record.raw_json), record.raw_canonical, record.raw_sha256,
+            record.content_sha256, record.version_count, record.source_id, prepared.item.escaped, words, names,
+        ]  # fmt: skip
+    sql = _NEW_VERSION_SQL.format(
+        search_vector=SEARCH_VECTOR_SQL.format(words="v.words", names="v.names"),
+        rows=", ".join(["(" + ", ".join(["%s"] * 13) + ")"] * len(changed)),
+    )
+    with archive_write("version"), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+_LINK_SQL = """
+WITH wanted AS (
+  SELECT c.id, c.parent_id AS was_parent, c.thread_id AS was_thread,
+         CASE WHEN c.parent_id IS NOT NULL OR c.parent_platform_id = '' THEN c.parent_id
+              ELSE (SELECT p.id FROM archive_record p
+                     WHERE p.platform = c.platform AND p.platform_id = c.parent_platform_id
+                       AND ((c.kind <> 'post' AND c.id = ANY(%(new)s::bigint[])) OR p.id = ANY(%(new)s::bigint[])))
+         END AS parent_id,
+         CASE WHEN c.thread_id IS NOT NULL THEN c.thread_id
+              WHEN c.kind = 'post' AND c.id = ANY(%(new)s::bigint[]) THEN c.id
+              WHEN c.thread_platform_id = '' THEN NULL
+              ELSE (SELECT t.id FROM archive_record t
+                     WHERE t.platform = c.platform AND t.platform_id = c.thread_platform_id
+                       AND ((c.kind <> 'post' AND c.id = ANY(%(new)s::bigint[])) OR t.id = ANY(%(new)s::bigint[])))
+         END AS thread_id
+    FROM archive_record c
+   WHERE c.id = ANY(%(new)s::bigint[])
+      OR (c.platform = %(platform)s AND c.parent_id IS NULL AND c.parent_platform_id = ANY(%(ids)s::text[]))
+      OR (c.platform = %(platform)s AND c.thread_id IS NULL AND c.thread_platform_id = ANY(%(ids)s::text[]))
+)
+UPDATE archive_record r SET parent_id = w.parent_id, thread_id = w.thread_id
+  FROM wanted w
+ WHERE r.id = w.id AND (w.parent_id, w.thread_id) IS DISTINCT FROM (w.was_parent, w.was_thread)
+RETURNING r.id, r.parent_id, r.thread_id
+"""
+
+
+def _relatives_link(*, platform: str, created: list[Record]) -> None:
+    """New posts become their own thread; new comments find their parent and thread if they have
+    arrived, and records that arrived before their parent or thread find it among the new ones.
+    One statement for the page, whatever order its items came in."""
+    if not created:
+        return
+    by_pk = {record.pk: record for record in created}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LINK_SQL,
+            {"new": list(by_pk), "ids": [record.platform_id for record in created], "platform": platform},
+        )
+        for pk, parent_id, thread_id in cursor.fetchall():
+            if pk in by_pk:
+                by_pk[pk].parent_id, by_pk[pk].thread_id = parent_id, thread_id
+
+
+def _rounds(prepared: list[_Prepared]) -> list[list[int]]:
+    """The positions of the items in rounds in which no platform id comes twice: a page that
+    names an item twice stores it twice, in order, as if one by one."""
+    rounds: list[list[int]] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(prepared):
+        n = seen.get(entry.item.platform_id, 0)
+        seen[entry.item.platform_id] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(index)
+    return rounds
+
+
+@transaction.atomic
+def records_ingest(
+    *,
+    account: ServiceAccount,
+    items: Sequence[IncomingItem],
+    source: SourceResponse | None = None,
+    seen_at: datetime | None = None,
+    labels: Sequence[Sequence[str]] | None = None,
+) -> list[IngestResult]:
+    """Upsert a page of items by (platform, platform id) as one set; a changed text becomes a new
+    version. The results are those of `record_ingest` item by item, in the order given.
+
+    A fixed number of statements however long the page: one upsert of the records, one insert of
+    the versions of new and changed texts, the page's hash-chain links computed here and appended
+    under one lock of the chain head, one update for the records whose text changed and one that
+    links comments to their posts. Idempotent: ingesting the same items again only moves
+    `last_seen_at`.
+
+    `labels`, one list per item, are the labels a new record starts with (other apps' labels, see
+    `Record.labels`, written with the record so that it is not written again for them); a known
+    record keeps its own."""
+    seen_at = seen_at or timezone.now()
+    prepared = [_prepared(account.platform, item) for item in items]
+    results: list[IngestResult | None] = [None] * len(prepared)
+    for positions in _rounds(prepared):
+        page = [prepared[index] for index in positions]
+        stored = _records_upsert(
+            account=account,
+            page=page,
+            labels=[labels[index] if labels else () for index in positions],
+            source=source,
+            seen_at=seen_at,
+        )
+        versions: list[_NewVersion] = []
+        created: list[Record] = []
+        changed: list[tuple[Record, _Prepared]] = []
+        for index, entry in zip(positions, page, strict=True):
+            item = entry.item
+            record, inserted = stored[item.platform_id]
+            if inserted:
+                record.raw_json, record.raw_canonical = item.raw, entry.raw_canonical
+                record.source = source
+                versions.append(_NewVersion(record, 1, entry.first_sha256, entry))
+                created.append(record)
+                results[index] = IngestResult(record, created=True, changed=False)
+            elif record.purged_at is None and record.text != item.text:
+                number = record.version_count + 1
+                digest = version_hash(
+                    platform=record.platform,
+                    platform_id=record.platform_id,
+                    number=number,
+                    text=item.text,
+                    raw_sha256=entry.raw_sha256,
+                )
+                versions.append(_NewVersion(record, number, digest, entry))
+                record.text, record.edited_at, record.media = item.text, item.edited_at, item.media
+                record.raw_json, record.raw_canonical = item.raw, entry.raw_canonical
+                record.raw_sha256, record.content_sha256 = entry.raw_sha256, digest
+                record.version_count, record.source = number, source
+                record.escaped = record.escaped or item.escaped
+                changed.append((record, entry))
+                results[index] = IngestResult(record, created=False, changed=True)
+            else:
+                results[index] = IngestResult(record, created=False, changed=False)
+        _versions_insert(versions, seen_at=seen_at, source=source)
+        if changed:
+            _records_new_version(changed)
+        chain_extend(
+            account_id=account.pk,
+            links=[
+                Link(
+                    kind=ChainEntry.Kind.VERSION,
+                    platform=version.record.platform,
+                    platform_id=version.record.platform_id,
+                    payload_sha256=version.sha256,
+                    at=seen_at,
+                    record_id=version.record.pk,
+                    version_number=version.number,
+                )
+                for version in versions
+            ],
+        )
+        _relatives_link(platform=account.platform, created=created)
+    return results
+
+
+@dataclass(frozen=True)
+class _NewVersion:
+    record: Record
+    number: int
+    sha256: str
+    entry: _Prepared
+
+
+_VERSION_FIELDS = (
+    "record", "number", "text", "edited_at", "seen_at", "raw_canonical", "raw_sha256", "sha256", "source",
+)  # fmt: skip
+
+
+def _versions_insert(versions: list[_NewVersion], *, seen_at, source) -> None:
+    insert_rows(
+        RecordVersion,
+        _VERSION_FIELDS,
+        [
+            (
+                v.record.pk, v.number, v.entry.item.text, v.entry.item.edited_at, seen_at,
+                v.entry.raw_canonical, v.entry.raw_sha256, v.sha256, source.pk if source else None,
+            )
+            for v in versions
+        ],
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -227,75 +487,7 @@ def record_ingest(
 
     Idempotent: ingesting the same item again only moves `last_seen_at`.
     """
-    seen_at = seen_at or timezone.now()
-    item = _storable_item(item)
-    raw_canonical = canonical_json(item.raw)
-    raw_sha256 = sha256_hex(raw_canonical)
-    existing = Record.objects.select_for_update().filter(
-        platform=account.platform, platform_id=item.platform_id
-    )
-    record = next(iter(existing[:1]), None)  # unordered: the unique index answers it
-    if record is None:
-        try:
-            with transaction.atomic():
-                record = _create(
-                    account=account,
-                    item=item,
-                    source=source,
-                    seen_at=seen_at,
-                    raw_canonical=raw_canonical,
-                    raw_sha256=raw_sha256,
-                )
-            return IngestResult(record, created=True, changed=False)
-        except IntegrityError:
-            record = existing.get()
-
-    record.last_seen_at = seen_at
-    record.missing_since = None
-    fields = ["last_seen_at", "missing_since"]
-    changed = record.purged_at is None and record.text != item.text
-    if changed:
-        number = record.version_count + 1
-        digest = version_hash(
-            platform=record.platform,
-            platform_id=record.platform_id,
-            number=number,
-            text=item.text,
-            raw_sha256=raw_sha256,
-        )
-        version = RecordVersion.objects.create(
-            record=record,
-            number=number,
-            text=item.text,
-            edited_at=item.edited_at,
-            seen_at=seen_at,
-            raw_canonical=raw_canonical,
-            raw_sha256=raw_sha256,
-            sha256=digest,
-            source=source,
-        )
-        record.text = item.text
-        record.edited_at = item.edited_at
-        record.media = item.media
-        record.raw_json = item.raw
-        record.raw_canonical = raw_canonical
-        record.raw_sha256 = raw_sha256
-        record.content_sha256 = digest
-        record.version_count = number
-        record.source = source
-        record.escaped = record.escaped or item.escaped
-        fields += [
-            "text", "edited_at", "media", "raw_json", "raw_canonical", "raw_sha256",
-            "content_sha256", "version_count", "source", "escaped",
-        ]  # fmt: skip
-    if changed:
-        _chain_version(record, version)
-        with archive_write("version"):
-            record.save(update_fields=fields)
-        _refresh_search(record)
-    else:
-        record.save(update_fields=fields)
-    return IngestResult(record, created=False, changed=changed)
+    return records_ingest(account=account, items=[item], source=source, seen_at=seen_at)[0]
 
 
 @transaction.atomic

@@ -30,6 +30,13 @@ def unescape(value: str) -> str:
     return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else "\\", value)
 
 
+def json_storable(serialised: str) -> bool:
+    """Whether a JSON value, serialised with ``ensure_ascii=False``, holds nothing PostgreSQL refuses
+    (without walking it): a NUL appears as ``\\u0000``, a lone surrogate as itself. An escaped
+    backslash before "u0000" is a false alarm, which only costs the walk."""
+    return "\\u0000" not in serialised and not needs_escaping(serialised)
+
+
 def storable(value: Any) -> tuple[Any, bool]:
     """``value`` (a string, or JSON made of dicts, lists and strings) with every string PostgreSQL
     cannot hold escaped, and whether any was. Strings that can be stored are left exactly as they are."""

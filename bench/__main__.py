@@ -1,14 +1,23 @@
 """Run the benchmarks: every module `bench/bench_*.py` that has a `run()` function.
 
-python -m bench            # all of them
-python -m bench search     # only bench_search.py
+python -m bench                # all of them
+python -m bench search         # only bench_search.py
+python -m bench --quick        # small versions of all (a few minutes), as `make bench QUICK=1`
+
+Each result is printed as one line (`<name>: <value> | baseline <name>: <value> | ratio <r>`) and all
+of them are written to bench/results.json with the date and the command.
 """
 
 import importlib
+import json
 import pkgutil
+import platform
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results.json"
 
 
 def discover(names: list[str]) -> list:
@@ -25,20 +34,40 @@ def discover(names: list[str]) -> list:
 
 
 def main(argv: list[str]) -> int:
-    modules = discover(argv)
+    quick = "--quick" in argv
+    modules = discover([arg for arg in argv if not arg.startswith("--")])
     if not modules:
         print("no benchmark found", file=sys.stderr)
         return 1
     failed = 0
+    results = []
     for module in modules:
         started = time.monotonic()
-        print(f"== {module.__name__} ==", flush=True)
+        print(f"== {module.__name__}{' (quick)' if quick else ''} ==", flush=True)
         try:
-            module.run()
+            for result in module.run(quick=quick):
+                print(result.line(), flush=True)
+                results.append({"benchmark": module.__name__, **result.as_json()})
         except Exception as error:  # one benchmark failing should not hide the others
             failed += 1
             print(f"{module.__name__} failed: {error!r}", file=sys.stderr, flush=True)
         print(f"== {module.__name__}: {time.monotonic() - started:.1f} s ==", flush=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                "command": " ".join(["python -m bench", *argv]),
+                "quick": quick,
+                "machine": {"python": platform.python_version(), "processor": platform.machine()},
+                "results": results,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
+        "utf-8",
+    )
+    print(f"written to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
     return 1 if failed else 0
 
 

@@ -1,12 +1,18 @@
 """Ingest throughput of one process on recorded pages, beside a raw COPY of the same rows.
 
 The pipeline path is what a worker does per page: parse the recorded bytes with the Mastodon
-connector, then in one transaction store the response, upsert every item (record, version, hashes,
-search vector) and hand each new comment to moderation, which flags it and opens a case. The COPY
-path writes the very rows that produced (records and versions) straight into the same tables: the
-floor no ORM code can beat. Runs in its own database, created and dropped here.
+connector, then in one transaction store the response, upsert the page's items as a set (records,
+versions, hash-chain links, search vectors) and hand the new comments to moderation, which flags them
+and opens their cases. The COPY path writes the very rows that produced (records and versions)
+straight into the same tables: the floor no ORM code can beat. The item-by-item path (each item in a
+savepoint of its own, what a page the database refuses is stored by) is measured beside them.
 
-    python -m bench.bench_ingest [--pages 20] [--per-page 100]
+One page is stored first and not timed: a worker's database connection is long-lived, and a new one
+loads the Swedish dictionary (about a second) at its first search vector.
+
+Runs in its own database, created and dropped here.
+
+    python -m bench.bench_ingest [--pages 20] [--per-page 100] [--quick]
 """
 
 import argparse
@@ -18,8 +24,24 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import Result
+
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "smgov_bench_ingest"
+PAGES, QUICK_PAGES, PER_PAGE = 20, 4, 100
+FALLBACK_PAGES, QUICK_FALLBACK_PAGES = 3, 1
+# The stages of the page pipeline, timed by wrapping these functions in the measuring process.
+STAGES = {
+    "prepare": [("archive.services", "_prepared")],
+    "records": [("archive.services", "_records_upsert")],
+    "versions": [("archive.services", "_versions_insert"), ("archive.services", "_records_new_version")],
+    "chain": [("archive.services", "chain_extend")],
+    "links": [("archive.services", "_relatives_link")],
+    "cases": [("moderation.services", "cases_open")],
+}
 
 
 def _admin_dsn() -> tuple[str, str]:
@@ -43,8 +65,11 @@ def _database(action: str) -> None:
     connection.close()
 
 
-def run(pages: int = 20, per_page: int = 100) -> dict:
-    """Create the bench database, measure in a fresh process, drop the database; print and return."""
+def run(quick: bool = False, pages: int | None = None, per_page: int = PER_PAGE) -> list[Result]:
+    """Create the bench database, measure in a fresh process, drop the database; print the split
+    by stage and return the results."""
+    pages = pages or (QUICK_PAGES if quick else PAGES)
+    fallback = QUICK_FALLBACK_PAGES if quick else FALLBACK_PAGES
     _database("create")
     try:
         env = dict(
@@ -57,21 +82,68 @@ def run(pages: int = 20, per_page: int = 100) -> dict:
             PYTHONPATH=str(ROOT),
         )
         out = subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "bench.bench_ingest", "--inner", f"--pages={pages}", f"--per-page={per_page}"],
+            [sys.executable, "-m", "bench.bench_ingest", "--inner", f"--pages={pages}",
+             f"--per-page={per_page}", f"--fallback-pages={fallback}"],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
     finally:
         _database("drop")
-    result = json.loads(out.strip().splitlines()[-1])
+    measured = json.loads(out.strip().splitlines()[-1])
+    items, stages = measured["items"], measured["stages"]
+    total = sum(stages.values())
     print(
-        f"ingest: {result['items']} items in {result['pages']} pages\n"
-        f"  pipeline (parse + upsert + version + search vector + moderation): "
-        f"{result['pipeline_items_per_s']:.0f} items/s\n"
-        f"  raw COPY of the same rows:                                       "
-        f"{result['copy_items_per_s']:.0f} items/s\n"
-        f"  ratio COPY / pipeline: {result['ratio']:.1f}x"
+        f"  {items} items in {measured['pages']} pages of {per_page}; per item, by stage: "
+        + ", ".join(f"{name} {seconds / items * 1e6:.0f} µs" for name, seconds in stages.items())
+        + f" (total {total / items * 1e6:.0f} µs); statements per page {measured['statements_per_page']}",
+        flush=True,
     )
-    return result
+    detail = {
+        "items": items,
+        "pages": measured["pages"],
+        "per_page": per_page,
+        "statements_per_page": measured["statements_per_page"],
+        "stage_seconds": {name: round(seconds, 4) for name, seconds in stages.items()},
+        "stage_us_per_item": {name: round(seconds / items * 1e6, 1) for name, seconds in stages.items()},
+    }
+    return [
+        Result("ingest pipeline", measured["pipeline_items_per_s"], "items/s", "raw COPY",
+               measured["copy_items_per_s"], detail),
+        Result("ingest pipeline, second half of the pages", measured["second_half_items_per_s"], "items/s",
+               "ingest pipeline, first half", measured["first_half_items_per_s"]),
+        Result("ingest item by item (a refused page)", measured["fallback_items_per_s"], "items/s",
+               "raw COPY", measured["copy_items_per_s"], {"items": measured["fallback_items"]}),
+    ]  # fmt: skip
+
+
+class _StageTimer:
+    """Adds up the time spent in each stage's functions (outermost calls only)."""
+
+    def __init__(self) -> None:
+        import importlib
+
+        self.seconds = dict.fromkeys(["parse", *STAGES, "other"], 0.0)
+        self.depth = 0
+        for stage, functions in STAGES.items():
+            for module_name, name in functions:
+                module = importlib.import_module(module_name)
+                setattr(module, name, self._timed(stage, getattr(module, name)))
+
+    def _timed(self, stage, function):
+        def timed(*args, **kwargs):
+            if self.depth:
+                return function(*args, **kwargs)
+            self.depth += 1
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[stage] += time.perf_counter() - started
+                self.depth -= 1
+
+        return timed
+
+    def reset(self) -> None:
+        self.seconds = dict.fromkeys(self.seconds, 0.0)
 
 
 def _recorded_pages(pages: int, per_page: int):
@@ -94,7 +166,7 @@ def _recorded_pages(pages: int, per_page: int):
     return post_id, bodies
 
 
-def _inner(pages: int, per_page: int) -> None:
+def _inner(pages: int, per_page: int, fallback_pages: int) -> None:
     import hashlib
     import io
     from datetime import UTC, datetime
@@ -104,10 +176,12 @@ def _inner(pages: int, per_page: int) -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     call_command("migrate", verbosity=0)
 
     from accounts.models import Department, ServiceAccount
+    from archive.models import Record
     from harvest.models import HarvestRun, HarvestState
     from harvest.services import _Run
     from platforms.base import Page, Response
@@ -122,10 +196,11 @@ def _inner(pages: int, per_page: int) -> None:
     run_row = HarvestRun.objects.create(account=account, started_at=datetime.now(UTC))
     connector = MastodonConnector(base_url="http://bench.invalid", platform_id=account.platform_id)
     pipeline = _Run(account=account, state=state, run=run_row, connector=connector, full=False)
-    post_id, bodies = _recorded_pages(pages, per_page)
+    post_id, bodies = _recorded_pages(1 + pages + fallback_pages, per_page)
+    timer = _StageTimer()
 
-    started = time.perf_counter()
-    for body in bodies:
+    def parse(body: bytes) -> Page:
+        started = time.perf_counter()
         response = Response(
             url=f"http://bench.invalid/api/v1/statuses/{post_id}/context", method="GET", status=200,
             headers={"Content-Type": "application/json"}, body=body, fetched_at=datetime.now(UTC),
@@ -135,11 +210,33 @@ def _inner(pages: int, per_page: int) -> None:
         items = connector.parsed(
             response, lambda c=context: [connector._item(s, post_id) for s in c["descendants"]]
         )
-        pipeline.store_page(Page(response, items, None), lambda results: None)
-    pipeline_seconds = time.perf_counter() - started
+        timer.seconds["parse"] += time.perf_counter() - started
+        return Page(response, items, None)
+
+    with CaptureQueriesContext(connection) as queries:  # the untimed first page
+        pipeline.store_page(parse(bodies[0]), lambda results: None)
+    statements = sum(1 for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE")))
+    timer.reset()
+    first_id = Record.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+    page_seconds = []
+    for body in bodies[1 : 1 + pages]:
+        started = time.perf_counter()
+        pipeline.store_page(parse(body), lambda results: None)
+        page_seconds.append(time.perf_counter() - started)
+    pipeline_seconds = sum(page_seconds)
+    last_id = Record.objects.order_by("-pk").values_list("pk", flat=True).first()
+    stages = dict(timer.seconds)
+    stages["other"] = pipeline_seconds - sum(stages.values())
     items = pages * per_page
 
-    # The same rows, copied raw: records (with their search vectors) and versions, under new ids.
+    # The item-by-item path, as a page the database refused is stored.
+    started = time.perf_counter()
+    for body in bodies[1 + pages :]:
+        pipeline._store_page(parse(body), lambda results: None, one_by_one=True)
+    fallback_seconds = time.perf_counter() - started
+
+    # The rows of the timed pages, copied raw: records (with their search vectors) and versions, under new ids.
     offset = 10_000_000
     with connection.cursor() as cursor:
         columns = {}
@@ -163,12 +260,14 @@ def _inner(pages: int, per_page: int) -> None:
             f"id + {offset}" if c == "id" else (f"record_id + {offset}" if c == "record_id" else c)
             for c in version_cols
         )
-        records = export(f"SELECT {record_select} FROM archive_record WHERE kind <> 'post'")  # noqa: S608
-        versions = export(f"SELECT {version_select} FROM archive_recordversion")  # noqa: S608
+        timed = f"BETWEEN {first_id + 1} AND {last_id}"
+        records = export(f"SELECT {record_select} FROM archive_record WHERE id {timed}")  # noqa: S608
+        versions = export(f"SELECT {version_select} FROM archive_recordversion WHERE record_id {timed}")  # noqa: S608
         started = time.perf_counter()
         cursor.copy_expert(f"COPY archive_record ({', '.join(record_cols)}) FROM STDIN", records)
         cursor.copy_expert(f"COPY archive_recordversion ({', '.join(version_cols)}) FROM STDIN", versions)
         copy_seconds = time.perf_counter() - started
+    half = len(page_seconds) // 2
     print(
         json.dumps(
             {
@@ -176,7 +275,12 @@ def _inner(pages: int, per_page: int) -> None:
                 "items": items,
                 "pipeline_items_per_s": items / pipeline_seconds,
                 "copy_items_per_s": items / copy_seconds,
-                "ratio": pipeline_seconds / copy_seconds,
+                "first_half_items_per_s": half * per_page / sum(page_seconds[:half]),
+                "second_half_items_per_s": (pages - half) * per_page / sum(page_seconds[half:]),
+                "fallback_items": fallback_pages * per_page,
+                "fallback_items_per_s": fallback_pages * per_page / fallback_seconds,
+                "statements_per_page": statements,
+                "stages": stages,
             }
         )
     )
@@ -185,10 +289,13 @@ def _inner(pages: int, per_page: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--pages", type=int, default=20)
-    parser.add_argument("--per-page", type=int, default=100)
+    parser.add_argument("--pages", type=int, default=None)
+    parser.add_argument("--per-page", type=int, default=PER_PAGE)
+    parser.add_argument("--fallback-pages", type=int, default=FALLBACK_PAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.inner:
-        _inner(args.pages, args.per_page)
+        _inner(args.pages, args.per_page, args.fallback_pages)
     else:
-        run(args.pages, args.per_page)
+        for result in run(quick=args.quick, pages=args.pages, per_page=args.per_page):
+            print(result.line())

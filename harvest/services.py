@@ -328,17 +328,16 @@ class _Run:
                 fetched_at=response.fetched_at,
                 method=response.method,
             )
-            results: list[IngestResult | None] = []
-            for item in page.items:
-                if one_by_one:
-                    result = self.store_item_alone(item, source, seen_at)
-                else:
-                    result = self.store_item(item, source, seen_at)
+            results: list[IngestResult | None]
+            if one_by_one:
+                results = [self.store_item_alone(item, source, seen_at) for item in page.items]
+            else:
+                results = list(self.store_items(page.items, source, seen_at))
+            for result in results:
                 if result is not None and result.created:
                     self.run.items_new += 1
                 elif result is not None and result.changed:
                     self.run.items_changed += 1
-                results.append(result)
             advance(results)
             self.run.pages += 1
             self.run.save(
@@ -354,16 +353,31 @@ class _Run:
             self.state.save()
         return results
 
+    def store_items(self, items: list[Item], source, seen_at) -> list[IngestResult]:
+        """A page's items into the archive as one set; the new ones to the inbox together, the
+        edited ones screened again. A fixed number of statements however long the page."""
+        incoming = [incoming_item(item) for item in items]
+        results = archive_services.records_ingest(
+            account=self.account,
+            items=incoming,
+            source=source,
+            seen_at=seen_at,
+            labels=[
+                []
+                if self.historical(i.published_at)
+                else moderation_services.labels_on_arrival(kind=i.kind, is_own=i.is_own)
+                for i in incoming
+            ],
+        )
+        self.hand_over([result for result in results if result.created])
+        for result in results:
+            if result.changed:
+                moderation_services.case_rescreen(record=result.record)
+        return results
+
     def store_item(self, item: Item, source, seen_at) -> IngestResult:
         """One item into the archive and, when it is new or edited, to the inbox."""
-        result = archive_services.record_ingest(
-            account=self.account, item=incoming_item(item), source=source, seen_at=seen_at
-        )
-        if result.created:
-            self.hand_over(result)
-        elif result.changed:
-            moderation_services.case_rescreen(record=result.record)
-        return result
+        return self.store_items([item], source, seen_at)[0]
 
     def store_item_alone(self, item: Item, source, seen_at) -> IngestResult | None:
         """``store_item`` in a savepoint of its own: an item the database still refuses is recorded on
@@ -379,12 +393,20 @@ class _Run:
             )
             return None
 
-    def hand_over(self, result: IngestResult) -> None:
-        """The one place where a new record goes to the moderation inbox; moderation decides
-        whether it needs a case (incoming comments and replies do, own posts do not)."""
-        record = result.record
-        historical = self.historical_before is not None and record.published_at < self.historical_before
-        moderation_services.case_open(record=record, historical=historical)
+    def historical(self, published_at) -> bool:
+        """An item older than its answer would be due, found by the first harvest of an account that
+        was in use before: archived without an inbox case."""
+        return self.historical_before is not None and published_at < self.historical_before
+
+    def hand_over(self, results: list[IngestResult]) -> None:
+        """The one place where new records go to the moderation inbox; moderation decides which
+        need a case (incoming comments and replies do, own posts do not; historical ones are listed
+        apart)."""
+        records = [result.record for result in results]
+        for record in records:
+            if self.historical(record.published_at):
+                moderation_services.case_open(record=record, historical=True)
+        moderation_services.cases_open(records=[r for r in records if not self.historical(r.published_at)])
 
     # posts ------------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from .models import (
     Reply,
     SavedReply,
 )
+from .search import outcome_labels
 
 Action = CaseEvent.Action
 
@@ -79,7 +80,19 @@ def department_communicators(department_id: int):
 
 
 def _opens_case(record: Record) -> bool:
-    return not record.is_own and record.kind in (RecordKind.COMMENT, RecordKind.REPLY)
+    return opens_case(kind=record.kind, is_own=record.is_own)
+
+
+def opens_case(*, kind: str, is_own: bool) -> bool:
+    """Comments and replies from the public get a case; the municipality's own posts and replies do not."""
+    return not is_own and kind in (RecordKind.COMMENT, RecordKind.REPLY)
+
+
+def labels_on_arrival(*, kind: str, is_own: bool) -> list[str]:
+    """The labels a new record gets in the archive when it will have a case (its outcome, "new"),
+    so that it is written once with them instead of again when its case is opened. The triggers
+    that keep the labels add its flags' labels with its flags, and correct anything else."""
+    return outcome_labels(CaseState.NEW) if opens_case(kind=kind, is_own=is_own) else []
 
 
 @transaction.atomic
@@ -144,18 +157,60 @@ def _note_older_personal_data(record: Record) -> None:
     )
 
 
-def _screen(record: Record):
+@transaction.atomic
+def cases_open(*, records: Iterable[Record]) -> list[Case]:
+    """`case_open` for a page of newly received records, in a fixed number of statements.
+
+    The flags of each are computed here; the cases, their flags and their "opened" events are each
+    inserted in one statement, and the statement triggers put the labels on the records once per
+    insert. A record that has its case already keeps it. Returns the cases opened."""
+    wanted = [record for record in records if _opens_case(record)]
+    if not wanted:
+        return []
+    have = set(Case.objects.filter(record__in=[r.pk for r in wanted]).values_list("record_id", flat=True))
+    rules = selectors.active_flag_rules()
+    opened = []
+    for record in wanted:
+        if record.pk in have:
+            continue
+        have.add(record.pk)
+        flags, has_personal_data, has_ground, high = _screen(record, rules=rules)
+        case = Case(
+            record=record,
+            account=record.account,
+            department_id=record.department_id,
+            platform=record.platform,
+            deadline=record.published_at + record.account.response_time,
+            priority=Priority.HIGH if high else Priority.NORMAL,
+            has_personal_data=has_personal_data,
+            has_ground=has_ground,
+        )
+        opened.append((case, flags))
+    Case.objects.bulk_create([case for case, _flags in opened])
+    CaseFlag.objects.bulk_create([row for case, flags in opened for row in _flag_rows(case, flags)])
+    CaseEvent.objects.bulk_create(
+        [CaseEvent(case=case, actor=None, action=CaseEvent.Action.OPENED) for case, _flags in opened]
+    )
+    for case, flags in opened:
+        if case.has_ground:
+            _notify_unlawful(case, sorted({flag.ground for flag in flags if flag.ground}))
+    return [case for case, _flags in opened]
+
+
+def _screen(record: Record, *, rules=None):
     """The flags of a record's text as it is now, and what they mean for its case."""
     text = selectors.plain_text(record.text, record.text_format)
-    flags = flag_text(text, rules=selectors.active_flag_rules(), has_media=bool(record.media))
+    if rules is None:
+        rules = selectors.active_flag_rules()
+    flags = flag_text(text, rules=rules, has_media=bool(record.media))
     has_personal_data = any(flag.kind in PERSONAL_DATA_KINDS for flag in flags)
     has_ground = any(flag.kind == FlagKind.GROUND for flag in flags)
     high = has_ground or (has_personal_data and record.platform in PERSONAL_DATA_RESPONSIBLE_PLATFORMS)
     return flags, has_personal_data, has_ground, high
 
 
-def _store_flags(case: Case, flags) -> None:
-    CaseFlag.objects.bulk_create(
+def _flag_rows(case: Case, flags) -> list[CaseFlag]:
+    return [
         CaseFlag(
             case=case,
             kind=flag.kind.value,
@@ -166,7 +221,11 @@ def _store_flags(case: Case, flags) -> None:
             explanation=flag.explanation,
         )
         for flag in flags
-    )
+    ]
+
+
+def _store_flags(case: Case, flags) -> None:
+    CaseFlag.objects.bulk_create(_flag_rows(case, flags))
 
 
 @transaction.atomic
