@@ -40,6 +40,16 @@ def _chain_version(record: Record, version: RecordVersion) -> None:
 
 
 @dataclass(frozen=True)
+class EarlierVersion:
+    """A text an item had before its current one, from the platform's own edit history."""
+
+    text: str
+    edited_at: datetime  # when the item was published with this text, or edited to it
+    raw: dict = field(default_factory=dict)
+    source: SourceResponse | None = None  # the response the history came in
+
+
+@dataclass(frozen=True)
 class IncomingItem:
     """A post or comment as a platform published it, in the archive's own terms."""
 
@@ -59,6 +69,9 @@ class IncomingItem:
     edited_at: datetime | None = None
     raw: dict = field(default_factory=dict)
     escaped: bool = False  # set by the archive when text had to be stored escaped
+    # The texts it had before, oldest first, where the platform keeps an edit history (N20): they
+    # become versions ahead of the current text, each with the time of its own edit.
+    earlier_versions: tuple[EarlierVersion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,11 +162,38 @@ _TEXT_FIELDS = (
 )
 
 
+def _add_earlier_version(record: Record, number: int, earlier: EarlierVersion, seen_at) -> None:
+    text, _escaped = storable(earlier.text)
+    raw, _escaped = storable(earlier.raw)
+    raw_canonical = canonical_json(raw)
+    raw_sha256 = sha256_hex(raw_canonical)
+    version = RecordVersion.objects.create(
+        record=record,
+        number=number,
+        text=text,
+        edited_at=earlier.edited_at,
+        seen_at=seen_at,
+        raw_canonical=raw_canonical,
+        raw_sha256=raw_sha256,
+        sha256=version_hash(
+            platform=record.platform,
+            platform_id=record.platform_id,
+            number=number,
+            text=text,
+            raw_sha256=raw_sha256,
+        ),
+        source=earlier.source,
+    )
+    _chain_version(record, version)
+
+
 def _create(*, account, item: IncomingItem, source, seen_at, raw_canonical, raw_sha256) -> Record:
+    earlier = [v for v in item.earlier_versions if item.edited_at is None or v.edited_at < item.edited_at]
+    number = len(earlier) + 1  # the current text comes after the ones it replaced
     digest = version_hash(
         platform=account.platform,
         platform_id=item.platform_id,
-        number=1,
+        number=number,
         text=item.text,
         raw_sha256=raw_sha256,
     )
@@ -182,6 +222,7 @@ def _create(*, account, item: IncomingItem, source, seen_at, raw_canonical, raw_
         raw_canonical=raw_canonical,
         raw_sha256=raw_sha256,
         content_sha256=digest,
+        version_count=number,
         source=source,
         # A comment's parent and thread, when they are here already (else they link on arrival).
         parent_id=None
@@ -197,9 +238,11 @@ def _create(*, account, item: IncomingItem, source, seen_at, raw_canonical, raw_
             author_handle=item.author_handle,
         ),
     )
+    for position, old in enumerate(earlier, start=1):
+        _add_earlier_version(record, position, old, seen_at)
     version = RecordVersion.objects.create(
         record=record,
-        number=1,
+        number=number,
         text=item.text,
         edited_at=item.edited_at,
         seen_at=seen_at,
@@ -251,8 +294,14 @@ def record_ingest(
     record.last_seen_at = seen_at
     record.missing_since = None
     fields = ["last_seen_at", "missing_since"]
-    changed = record.purged_at is None and record.text != item.text
+    missed = _missed_versions(record, item)
+    changed = record.purged_at is None and (
+        record.text != item.text or bool(missed) or _history_shows_an_edit(record, item)
+    )
     if changed:
+        for old in missed:
+            record.version_count += 1
+            _add_earlier_version(record, record.version_count, old, seen_at)
         number = record.version_count + 1
         digest = version_hash(
             platform=record.platform,
@@ -294,6 +343,26 @@ def record_ingest(
     else:
         record.save(update_fields=fields)
     return IngestResult(record, created=False, changed=changed)
+
+
+def _missed_versions(record: Record, item: IncomingItem) -> list[EarlierVersion]:
+    """The versions of the platform's edit history made after the last one the archive holds and
+    before the current text: edits that came and went between two harvests."""
+    if not item.earlier_versions or record.purged_at is not None:
+        return []
+    last = record.versions.order_by("-number").values_list("edited_at", flat=True).first()
+    kept_until = last or record.published_at
+    return [
+        old
+        for old in item.earlier_versions
+        if old.edited_at > kept_until and (item.edited_at is None or old.edited_at < item.edited_at)
+    ]
+
+
+def _history_shows_an_edit(record: Record, item: IncomingItem) -> bool:
+    """With the platform's edit history at hand, a newer edit time is an edit even where the text
+    stayed the same (a changed picture, say): the new state is kept as a version of its own."""
+    return bool(item.earlier_versions) and item.edited_at is not None and item.edited_at != record.edited_at
 
 
 @transaction.atomic

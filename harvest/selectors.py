@@ -78,6 +78,15 @@ def records_to_verify(*, account: ServiceAccount, limit: int) -> QuerySet[Record
     ).order_by("missing_since", "pk")[:limit]
 
 
+def edit_times(*, account: ServiceAccount, platform_ids: list[str]) -> dict[str, datetime | None]:
+    """The edit time the archive holds for each of these items that it has."""
+    return dict(
+        Record.objects.filter(platform=account.platform, platform_id__in=platform_ids).values_list(
+            "platform_id", "edited_at"
+        )
+    )
+
+
 def record_for(*, account: ServiceAccount, platform_id: str) -> Record | None:
     return Record.objects.filter(platform=account.platform, platform_id=platform_id).first()
 

@@ -41,7 +41,7 @@ from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from accounts.models import AccountState, ServiceAccount
 from archive import services as archive_services
-from archive.services import IncomingItem, IngestResult
+from archive.services import EarlierVersion, IncomingItem, IngestResult
 from moderation import services as moderation_services
 from platforms import CREDENTIAL_KINDS, build_connector
 from platforms.base import (
@@ -50,6 +50,7 @@ from platforms.base import (
     Connector,
     ConnectorError,
     CredentialsInvalid,
+    History,
     Item,
     ItemKind,
     NotFound,
@@ -89,7 +90,7 @@ class HarvestDeferred(Exception):
 # --- building blocks ------------------------------------------------------------------------------
 
 
-def incoming_item(item: Item) -> IncomingItem:
+def incoming_item(item: Item, earlier: tuple[EarlierVersion, ...] = ()) -> IncomingItem:
     """A connector's item in the archive's own terms (the archive knows nothing of connectors)."""
     author = item.author
     return IncomingItem(
@@ -108,6 +109,7 @@ def incoming_item(item: Item) -> IncomingItem:
         permalink=item.permalink or "",
         edited_at=item.edited_at,
         raw=item.raw,
+        earlier_versions=earlier,
     )
 
 
@@ -317,15 +319,63 @@ class _Run:
         page stored again item by item, each in a savepoint of its own, so that one bad item is recorded
         as such and never blocks the rest (and a good page pays for no savepoints)."""
         counters = (self.run.items_new, self.run.items_changed, self.run.items_failed)
+        histories = self.edit_histories(page)
         try:
-            results = self._store_page(page, advance, one_by_one=False)
+            results = self._store_page(page, advance, histories, one_by_one=False)
         except (DatabaseError, ValueError, UnicodeError):
             self.run.items_new, self.run.items_changed, self.run.items_failed = counters
-            results = self._store_page(page, advance, one_by_one=True)
+            results = self._store_page(page, advance, histories, one_by_one=True)
         self.download_media([r.record for r in results if r and (r.created or r.changed) and r.record.media])
         return results
 
-    def _store_page(self, page: Page, advance, *, one_by_one: bool) -> list[IngestResult | None]:
+    def edit_histories(self, page: Page) -> dict[str, History]:
+        """The platform's edit history of each edited item on the page that is new to the archive or
+        edited since it was stored, so that every earlier text is kept (N20). Reading it is optional:
+        when it fails, the item is stored as it is now and the run says so."""
+        edited = [item for item in page.items if item.edited_at is not None]
+        if not edited or not self.connector.keeps_edit_history:
+            return {}
+        stored = selectors.edit_times(account=self.account, platform_ids=[i.platform_id for i in edited])
+        histories = {}
+        for item in edited:
+            if item.platform_id in stored and stored[item.platform_id] == item.edited_at:
+                continue
+            if item.platform_id in histories:
+                continue
+            try:
+                histories[item.platform_id] = self.connector.fetch_history(item.platform_id)
+            except (CredentialsInvalid, RateLimited):
+                raise  # nothing else would be answered either; the page is read again later
+            except ConnectorError as exc:
+                self.warn(
+                    _("The earlier versions of %(id)s were not read: %(error)s")
+                    % {"id": item.platform_id[:200], "error": exc.message}
+                )
+        return histories
+
+    def _earlier_versions(self, histories: dict[str, History]) -> dict[str, tuple[EarlierVersion, ...]]:
+        """The histories' responses stored as received, and their versions in the archive's terms."""
+        earlier = {}
+        for platform_id, history in histories.items():
+            response = history.response
+            source = archive_services.source_response_store(
+                account=self.account,
+                url=response.url,
+                status=response.status,
+                headers=response.headers,
+                body=response.body,
+                fetched_at=response.fetched_at,
+                method=response.method,
+            )
+            earlier[platform_id] = tuple(
+                EarlierVersion(text=v.text, edited_at=v.at, raw=v.raw, source=source)
+                for v in history.versions
+            )
+        return earlier
+
+    def _store_page(
+        self, page: Page, advance, histories: dict[str, History], *, one_by_one: bool
+    ) -> list[IngestResult | None]:
         seen_at = timezone.now()
         response = page.response
         with transaction.atomic():
@@ -338,12 +388,14 @@ class _Run:
                 fetched_at=response.fetched_at,
                 method=response.method,
             )
+            earlier = self._earlier_versions(histories)
             results: list[IngestResult | None] = []
             for item in page.items:
+                versions = earlier.get(item.platform_id, ())
                 if one_by_one:
-                    result = self.store_item_alone(item, source, seen_at)
+                    result = self.store_item_alone(item, source, seen_at, versions)
                 else:
-                    result = self.store_item(item, source, seen_at)
+                    result = self.store_item(item, source, seen_at, versions)
                 if result is not None and result.created:
                     self.run.items_new += 1
                 elif result is not None and result.changed:
@@ -364,10 +416,12 @@ class _Run:
             self.state.save()
         return results
 
-    def store_item(self, item: Item, source, seen_at) -> IngestResult:
+    def store_item(
+        self, item: Item, source, seen_at, earlier: tuple[EarlierVersion, ...] = ()
+    ) -> IngestResult:
         """One item into the archive and, when it is new or edited, to the inbox."""
         result = archive_services.record_ingest(
-            account=self.account, item=incoming_item(item), source=source, seen_at=seen_at
+            account=self.account, item=incoming_item(item, earlier), source=source, seen_at=seen_at
         )
         if result.created:
             self.hand_over(result)
@@ -375,12 +429,14 @@ class _Run:
             moderation_services.case_rescreen(record=result.record)
         return result
 
-    def store_item_alone(self, item: Item, source, seen_at) -> IngestResult | None:
+    def store_item_alone(
+        self, item: Item, source, seen_at, earlier: tuple[EarlierVersion, ...] = ()
+    ) -> IngestResult | None:
         """``store_item`` in a savepoint of its own: an item the database still refuses is recorded on
         the run with its reason (its response is kept as received) and the rest of the page goes on."""
         try:
             with transaction.atomic():
-                return self.store_item(item, source, seen_at)
+                return self.store_item(item, source, seen_at, earlier)
         except (DatabaseError, ValueError, UnicodeError) as exc:
             self.run.items_failed += 1
             self.warn(

@@ -150,6 +150,25 @@ class Item:
 
 
 @dataclass(frozen=True)
+class ItemVersion:
+    """One text an item had, from the platform's own record of its edits."""
+
+    text: str
+    at: datetime  # when it was published with this text, or edited to it; aware, UTC
+    media: tuple[Media, ...]
+    raw: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class History:
+    """An item's edit history as the platform keeps it: every version, oldest (as first published)
+    first and the current one last, with the response it came in."""
+
+    response: Response
+    versions: list[ItemVersion]
+
+
+@dataclass(frozen=True)
 class Page:
     response: Response
     items: list[Item]
@@ -301,6 +320,8 @@ class Connector(ABC):
     secret_params: ClassVar[tuple[str, ...]] = ()
     # The credential kinds this connector reads, e.g. ("access_token",); the vault offers these.
     credential_kinds: ClassVar[tuple[str, ...]] = ()
+    # Whether the platform keeps the earlier texts of an edited item (``fetch_history``).
+    keeps_edit_history: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -335,6 +356,10 @@ class Connector(ABC):
     @abstractmethod
     def fetch_item(self, platform_id: str) -> Item:
         """One item as it is now; raises ``NotFound`` once the platform says it is gone."""
+
+    def fetch_history(self, platform_id: str) -> History:
+        """Every version of an edited item, oldest first, where the platform keeps them."""
+        raise NotSupported(f"{self.platform}: edit histories are not kept")
 
     def publish_reply(self, parent_id: str, text: str) -> str:
         """Publish ``text`` as the account's reply to ``parent_id``; returns the new item's id."""

@@ -20,8 +20,10 @@ from .base import (
     Author,
     Connector,
     CredentialsInvalid,
+    History,
     Item,
     ItemKind,
+    ItemVersion,
     MalformedResponse,
     Media,
     MediaType,
@@ -42,6 +44,7 @@ class MastodonConnector(Connector):
     default_base_url = "https://mastodon.social"
     credential_kinds = ("access_token",)
     can_reply = True
+    keeps_edit_history = True
     page_size = 40  # the API's maximum for account statuses
 
     def __init__(self, **kwargs: Any) -> None:
@@ -92,6 +95,12 @@ class MastodonConnector(Connector):
             ancestors = self.parsed(context_response, lambda: context["ancestors"])
             thread_id = self.parsed(context_response, lambda: ancestors[0]["id"]) if ancestors else parent_id
         return self.parsed(response, lambda: self._item(status, thread_id))
+
+    def fetch_history(self, platform_id: str) -> History:
+        """``/history`` lists a status's versions (StatusEdit objects) oldest first: the text as first
+        published, every edit, and the current text last. Content is HTML, kept as received."""
+        response, edits = self.get_json(f"/api/v1/statuses/{platform_id}/history")
+        return History(response, self.parsed(response, lambda: [_version(edit) for edit in edits]))
 
     def publish_reply(self, parent_id: str, text: str) -> str:
         if not self.credentials.get("access_token"):
@@ -172,14 +181,7 @@ class MastodonConnector(Connector):
             ),
             text=status["content"],
             text_format="html",
-            media=tuple(
-                Media(
-                    url=attachment["url"] or attachment["remote_url"],
-                    type=MEDIA_TYPES.get(attachment["type"], "other"),
-                    alt_text=attachment.get("description") or "",
-                )
-                for attachment in status["media_attachments"]
-            ),
+            media=_media(status["media_attachments"]),
             permalink=status.get("url") or status["uri"],
             published_at=parse_time(status["created_at"]),
             edited_at=parse_time(edited_at) if edited_at else None,
@@ -218,6 +220,26 @@ class MastodonConnector(Connector):
         reset = _reset_time(response)
         default = max((reset - datetime.now(UTC)).total_seconds(), 0.0) if reset else 300
         return retry_after_seconds(response, default=default)
+
+
+def _media(attachments: list[dict]) -> tuple[Media, ...]:
+    return tuple(
+        Media(
+            url=attachment["url"] or attachment["remote_url"],
+            type=MEDIA_TYPES.get(attachment["type"], "other"),
+            alt_text=attachment.get("description") or "",
+        )
+        for attachment in attachments
+    )
+
+
+def _version(edit: dict) -> ItemVersion:
+    return ItemVersion(
+        text=edit["content"],
+        at=parse_time(edit["created_at"]),
+        media=_media(edit.get("media_attachments") or []),
+        raw=edit,
+    )
 
 
 def _not_newer(status_id: str, since: str) -> bool:
