@@ -64,8 +64,12 @@ def test_n20_an_edit_between_two_harvests_brings_the_edits_we_did_not_see(mastod
     comment = mastodon.contexts[POST_WITH_COMMENTS]["descendants"][2]
     history = mastodon.histories[EDITED_COMMENT]
     # Edited twice after the first harvest: once at 09:00 (never listed to us), once at 09:30.
-    history.append({**history[-1], "content": "<p>Isigt vid skolan.</p>", "created_at": "2024-11-20T09:00:00.000Z"})
-    history.append({**history[-1], "content": "<p>Nu sandat, tack!</p>", "created_at": "2024-11-20T09:30:00.000Z"})
+    history.append(
+        {**history[-1], "content": "<p>Isigt vid skolan.</p>", "created_at": "2024-11-20T09:00:00.000Z"}
+    )
+    history.append(
+        {**history[-1], "content": "<p>Nu sandat, tack!</p>", "created_at": "2024-11-20T09:30:00.000Z"}
+    )
     comment.update(content="<p>Nu sandat, tack!</p>", edited_at="2024-11-20T09:30:00.000Z")
     before = mastodon.hits[f"/api/v1/statuses/{EDITED_COMMENT}/history"]
 
