@@ -231,3 +231,27 @@ def test_publish_reply_and_hide_with_oauth(httpserver, serve, fast_session):
     assert post.json == {"snippet": {"parentId": THREAD, "textOriginal": "Tack Erik, vi skickar en sandbil."}}
     assert post.headers["Authorization"] == "Bearer ya29.tok"
     assert hide.args.to_dict() == {"id": f"{THREAD}.A1b2C3d4E6g", "moderationStatus": "heldForReview"}
+
+
+def test_replies_beyond_those_inlined_are_read_page_by_page(connector, serve, httpserver):
+    serve("commentThreads", "comment_threads_page1.json", THREADS_QUERY)
+    serve("commentThreads", "comment_threads_page2.json", {**THREADS_QUERY, "pageToken": "QURTSl9pMnVmR3c"})
+    replies_query = {"part": "snippet", "parentId": THREAD, "textFormat": "plainText", "maxResults": "100"}
+    serve("comments", "comments_replies_paged1.json", {**replies_query, "key": KEY})
+    serve(
+        "comments",
+        "comments_replies_paged2.json",
+        {**replies_query, "pageToken": "Z2V0X25ld2VzdF9yZXBsaWVz", "key": KEY},
+    )
+
+    pages = list(connector.fetch_comments(VIDEO))
+
+    replies = [i for p in pages for i in p.items if i.kind == ItemKind.REPLY]
+    assert {i.platform_id for i in replies} == {
+        f"{THREAD}.A1b2C3d4E5f",
+        f"{THREAD}.A1b2C3d4E6g",
+        f"{THREAD}.A1b2C3d4E7h",
+    }
+    assert all(i.parent_id == THREAD and i.thread_id == VIDEO for i in replies)
+    assert [p.cursor for p in pages] == [{}, {}, {"page_token": "QURTSl9pMnVmR3c"}, None]
+    assert len(httpserver.log) == 4  # two pages of threads, two of replies, each once
