@@ -8,7 +8,7 @@ and an app password, so they are not supported.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .base import (
@@ -133,6 +133,12 @@ class BlueskyConnector(Connector):
             raw=post,
             is_own=author["did"] == self.platform_id or author["handle"] == self.handle.lstrip("@"),
         )
+
+    def _allowance_used_up_until(self, response: Response) -> datetime | None:
+        """``RateLimit-Remaining`` counts the requests left until ``RateLimit-Reset`` (a Unix time)."""
+        if response.header("RateLimit-Remaining") != "0":
+            return None
+        return datetime.now(UTC) + timedelta(seconds=_wait_seconds(response))
 
     def _check(self, response: Response) -> None:
         """XRPC errors are ``{"error": name, "message": text}``; a missing post is a 400 ``NotFound``."""

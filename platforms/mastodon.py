@@ -29,7 +29,6 @@ from .base import (
     MediaType,
     Page,
     Profile,
-    RateLimited,
     Response,
     parse_time,
     retry_after_seconds,
@@ -46,12 +45,6 @@ class MastodonConnector(Connector):
     can_reply = True
     keeps_edit_history = True
     page_size = 40  # the API's maximum for account statuses
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # Set when a response says the rate-limit window is used up, so that the next request is not
-        # even sent: the instance would only answer 429 and count it against us.
-        self._blocked_until: datetime | None = None
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         if cursor:
@@ -198,17 +191,17 @@ class MastodonConnector(Connector):
     # --- HTTP --------------------------------------------------------------------------------------
 
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
-        now = datetime.now(UTC)
-        if self._blocked_until and now < self._blocked_until:
-            wait = (self._blocked_until - now).total_seconds()
-            raise RateLimited("mastodon: the rate-limit window is used up", wait)
         token = self.credentials.get("access_token")
         if token:
             kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {token}"}
-        response = super().request(method, url, **kwargs)
+        return super().request(method, url, **kwargs)
+
+    def _allowance_used_up_until(self, response: Response) -> datetime | None:
+        """``X-RateLimit-Remaining`` counts the requests left in the window that ends at
+        ``X-RateLimit-Reset`` (an ISO time)."""
         if response.header("X-RateLimit-Remaining") == "0":
-            self._blocked_until = _reset_time(response)
-        return response
+            return _reset_time(response)
+        return None
 
     def _error_detail(self, response: Response) -> str:
         try:

@@ -226,3 +226,22 @@ def test_replies_are_archived_with_their_parent_and_thread(platform_account, rep
         assert reply.kind == "reply"
         assert reply.parent.platform_id == parent_id
         assert reply.thread.kind == "post" and reply.thread == reply.parent.thread
+
+
+@pytest.mark.parametrize("platform_account", ["instagram"], indirect=True)
+def test_graph_usage_near_the_limit_defers_the_run_before_it_is_throttled(platform_account):
+    from harvest.models import HarvestRun, HarvestState
+
+    server = platform_account.server
+    server.extra_headers["X-App-Usage"] = json.dumps(
+        {"call_count": 97, "total_cputime": 10, "total_time": 12}
+    )
+
+    with pytest.raises(services.HarvestDeferred) as e:
+        harvest(platform_account)
+
+    assert 590 < e.value.retry_after <= 600
+    run = HarvestRun.objects.get(account=platform_account)
+    assert run.status == HarvestRun.Status.DEFERRED
+    assert HarvestState.objects.get(account=platform_account).rate_limited_until is not None
+    assert sum(server.asked.values()) == 1  # the profile; nothing after the answer said 97 %
