@@ -366,18 +366,24 @@ def _history_shows_an_edit(record: Record, item: IncomingItem) -> bool:
 
 
 @transaction.atomic
-def record_mark_missing(*, record: Record, at: datetime) -> None:
-    """The platform no longer returns the item; only an explicit not-found makes it deleted."""
+def record_mark_missing(*, record: Record, at: datetime) -> bool:
+    """The platform no longer returns the item; only an explicit not-found makes it deleted.
+    Whether this marked it (False: it was marked already)."""
     if record.missing_since is None and record.deleted_on_platform_at is None:
         Record.objects.filter(pk=record.pk).update(missing_since=at)
         record.missing_since = at
+        return True
+    return False
 
 
 @transaction.atomic
-def record_mark_deleted_on_platform(*, record: Record, at: datetime) -> None:
+def record_mark_deleted_on_platform(*, record: Record, at: datetime) -> bool:
+    """Whether this marked it deleted (False: it was marked already)."""
     if record.deleted_on_platform_at is None:
         Record.objects.filter(pk=record.pk).update(deleted_on_platform_at=at)
         record.deleted_on_platform_at = at
+        return True
+    return False
 
 
 @transaction.atomic

@@ -597,10 +597,12 @@ class _Run:
             item = self.connector.fetch_item(record.platform_id)
         except NotFound:
             with transaction.atomic():
-                archive_services.record_mark_missing(record=record, at=now)
-                archive_services.record_mark_deleted_on_platform(record=record, at=now)
-                self.run.items_deleted += 1
-                self.run.save(update_fields=["items_deleted"])
+                # Counted where the state changed, so that the run's figures are what it stored.
+                self.run.items_missing += archive_services.record_mark_missing(record=record, at=now)
+                self.run.items_deleted += archive_services.record_mark_deleted_on_platform(
+                    record=record, at=now
+                )
+                self.run.save(update_fields=["items_missing", "items_deleted"])
             return
         archive_services.record_ingest(account=self.account, item=incoming_item(item), seen_at=now)
 
