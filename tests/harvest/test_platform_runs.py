@@ -245,3 +245,41 @@ def test_graph_usage_near_the_limit_defers_the_run_before_it_is_throttled(platfo
     assert run.status == HarvestRun.Status.DEFERRED
     assert HarvestState.objects.get(account=platform_account).rate_limited_until is not None
     assert sum(server.asked.values()) == 1  # the profile; nothing after the answer said 97 %
+
+
+def test_a_blog_run_reads_each_feed_once(org, httpserver):
+    from collections import Counter
+
+    own_feed = "/2024/11/20/snorojningen-ar-i-full-gang/feed/"
+    rss = FIXTURES / "rss"
+    feed = (rss / "feed.xml").read_bytes()
+    feed = feed.replace(f"https://www.norrvik.se{own_feed}".encode(), httpserver.url_for(own_feed).encode())
+    httpserver.expect_request("/feed/").respond_with_data(feed, content_type="application/rss+xml")
+    httpserver.expect_request(own_feed).respond_with_data(
+        (rss / "comments_4711.xml").read_bytes(), content_type="application/rss+xml"
+    )
+    httpserver.expect_request("/comments/feed/").respond_with_data(
+        (rss / "comments_site.xml").read_bytes(), content_type="application/atom+xml"
+    )
+    account = org.account
+    account.platform, account.api_base_url = "rss", httpserver.url_for("/feed/")
+    account.save()
+
+    run = harvest(account)
+
+    assert (run.status, run.warnings) == ("succeeded", [])
+    asked = Counter(request.path for request, _response in httpserver.log)
+    # the feed (not again for each post's comments), the post's own comment feed, the site-wide one
+    assert asked == {"/feed/": 1, own_feed: 1, "/comments/feed/": 1}
+    assert Record.objects.filter(account=account, kind="post").count() == 2
+
+
+def test_a_mastodon_run_asks_each_thing_once(mastodon_account, mastodon):
+    from .conftest import ACCOUNT_ID
+
+    run = harvest(mastodon_account)
+
+    assert (run.status, run.warnings) == ("succeeded", [])
+    statuses = f"/api/v1/accounts/{ACCOUNT_ID}/statuses"
+    assert {path: n for path, n in mastodon.hits.items() if n > 1} == {statuses: 2}  # its two pages
+    assert len(mastodon.hits) == 7  # the account, its statuses, three threads and two edit histories
