@@ -29,10 +29,17 @@ Items
 
 Errors
     Everything a connector raises is a ``ConnectorError``. ``RateLimited`` carries how long to wait;
-    the caller waits and resumes from the stored cursor instead of retrying in a loop. 5xx responses
-    and broken connections are retried a bounded number of times (urllib3 ``Retry``, exponential
-    backoff with jitter) before ``TransientError``. A page that cannot be fully parsed raises
-    ``MalformedResponse``: never a partial page.
+    the caller waits and resumes from the stored cursor instead of retrying in a loop. After one, or
+    after an answer whose usage headers say the allowance is used up (``_allowance_used_up_until``),
+    the connector sends nothing more until the wait is over. ``Retry-After`` (seconds or an HTTP
+    date) is honoured on 429 and on a 5xx alike. Other 5xx responses and broken connections are
+    retried a bounded number of times (urllib3 ``Retry``, exponential backoff with jitter) before
+    ``TransientError``. A page that cannot be fully parsed raises ``MalformedResponse``: never a
+    partial page.
+
+Edit histories
+    Where a platform keeps the earlier texts of an edited item (``keeps_edit_history``),
+    ``fetch_history`` returns them all, oldest first, each with the time it was published or edited.
 """
 
 from __future__ import annotations
