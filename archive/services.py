@@ -32,6 +32,16 @@ from .storable import json_storable, storable
 
 
 @dataclass(frozen=True)
+class EarlierVersion:
+    """A text an item had before its current one, from the platform's own edit history."""
+
+    text: str
+    edited_at: datetime  # when the item was published with this text, or edited to it
+    raw: dict = field(default_factory=dict)
+    source: SourceResponse | None = None  # the response the history came in
+
+
+@dataclass(frozen=True)
 class IncomingItem:
     """A post or comment as a platform published it, in the archive's own terms."""
 
@@ -51,6 +61,9 @@ class IncomingItem:
     edited_at: datetime | None = None
     raw: dict = field(default_factory=dict)
     escaped: bool = False  # set by the archive when text had to be stored escaped
+    # The texts it had before, oldest first, where the platform keeps an edit history (N20): they
+    # become versions ahead of the current text, each with the time of its own edit.
+    earlier_versions: tuple[EarlierVersion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -404,24 +417,28 @@ def records_ingest(
             if inserted:
                 record.raw_json, record.raw_canonical = item.raw, entry.raw_canonical
                 record.source = source
-                versions.append(_NewVersion(record, 1, entry.first_sha256, entry))
                 created.append(record)
                 results[index] = IngestResult(record, created=True, changed=False)
-            elif record.purged_at is None and record.text != item.text:
-                number = record.version_count + 1
-                digest = version_hash(
-                    platform=record.platform,
-                    platform_id=record.platform_id,
-                    number=number,
-                    text=item.text,
-                    raw_sha256=entry.raw_sha256,
-                )
-                versions.append(_NewVersion(record, number, digest, entry))
-                record.text, record.edited_at, record.media = item.text, item.edited_at, item.media
-                record.raw_json, record.raw_canonical = item.raw, entry.raw_canonical
-                record.raw_sha256, record.content_sha256 = entry.raw_sha256, digest
-                record.version_count, record.source = number, source
-                record.escaped = record.escaped or item.escaped
+                earlier = [
+                    v for v in item.earlier_versions if item.edited_at is None or v.edited_at < item.edited_at
+                ]
+                if not earlier:
+                    versions.append(_NewVersion.current(record, 1, entry.first_sha256, entry, source))
+                    continue
+                # The platform's edit history: the texts it had before come first, each with the time
+                # of its own edit, and the current one after them (N20).
+                versions += [_NewVersion.earlier(record, n, old) for n, old in enumerate(earlier, start=1)]
+                _current_version(record, len(earlier) + 1, entry, source, versions)
+                changed.append((record, entry))
+                continue
+            missed = _missed_versions(record, item)
+            if record.purged_at is None and (
+                record.text != item.text or missed or _history_shows_an_edit(record, item)
+            ):
+                for old in missed:
+                    record.version_count += 1
+                    versions.append(_NewVersion.earlier(record, record.version_count, old))
+                _current_version(record, record.version_count + 1, entry, source, versions)
                 changed.append((record, entry))
                 results[index] = IngestResult(record, created=False, changed=True)
             else:
@@ -453,7 +470,56 @@ class _NewVersion:
     record: Record
     number: int
     sha256: str
-    entry: _Prepared
+    text: str
+    edited_at: datetime | None
+    raw_canonical: str
+    raw_sha256: str
+    source_id: int | None
+
+    @classmethod
+    def current(cls, record: Record, number: int, sha256: str, entry: _Prepared, source) -> "_NewVersion":
+        item = entry.item
+        return cls(
+            record, number, sha256, item.text, item.edited_at, entry.raw_canonical, entry.raw_sha256,
+            source.pk if source else None,
+        )  # fmt: skip
+
+    @classmethod
+    def earlier(cls, record: Record, number: int, old: EarlierVersion) -> "_NewVersion":
+        """A text from the platform's edit history, kept exactly (escaped where PostgreSQL cannot hold it)."""
+        text, _escaped = storable(old.text)
+        raw, _escaped = storable(old.raw)
+        raw_canonical = canonical_json(raw)
+        raw_sha256 = sha256_hex(raw_canonical)
+        digest = version_hash(
+            platform=record.platform,
+            platform_id=record.platform_id,
+            number=number,
+            text=text,
+            raw_sha256=raw_sha256,
+        )
+        return cls(
+            record, number, digest, text, old.edited_at, raw_canonical, raw_sha256,
+            old.source.pk if old.source else None,
+        )  # fmt: skip
+
+
+def _current_version(record: Record, number: int, entry: _Prepared, source, versions: list) -> None:
+    """The item's text as it is now becomes version ``number``, and the record takes its content."""
+    item = entry.item
+    digest = version_hash(
+        platform=record.platform,
+        platform_id=record.platform_id,
+        number=number,
+        text=item.text,
+        raw_sha256=entry.raw_sha256,
+    )
+    versions.append(_NewVersion.current(record, number, digest, entry, source))
+    record.text, record.edited_at, record.media = item.text, item.edited_at, item.media
+    record.raw_json, record.raw_canonical = item.raw, entry.raw_canonical
+    record.raw_sha256, record.content_sha256 = entry.raw_sha256, digest
+    record.version_count, record.source = number, source
+    record.escaped = record.escaped or item.escaped
 
 
 _VERSION_FIELDS = (
@@ -467,12 +533,19 @@ def _versions_insert(versions: list[_NewVersion], *, seen_at, source) -> None:
         _VERSION_FIELDS,
         [
             (
-                v.record.pk, v.number, v.entry.item.text, v.entry.item.edited_at, seen_at,
-                v.entry.raw_canonical, v.entry.raw_sha256, v.sha256, source.pk if source else None,
+                v.record.pk,
+                v.number,
+                v.text,
+                v.edited_at,
+                seen_at,
+                v.raw_canonical,
+                v.raw_sha256,
+                v.sha256,
+                v.source_id,
             )
             for v in versions
         ],
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -490,19 +563,45 @@ def record_ingest(
     return records_ingest(account=account, items=[item], source=source, seen_at=seen_at)[0]
 
 
+def _missed_versions(record: Record, item: IncomingItem) -> list[EarlierVersion]:
+    """The versions of the platform's edit history made after the last one the archive holds and
+    before the current text: edits that came and went between two harvests."""
+    if not item.earlier_versions or record.purged_at is not None:
+        return []
+    last = record.versions.order_by("-number").values_list("edited_at", flat=True).first()
+    kept_until = last or record.published_at
+    return [
+        old
+        for old in item.earlier_versions
+        if old.edited_at > kept_until and (item.edited_at is None or old.edited_at < item.edited_at)
+    ]
+
+
+def _history_shows_an_edit(record: Record, item: IncomingItem) -> bool:
+    """With the platform's edit history at hand, a newer edit time is an edit even where the text
+    stayed the same (a changed picture, say): the new state is kept as a version of its own."""
+    return bool(item.earlier_versions) and item.edited_at is not None and item.edited_at != record.edited_at
+
+
 @transaction.atomic
-def record_mark_missing(*, record: Record, at: datetime) -> None:
-    """The platform no longer returns the item; only an explicit not-found makes it deleted."""
+def record_mark_missing(*, record: Record, at: datetime) -> bool:
+    """The platform no longer returns the item; only an explicit not-found makes it deleted.
+    Whether this marked it (False: it was marked already)."""
     if record.missing_since is None and record.deleted_on_platform_at is None:
         Record.objects.filter(pk=record.pk).update(missing_since=at)
         record.missing_since = at
+        return True
+    return False
 
 
 @transaction.atomic
-def record_mark_deleted_on_platform(*, record: Record, at: datetime) -> None:
+def record_mark_deleted_on_platform(*, record: Record, at: datetime) -> bool:
+    """Whether this marked it deleted (False: it was marked already)."""
     if record.deleted_on_platform_at is None:
         Record.objects.filter(pk=record.pk).update(deleted_on_platform_at=at)
         record.deleted_on_platform_at = at
+        return True
+    return False
 
 
 @transaction.atomic

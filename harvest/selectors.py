@@ -76,21 +76,42 @@ def posts_to_reconcile(
     return posts
 
 
-def thread_items_not_seen_since(
-    *, account: ServiceAccount, post_id: str, since: datetime
-) -> QuerySet[Record]:
+def thread_items_not_seen_since(*, account: ServiceAccount, post_id: str, since: datetime) -> list[Record]:
     """Comments and replies of a post that a complete listing begun at ``since`` did not return.
 
     Only records a platform response delivered can go missing from it; records that came
-    another way (an import, the demo) are not the listing's to judge."""
-    return Record.objects.filter(
-        account=account,
-        source__isnull=False,
-        thread_platform_id=post_id,
-        last_seen_at__lt=since,
-        missing_since__isnull=True,
-        deleted_on_platform_at__isnull=True,
-    ).exclude(kind=RecordKind.POST)
+    another way (an import, the demo) are not the listing's to judge. Nor are replies below a
+    comment deleted on the platform: a thread listing no longer reaches them, although they may
+    well still be there, so their absence from it says nothing."""
+    left_out = list(
+        Record.objects.filter(
+            account=account,
+            source__isnull=False,
+            thread_platform_id=post_id,
+            last_seen_at__lt=since,
+            missing_since__isnull=True,
+            deleted_on_platform_at__isnull=True,
+        ).exclude(kind=RecordKind.POST)
+    )
+    if not left_out:
+        return []
+    thread = {
+        pk: (parent_id, deleted is not None)
+        for pk, parent_id, deleted in Record.objects.filter(
+            account=account, thread_platform_id=post_id
+        ).values_list("pk", "parent_id", "deleted_on_platform_at")
+    }
+
+    def below_a_deleted_comment(record: Record) -> bool:
+        parent_id, seen = record.parent_id, {record.pk}
+        while parent_id in thread and parent_id not in seen:
+            seen.add(parent_id)
+            parent_id, deleted = thread[parent_id]
+            if deleted:
+                return True
+        return False
+
+    return [record for record in left_out if not below_a_deleted_comment(record)]
 
 
 def posts_not_seen_since(*, account: ServiceAccount, since: datetime) -> QuerySet[Record]:
@@ -110,6 +131,15 @@ def records_to_verify(*, account: ServiceAccount, limit: int) -> QuerySet[Record
     return Record.objects.filter(
         account=account, missing_since__isnull=False, deleted_on_platform_at__isnull=True
     ).order_by("missing_since", "pk")[:limit]
+
+
+def edit_times(*, account: ServiceAccount, platform_ids: list[str]) -> dict[str, datetime | None]:
+    """The edit time the archive holds for each of these items that it has."""
+    return dict(
+        Record.objects.filter(platform=account.platform, platform_id__in=platform_ids).values_list(
+            "platform_id", "edited_at"
+        )
+    )
 
 
 def record_for(*, account: ServiceAccount, platform_id: str) -> Record | None:

@@ -41,7 +41,7 @@ from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from accounts.models import AccountState, ServiceAccount
 from archive import services as archive_services
-from archive.services import IngestResult
+from archive.services import EarlierVersion, IngestResult
 from moderation import services as moderation_services
 from moderation.platform import incoming_item
 from platforms import CREDENTIAL_KINDS, build_connector
@@ -51,6 +51,7 @@ from platforms.base import (
     Connector,
     ConnectorError,
     CredentialsInvalid,
+    History,
     Item,
     ItemKind,
     NotFound,
@@ -307,15 +308,63 @@ class _Run:
         page stored again item by item, each in a savepoint of its own, so that one bad item is recorded
         as such and never blocks the rest (and a good page pays for no savepoints)."""
         counters = (self.run.items_new, self.run.items_changed, self.run.items_failed)
+        histories = self.edit_histories(page)
         try:
-            results = self._store_page(page, advance, one_by_one=False)
+            results = self._store_page(page, advance, histories, one_by_one=False)
         except (DatabaseError, ValueError, UnicodeError):
             self.run.items_new, self.run.items_changed, self.run.items_failed = counters
-            results = self._store_page(page, advance, one_by_one=True)
+            results = self._store_page(page, advance, histories, one_by_one=True)
         self.download_media([r.record for r in results if r and (r.created or r.changed) and r.record.media])
         return results
 
-    def _store_page(self, page: Page, advance, *, one_by_one: bool) -> list[IngestResult | None]:
+    def edit_histories(self, page: Page) -> dict[str, History]:
+        """The platform's edit history of each edited item on the page that is new to the archive or
+        edited since it was stored, so that every earlier text is kept (N20). Reading it is optional:
+        when it fails, the item is stored as it is now and the run says so."""
+        edited = [item for item in page.items if item.edited_at is not None]
+        if not edited or not self.connector.keeps_edit_history:
+            return {}
+        stored = selectors.edit_times(account=self.account, platform_ids=[i.platform_id for i in edited])
+        histories = {}
+        for item in edited:
+            if item.platform_id in stored and stored[item.platform_id] == item.edited_at:
+                continue
+            if item.platform_id in histories:
+                continue
+            try:
+                histories[item.platform_id] = self.connector.fetch_history(item.platform_id)
+            except (CredentialsInvalid, RateLimited):
+                raise  # nothing else would be answered either; the page is read again later
+            except ConnectorError as exc:
+                self.warn(
+                    _("The earlier versions of %(id)s were not read: %(error)s")
+                    % {"id": item.platform_id[:200], "error": exc.message}
+                )
+        return histories
+
+    def _earlier_versions(self, histories: dict[str, History]) -> dict[str, tuple[EarlierVersion, ...]]:
+        """The histories' responses stored as received, and their versions in the archive's terms."""
+        earlier = {}
+        for platform_id, history in histories.items():
+            response = history.response
+            source = archive_services.source_response_store(
+                account=self.account,
+                url=response.url,
+                status=response.status,
+                headers=response.headers,
+                body=response.body,
+                fetched_at=response.fetched_at,
+                method=response.method,
+            )
+            earlier[platform_id] = tuple(
+                EarlierVersion(text=v.text, edited_at=v.at, raw=v.raw, source=source)
+                for v in history.versions
+            )
+        return earlier
+
+    def _store_page(
+        self, page: Page, advance, histories: dict[str, History], *, one_by_one: bool
+    ) -> list[IngestResult | None]:
         seen_at = timezone.now()
         response = page.response
         with transaction.atomic():
@@ -328,11 +377,15 @@ class _Run:
                 fetched_at=response.fetched_at,
                 method=response.method,
             )
+            earlier = self._earlier_versions(histories)
             results: list[IngestResult | None]
             if one_by_one:
-                results = [self.store_item_alone(item, source, seen_at) for item in page.items]
+                results = [
+                    self.store_item_alone(item, source, seen_at, earlier.get(item.platform_id, ()))
+                    for item in page.items
+                ]
             else:
-                results = list(self.store_items(page.items, source, seen_at))
+                results = list(self.store_items(page.items, source, seen_at, earlier))
             for result in results:
                 if result is not None and result.created:
                     self.run.items_new += 1
@@ -353,10 +406,14 @@ class _Run:
             self.state.save()
         return results
 
-    def store_items(self, items: list[Item], source, seen_at) -> list[IngestResult]:
+    def store_items(
+        self, items: list[Item], source, seen_at, earlier: dict[str, tuple[EarlierVersion, ...]] | None = None
+    ) -> list[IngestResult]:
         """A page's items into the archive as one set; the new ones to the inbox together, the
-        edited ones screened again. A fixed number of statements however long the page."""
-        incoming = [incoming_item(item) for item in items]
+        edited ones screened again. A fixed number of statements however long the page (an item with
+        an edit history adds its earlier versions)."""
+        earlier = earlier or {}
+        incoming = [incoming_item(item, earlier.get(item.platform_id, ())) for item in items]
         results = archive_services.records_ingest(
             account=self.account,
             items=incoming,
@@ -375,16 +432,20 @@ class _Run:
                 moderation_services.case_rescreen(record=result.record)
         return results
 
-    def store_item(self, item: Item, source, seen_at) -> IngestResult:
+    def store_item(
+        self, item: Item, source, seen_at, earlier: tuple[EarlierVersion, ...] = ()
+    ) -> IngestResult:
         """One item into the archive and, when it is new or edited, to the inbox."""
-        return self.store_items([item], source, seen_at)[0]
+        return self.store_items([item], source, seen_at, {item.platform_id: earlier} if earlier else None)[0]
 
-    def store_item_alone(self, item: Item, source, seen_at) -> IngestResult | None:
+    def store_item_alone(
+        self, item: Item, source, seen_at, earlier: tuple[EarlierVersion, ...] = ()
+    ) -> IngestResult | None:
         """``store_item`` in a savepoint of its own: an item the database still refuses is recorded on
         the run with its reason (its response is kept as received) and the rest of the page goes on."""
         try:
             with transaction.atomic():
-                return self.store_item(item, source, seen_at)
+                return self.store_item(item, source, seen_at, earlier)
         except (DatabaseError, ValueError, UnicodeError) as exc:
             self.run.items_failed += 1
             self.warn(
@@ -621,10 +682,12 @@ class _Run:
             item = self.connector.fetch_item(record.platform_id)
         except NotFound:
             with transaction.atomic():
-                archive_services.record_mark_missing(record=record, at=now)
-                archive_services.record_mark_deleted_on_platform(record=record, at=now)
-                self.run.items_deleted += 1
-                self.run.save(update_fields=["items_deleted"])
+                # Counted where the state changed, so that the run's figures are what it stored.
+                self.run.items_missing += archive_services.record_mark_missing(record=record, at=now)
+                self.run.items_deleted += archive_services.record_mark_deleted_on_platform(
+                    record=record, at=now
+                )
+                self.run.save(update_fields=["items_missing", "items_deleted"])
             return
         archive_services.record_ingest(account=self.account, item=incoming_item(item), seen_at=now)
 

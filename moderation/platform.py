@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services as account_services
 from accounts.models import Platform, ServiceAccount
-from archive.services import IncomingItem
+from archive.services import EarlierVersion, IncomingItem
 from platforms import CREDENTIAL_KINDS, build_connector, get_connector_class
 from platforms.base import Connector, Item
 
@@ -97,7 +97,7 @@ def connector_for(account: ServiceAccount, *, purpose: str) -> Connector:
     )
 
 
-def incoming_item(item: Item) -> IncomingItem:
+def incoming_item(item: Item, earlier: tuple[EarlierVersion, ...] = ()) -> IncomingItem:
     """A connector's item in the archive's own terms (the archive knows nothing of connectors): the
     one translation for the harvest and for the replies smgov publishes, so both upsert the same record."""
     author = item.author
@@ -117,4 +117,5 @@ def incoming_item(item: Item) -> IncomingItem:
         permalink=item.permalink or "",
         edited_at=item.edited_at,
         raw=item.raw,
+        earlier_versions=earlier,
     )

@@ -29,10 +29,17 @@ Items
 
 Errors
     Everything a connector raises is a ``ConnectorError``. ``RateLimited`` carries how long to wait;
-    the caller waits and resumes from the stored cursor instead of retrying in a loop. 5xx responses
-    and broken connections are retried a bounded number of times (urllib3 ``Retry``, exponential
-    backoff with jitter) before ``TransientError``. A page that cannot be fully parsed raises
-    ``MalformedResponse``: never a partial page.
+    the caller waits and resumes from the stored cursor instead of retrying in a loop. After one, or
+    after an answer whose usage headers say the allowance is used up (``_allowance_used_up_until``),
+    the connector sends nothing more until the wait is over. ``Retry-After`` (seconds or an HTTP
+    date) is honoured on 429 and on a 5xx alike. Other 5xx responses and broken connections are
+    retried a bounded number of times (urllib3 ``Retry``, exponential backoff with jitter) before
+    ``TransientError``. A page that cannot be fully parsed raises ``MalformedResponse``: never a
+    partial page.
+
+Edit histories
+    Where a platform keeps the earlier texts of an edited item (``keeps_edit_history``),
+    ``fetch_history`` returns them all, oldest first, each with the time it was published or edited.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -150,6 +157,25 @@ class Item:
 
 
 @dataclass(frozen=True)
+class ItemVersion:
+    """One text an item had, from the platform's own record of its edits."""
+
+    text: str
+    at: datetime  # when it was published with this text, or edited to it; aware, UTC
+    media: tuple[Media, ...]
+    raw: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class History:
+    """An item's edit history as the platform keeps it: every version, oldest (as first published)
+    first and the current one last, with the response it came in."""
+
+    response: Response
+    versions: list[ItemVersion]
+
+
+@dataclass(frozen=True)
 class Page:
     response: Response
     items: list[Item]
@@ -247,16 +273,25 @@ class NotSupported(ConnectorError):
     """The platform, or the credentials we hold, cannot do this."""
 
 
+class _Retry(Retry):
+    """urllib3's retry, except that a server naming its own time to come back (``Retry-After`` on a
+    503, say) is not asked again at once: the answer goes up as ``RateLimited`` with that time."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        return not has_retry_after and super().is_retry(method, status_code, has_retry_after)
+
+
 def http_session(
     *, retries: int = 3, backoff_factor: float = 1.0, backoff_jitter: float = 1.0
 ) -> requests.Session:
     """A session retrying 5xx and connection errors a bounded number of times with backoff.
 
     429 is deliberately *not* retried here: a throttled platform gets no further requests from us;
-    ``RateLimited`` goes up to the caller, who reschedules. Only idempotent methods are retried
-    (urllib3's default), so a reply is never published twice because a gateway timed out.
+    ``RateLimited`` goes up to the caller, who reschedules. Neither is a 5xx with ``Retry-After``.
+    Only idempotent methods are retried (urllib3's default), so a reply is never published twice
+    because a gateway timed out.
     """
-    retry = Retry(
+    retry = _Retry(
         total=retries,
         connect=retries,
         read=retries,
@@ -364,6 +399,9 @@ class Connector(ABC):
         """The length of a text as the platform counts it: by default in characters (code points)."""
         return len(text)
 
+    # Whether the platform keeps the earlier texts of an edited item (``fetch_history``).
+    keeps_edit_history: ClassVar[bool] = False
+
     def __init__(
         self,
         *,
@@ -384,6 +422,9 @@ class Connector(ABC):
         self.credentials = dict(credentials or {})
         self.session = session or http_session()
         self.timeout = timeout
+        # Set when a response says the platform's allowance is used up (or nearly so), so that the
+        # next request is not even sent: it would only be refused and counted against us.
+        self._blocked_until: datetime | None = None
 
     # --- the interface -----------------------------------------------------------------------------
 
@@ -411,6 +452,10 @@ class Connector(ABC):
         """One harmless read proving that the platform answers, knows the account and accepts the
         credentials; raises the typed error otherwise. Nothing is written anywhere."""
         self.fetch_profile()
+
+    def fetch_history(self, platform_id: str) -> History:
+        """Every version of an edited item, oldest first, where the platform keeps them."""
+        raise NotSupported(f"{self.platform}: edit histories are not kept")
 
     def publish_reply(self, parent_id: str, text: str, *, thread_id: str = "") -> Published:
         """Publish ``text`` as the account's reply to ``parent_id`` (in the thread of post ``thread_id``)
@@ -469,7 +514,15 @@ class Connector(ABC):
         data: Mapping[str, Any] | None = None,
         json_body: Any = None,
     ) -> Response:
-        """Send one request and return the response as received, or raise a typed error."""
+        """Send one request and return the response as received, or raise a typed error.
+
+        Nothing is sent while an earlier answer of the platform asked us to wait."""
+        now = datetime.now(UTC)
+        if self._blocked_until and now < self._blocked_until:
+            wait = (self._blocked_until - now).total_seconds()
+            raise RateLimited(
+                f"{self.platform}: the platform's rate limit is used up; nothing was sent", wait
+            )
         try:
             r = self.session.request(
                 method, url, params=params, headers=headers, data=data, json=json_body, timeout=self.timeout
@@ -486,15 +539,34 @@ class Connector(ABC):
             fetched_at=datetime.now(UTC),
             sha256=hashlib.sha256(r.content).hexdigest(),
         )
+        self._block_until(self._allowance_used_up_until(response))
         try:
+            if response.status >= 500 and response.header("Retry-After"):
+                # An overloaded or paused server that says when to come back is not asked again before.
+                raise RateLimited(
+                    f"{self.platform}: {method} {response.url}: HTTP {response.status}",
+                    retry_after_seconds(response, default=60),
+                    response,
+                )
             self._check(response)
         except ConnectorError as e:
+            if isinstance(e, RateLimited):  # and the platform gets nothing more from us until then
+                self._block_until(datetime.now(UTC) + timedelta(seconds=e.retry_after))
             # Error messages quote the platform's answer, which may echo what we sent: they are stored
             # on the run and shown on pages, so the secrets go before anything else sees them.
             e.message = self._redact(e.message)
             e.args = (e.message, *e.args[1:])
             raise
         return response
+
+    def _block_until(self, until: datetime | None) -> None:
+        if until is not None and (self._blocked_until is None or until > self._blocked_until):
+            self._blocked_until = until
+
+    def _allowance_used_up_until(self, response: Response) -> datetime | None:
+        """Until when the platform's usage headers on ``response`` (an answer that went through)
+        say to send nothing more; None while there is allowance left. Platforms override this."""
+        return None
 
     def get_json(self, path_or_url: str, **kwargs: Any) -> tuple[Response, Any]:
         url = path_or_url if "://" in path_or_url else self.url(path_or_url)

@@ -192,6 +192,12 @@ class BlueskyConnector(Connector):
             is_own=author["did"] == self.platform_id or author["handle"] == self.handle.lstrip("@"),
         )
 
+    def _allowance_used_up_until(self, response: Response) -> datetime | None:
+        """``RateLimit-Remaining`` counts the requests left until ``RateLimit-Reset`` (a Unix time)."""
+        if response.header("RateLimit-Remaining") != "0":
+            return None
+        return datetime.now(UTC) + timedelta(seconds=_wait_seconds(response))
+
     def _check(self, response: Response) -> None:
         """XRPC errors are ``{"error": name, "message": text}``; a missing post is a 400 ``NotFound``."""
         if response.status < 400:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .base import (
@@ -23,6 +24,7 @@ from .base import (
     RateLimited,
     Response,
     TransientError,
+    retry_after_seconds,
     same_origin,
 )
 
@@ -34,7 +36,10 @@ OBJECT_MISSING = (100, 33)  # "Object with ID ... does not exist, cannot be load
 # Meta gives no reset time for the platform-wide limits, which drain over a rolling hour; waiting ten
 # minutes keeps a throttled app from adding to its count while it drains.
 DEFAULT_WAIT = 600
-USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage")
+USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage", "X-Ad-Account-Usage")
+USAGE_PERCENTAGES = ("call_count", "total_time", "total_cputime", "acc_id_util_pct")
+# Meta throttles an app at 100 % of an allowance; from this share on, we stop before it does.
+BACK_OFF_PERCENT = 95
 
 # (items parsed from one page's "data", whether the listing reached the high-water mark)
 PageParser = Callable[[list[dict[str, Any]]], tuple[list[Item], bool]]
@@ -100,6 +105,14 @@ class GraphConnector(Connector):
             kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {token}"}
         return super().request(method, self.strip_secrets(url), **kwargs)
 
+    def _allowance_used_up_until(self, response: Response) -> datetime | None:
+        """Every Graph answer reports how much of the app's, Page's, business's or ad account's
+        allowance is used; near the limit we wait as long as it says (or the default) before the next."""
+        percent, seconds = _usage(response)
+        if percent < BACK_OFF_PERCENT:
+            return None
+        return datetime.now(UTC) + timedelta(seconds=seconds or DEFAULT_WAIT)
+
     def _check(self, response: Response) -> None:
         if response.status < 400:
             return
@@ -123,13 +136,16 @@ class GraphConnector(Connector):
         raise PermanentError(text, response)
 
 
-def _wait_seconds(response: Response) -> float:
-    """The longest ``estimated_time_to_regain_access`` (minutes) in Meta's usage headers.
+def _usage(response: Response) -> tuple[float, float]:
+    """The highest usage in Meta's usage headers (per cent of an allowance) and the longest wait they
+    name (seconds), 0 where they name none.
 
-    ``X-Business-Use-Case-Usage`` maps each business object to a list of usages; the app and page
-    headers are a single usage object.
+    ``X-App-Usage`` and ``X-Page-Usage`` are one usage object (``call_count``, ``total_time``,
+    ``total_cputime``); ``X-Business-Use-Case-Usage`` maps each business object to a list of them,
+    with ``estimated_time_to_regain_access`` in minutes; ``X-Ad-Account-Usage`` has
+    ``acc_id_util_pct`` and ``reset_time_duration`` in seconds.
     """
-    minutes = 0.0
+    percent = seconds = 0.0
     for name in USAGE_HEADERS:
         try:
             usage = json.loads(response.header(name) or "{}")
@@ -139,10 +155,31 @@ def _wait_seconds(response: Response) -> float:
             continue
         entries = (
             [usage]
-            if "call_count" in usage
+            if not any(isinstance(v, list) for v in usage.values())
             else [e for v in usage.values() if isinstance(v, list) for e in v]
         )
         for entry in entries:
-            if isinstance(entry, dict):
-                minutes = max(minutes, float(entry.get("estimated_time_to_regain_access") or 0))
-    return minutes * 60 if minutes else DEFAULT_WAIT
+            if not isinstance(entry, dict):
+                continue
+            for key in USAGE_PERCENTAGES:
+                percent = max(percent, _number(entry.get(key)))
+            seconds = max(
+                seconds,
+                _number(entry.get("estimated_time_to_regain_access")) * 60,
+                _number(entry.get("reset_time_duration")),
+            )
+    return percent, seconds
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _wait_seconds(response: Response) -> float:
+    """How long a throttled request waits: ``Retry-After`` or the usage headers' estimate, whichever
+    is longer, else the default."""
+    _percent, seconds = _usage(response)
+    return max(retry_after_seconds(response, default=0), seconds) or DEFAULT_WAIT

@@ -2,8 +2,9 @@
 
 ``platform_id`` is the Instagram user id, ``credentials["access_token"]`` a Page token of the Page
 the account is connected to. Instagram threads are two levels deep: comments on a post, and
-replies on a comment. A listing of comments inlines the first replies of each; the rest are read
-from the comment's own ``replies`` edge.
+replies on a comment. A listing of comments may inline the first replies of each; the rest, and all
+of them where the listing shows only a count or nothing, are read from the comment's own
+``replies`` edge (``GET /{ig-comment-id}/replies``), page by page.
 """
 
 from __future__ import annotations
@@ -64,11 +65,11 @@ class InstagramConnector(GraphConnector):
             more_replies.clear()
             for comment in data:
                 items.append(self._comment(comment, post_id, post_id))
-                replies = comment.get("replies", {})
+                replies = comment.get("replies") or {}
                 items.extend(
                     self._comment(reply, comment["id"], post_id) for reply in replies.get("data", [])
                 )
-                if replies.get("paging", {}).get("next"):
+                if _replies_left_out(replies):
                     more_replies.append(comment)
             return items, False
 
@@ -201,6 +202,18 @@ class InstagramConnector(GraphConnector):
             raw=comment,
             is_own=person.get("id") == self.platform_id or (bool(self.handle) and username == self.handle),
         )
+
+
+def _replies_left_out(replies: dict[str, Any]) -> bool:
+    """Whether a comment's inlined ``replies`` may not be all of them: a next page, a summary counting
+    more than were inlined, or no inlined list at all. Graph leaves out an edge it has nothing in and
+    an edge it did not fill alike, so a comment without one is asked about rather than taken to
+    have no replies."""
+    inlined = replies.get("data")
+    if inlined is None or replies.get("paging", {}).get("next"):
+        return True
+    total = (replies.get("summary") or {}).get("total_count")
+    return isinstance(total, int) and total > len(inlined)
 
 
 def _media(media: dict[str, Any]) -> Media | None:

@@ -24,15 +24,16 @@ from .base import (
     Connector,
     ConnectorError,
     CredentialsInvalid,
+    History,
     Item,
     ItemKind,
+    ItemVersion,
     MalformedResponse,
     Media,
     MediaType,
     Page,
     Profile,
     Published,
-    RateLimited,
     Response,
     parse_time,
     retry_after_seconds,
@@ -55,6 +56,7 @@ class MastodonConnector(Connector):
     setup_needs = (("base_url",), ("platform_id", "handle"))
     setup_optional = ("access_token",)
     can_reply = True
+    keeps_edit_history = True
     page_size = 40  # the API's maximum for account statuses
     # A status holds 500 characters on a default server; every link counts as 23, and a mention
     # counts only its user name, not the server after it (Mastodon's own counting).
@@ -66,12 +68,6 @@ class MastodonConnector(Connector):
         text = MASTODON_URL.sub("x" * 23, text)
         text = MASTODON_MENTION.sub(r"@\1", text)
         return len(text)
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # Set when a response says the rate-limit window is used up, so that the next request is not
-        # even sent: the instance would only answer 429 and count it against us.
-        self._blocked_until: datetime | None = None
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         if cursor:
@@ -166,6 +162,12 @@ class MastodonConnector(Connector):
             ChangeAction.UPSERT, item.platform_id, item.edited_at or item.published_at, item, complete=True
         )
 
+    def fetch_history(self, platform_id: str) -> History:
+        """``/history`` lists a status's versions (StatusEdit objects) oldest first: the text as first
+        published, every edit, and the current text last. Content is HTML, kept as received."""
+        response, edits = self.get_json(f"/api/v1/statuses/{platform_id}/history")
+        return History(response, self.parsed(response, lambda: [_version(edit) for edit in edits]))
+
     def publish_reply(self, parent_id: str, text: str, *, thread_id: str = "") -> Published:
         if not self.credentials.get("access_token"):
             raise CredentialsInvalid("mastodon: publishing a reply needs an access_token")
@@ -246,14 +248,7 @@ class MastodonConnector(Connector):
             ),
             text=status["content"],
             text_format="html",
-            media=tuple(
-                Media(
-                    url=attachment["url"] or attachment["remote_url"],
-                    type=MEDIA_TYPES.get(attachment["type"], "other"),
-                    alt_text=attachment.get("description") or "",
-                )
-                for attachment in status["media_attachments"]
-            ),
+            media=_media(status["media_attachments"]),
             permalink=status.get("url") or status["uri"],
             published_at=parse_time(status["created_at"]),
             edited_at=parse_time(edited_at) if edited_at else None,
@@ -270,17 +265,17 @@ class MastodonConnector(Connector):
     # --- HTTP --------------------------------------------------------------------------------------
 
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
-        now = datetime.now(UTC)
-        if self._blocked_until and now < self._blocked_until:
-            wait = (self._blocked_until - now).total_seconds()
-            raise RateLimited("mastodon: the rate-limit window is used up", wait)
         token = self.credentials.get("access_token")
         if token:
             kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {token}"}
-        response = super().request(method, url, **kwargs)
+        return super().request(method, url, **kwargs)
+
+    def _allowance_used_up_until(self, response: Response) -> datetime | None:
+        """``X-RateLimit-Remaining`` counts the requests left in the window that ends at
+        ``X-RateLimit-Reset`` (an ISO time)."""
         if response.header("X-RateLimit-Remaining") == "0":
-            self._blocked_until = _reset_time(response)
-        return response
+            return _reset_time(response)
+        return None
 
     def _error_detail(self, response: Response) -> str:
         try:
@@ -302,6 +297,26 @@ def id_key(value: Any) -> tuple[int, str]:
 
 def _oldest_first(notifications: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(notifications, key=lambda notification: id_key(notification["id"]))
+
+
+def _media(attachments: list[dict]) -> tuple[Media, ...]:
+    return tuple(
+        Media(
+            url=attachment["url"] or attachment["remote_url"],
+            type=MEDIA_TYPES.get(attachment["type"], "other"),
+            alt_text=attachment.get("description") or "",
+        )
+        for attachment in attachments
+    )
+
+
+def _version(edit: dict) -> ItemVersion:
+    return ItemVersion(
+        text=edit["content"],
+        at=parse_time(edit["created_at"]),
+        media=_media(edit.get("media_attachments") or []),
+        raw=edit,
+    )
 
 
 def _not_newer(status_id: str, since: str) -> bool:

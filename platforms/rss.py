@@ -56,6 +56,9 @@ class RSSConnector(Connector):
         super().__init__(**kwargs)
         self.feed_url = kwargs.get("base_url") or ""  # exactly as given: a feed URL's slash matters
         self._feed_now: Response | None = None  # the feed as ``fetch_item`` read it (see there)
+        # Feeds read in full by this connector, that is in this harvest run, by address: the posts'
+        # comment lookups and a site-wide comment feed shared by many posts ask for each one once.
+        self._answers: dict[str, Response] = {}
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         response = self._get(self.feed_url, cursor)
@@ -137,6 +140,14 @@ class RSSConnector(Connector):
         return bool(name) and author_key(name) in self.own_authors
 
     def _get(self, url: str, cursor: dict | None) -> Response:
+        if not cursor and url in self._answers:
+            return self._answers[url]
+        response = self._send(url, cursor)
+        if response.status == 200:
+            self._answers[url] = response
+        return response
+
+    def _send(self, url: str, cursor: dict | None) -> Response:
         headers = {}
         if cursor and cursor.get("etag"):
             headers["If-None-Match"] = cursor["etag"]

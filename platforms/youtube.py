@@ -35,6 +35,7 @@ from .base import (
     TransientError,
     chain_extra_pages,
     parse_time,
+    retry_after_seconds,
 )
 
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
@@ -308,7 +309,7 @@ class YouTubeConnector(Connector):
         if reasons & QUOTA_REASONS:
             raise RateLimited(text, seconds_until_quota_reset(), response)
         if reasons & THROTTLE_REASONS or response.status == 429:
-            raise RateLimited(text, 60, response)
+            raise RateLimited(text, retry_after_seconds(response, default=60), response)
         if reasons & KEY_REASONS or response.status == 401:
             raise CredentialsInvalid(text, response)
         if "commentsDisabled" in reasons:

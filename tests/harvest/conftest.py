@@ -28,6 +28,11 @@ class MastodonServer:
         self.hits: Counter[str] = Counter()
         self.statuses = [self.load("statuses_page1.json"), self.load("statuses_page2.json")]
         self.contexts = {POST_WITH_COMMENTS: self.load("context.json")}
+        # Edit histories (StatusEdit lists, oldest first) of the edited statuses in the listings.
+        self.histories = {
+            status_id: self.load(f"history_{status_id}.json")
+            for status_id in (POST_WITH_COMMENTS, "113520300000000012")
+        }
         self.account = self.load("account.json")
         self.overrides: dict[str, list] = {}  # path -> responses (or callables) to give first, in order
         self.media = {".jpg": (JPEG, "image/jpeg"), ".mp4": (MP4, "video/mp4")}
@@ -73,6 +78,11 @@ class MastodonServer:
             ):
                 return self.json({"error": "Record not found"}, status=404)
             return self.json(self.contexts.get(post_id, {"ancestors": [], "descendants": []}))
+        if path.startswith("/api/v1/statuses/") and path.endswith("/history"):
+            status_id = path.split("/")[4]
+            if status_id in self.histories:
+                return self.json(self.histories[status_id])
+            return self.json({"error": "Record not found"}, status=404)
         if path.startswith("/api/v1/statuses/"):
             status_id = path.split("/")[4]
             everything = [s for page in self.statuses for s in page] + [

@@ -139,3 +139,26 @@ def test_replying_and_hiding_are_not_supported(connector):
         connector.publish_reply(ROOT, "Hej")
     with pytest.raises(NotSupported):
         connector.hide_comment(ROOT)
+
+
+def test_a_used_up_window_stops_before_the_next_request(connector, serve, httpserver):
+    reset = int(datetime.now(UTC).timestamp()) + 300
+    serve(
+        FEED,
+        "author_feed_page1.json",
+        FEED_QUERY,
+        headers={"RateLimit-Limit": "3000", "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)},
+    )
+
+    pages = connector.fetch_posts()
+    first = next(pages)
+    with pytest.raises(RateLimited) as e:
+        next(pages)
+
+    assert first.items  # the page already read is kept
+    assert 290 < e.value.retry_after <= 300
+    assert len(httpserver.log) == 1
+
+
+def test_allowance_left_goes_on(connector, two_pages, httpserver):
+    assert len(list(connector.fetch_posts())) == 2

@@ -1,6 +1,8 @@
 """Behaviour every connector shares: the registry, retries, and refusing half-read pages."""
 
 import re
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
@@ -10,6 +12,7 @@ from platforms.base import (
     CredentialsInvalid,
     MalformedResponse,
     PermanentError,
+    RateLimited,
     TransientError,
     TruncatedResponse,
     http_session,
@@ -150,3 +153,34 @@ def test_an_ordinary_bad_request_is_not_taken_for_a_refused_token(httpserver, fa
     with pytest.raises(PermanentError) as e:
         list(make("mastodon", httpserver, fast_session).fetch_posts())
     assert not isinstance(e.value, CredentialsInvalid)
+
+
+@pytest.mark.parametrize("platform", sorted(CONNECTORS))
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_in_seconds_is_waited_out_and_nothing_more_is_sent(
+    platform, status, httpserver, fast_session
+):
+    httpserver.expect_request(ANY_PATH).respond_with_data(
+        "Slow down", status=status, headers={"Retry-After": "120"}
+    )
+    connector = make(platform, httpserver, fast_session)
+
+    with pytest.raises(RateLimited) as e:
+        list(connector.fetch_posts())
+    assert 119 <= e.value.retry_after <= 120
+    # Not retried at once, and the same connector (one harvest run) sends nothing more until then.
+    with pytest.raises(RateLimited):
+        list(connector.fetch_posts())
+    assert len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize("platform", sorted(CONNECTORS))
+def test_retry_after_as_an_http_date_is_honoured(platform, httpserver, fast_session):
+    when = format_datetime(datetime.now(UTC) + timedelta(minutes=10), usegmt=True)
+    httpserver.expect_request(ANY_PATH).respond_with_data(
+        "Slow down", status=429, headers={"Retry-After": when}
+    )
+
+    with pytest.raises(RateLimited) as e:
+        list(make(platform, httpserver, fast_session).fetch_posts())
+    assert 590 <= e.value.retry_after <= 600

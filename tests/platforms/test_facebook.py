@@ -300,3 +300,64 @@ def test_a_post_without_from_is_the_pages_own(base, fast_session, httpserver):
     post = next(connector.fetch_posts()).items[0]
 
     assert (post.author.name, post.author.platform_id, post.is_own) == ("Norrviks kommun", PAGE_ID, True)
+
+
+@pytest.mark.parametrize(
+    ("header", "usage", "wait"),
+    [
+        ("X-App-Usage", {"call_count": 96, "total_cputime": 20, "total_time": 30}, 600),
+        ("X-App-Usage", {"call_count": 40, "total_cputime": 95, "total_time": 30}, 600),
+        (
+            "X-Business-Use-Case-Usage",
+            {
+                PAGE_ID: [
+                    {
+                        "type": "pages",
+                        "call_count": 12,
+                        "total_cputime": 3,
+                        "total_time": 97,
+                        "estimated_time_to_regain_access": 7,
+                    }
+                ]
+            },
+            7 * 60,
+        ),
+        (
+            "X-Ad-Account-Usage",
+            {"acc_id_util_pct": 99.2, "reset_time_duration": 240, "ads_api_access_tier": "standard_access"},
+            240,
+        ),
+    ],
+)
+def test_usage_at_95_percent_stops_before_the_next_request(connector, serve, httpserver, header, usage, wait):
+    first = serve(f"{PAGE_ID}/posts", "posts_page1.json", headers={header: json.dumps(usage)})
+
+    pages = connector.fetch_posts()
+    page = next(pages)
+    with pytest.raises(RateLimited) as e:
+        next(pages)
+
+    assert [i.platform_id for i in page.items] == [p["id"] for p in json.loads(first)["data"]]
+    assert wait - 5 < e.value.retry_after <= wait
+    assert len(httpserver.log) == 1  # the second page was not asked for
+
+
+def test_usage_below_95_percent_goes_on(connector, two_pages, httpserver):
+    httpserver.clear()
+    # The same two pages, each answer reporting a high but not exhausted usage.
+    usage = {"X-App-Usage": json.dumps({"call_count": 94, "total_cputime": 60, "total_time": 80})}
+    body1 = json.dumps(two_pages).replace("https://graph.facebook.com/v21.0", httpserver.url_for("/v21.0"))
+    httpserver.expect_request(
+        f"/v21.0/{PAGE_ID}/posts", query_string={"fields": POST_FIELDS, "limit": "50"}
+    ).respond_with_data(body1, headers=usage, content_type="application/json")
+    httpserver.expect_request(f"/v21.0/{PAGE_ID}/posts").respond_with_json({"data": []}, headers=usage)
+
+    assert len(list(connector.fetch_posts())) == 2
+
+
+def test_throttling_with_retry_after_waits_that_long(connector, serve):
+    serve(f"{PAGE_ID}/posts", "error_page_rate_limit.json", status=403, headers={"Retry-After": "1800"})
+
+    with pytest.raises(RateLimited) as e:
+        list(connector.fetch_posts())
+    assert e.value.retry_after == 1800

@@ -105,10 +105,12 @@ def test_fetch_comments_reads_replies_beyond_those_inlined(connector, serve):
         "replies.json",
         {"fields": REPLY_FIELDS, "limit": "50", "access_token": TOKEN},
     )
+    # The other comment came without a replies edge: it is asked about, and has none.
+    serve("17900000000000004/replies", "replies_empty.json", {"fields": REPLY_FIELDS, "limit": "50"})
 
     pages = list(connector.fetch_comments(MEDIA_ID))
 
-    assert len(pages) == 2
+    assert len(pages) == 3
     summary = [(i.platform_id, i.kind, i.parent_id, i.is_own) for i in pages[0].items]
     assert summary == [
         ("17900000000000001", ItemKind.COMMENT, MEDIA_ID, False),
@@ -117,11 +119,45 @@ def test_fetch_comments_reads_replies_beyond_those_inlined(connector, serve):
         ("17900000000000004", ItemKind.COMMENT, MEDIA_ID, False),
     ]
     assert [i.platform_id for i in pages[1].items][-1] == "17900000000000005"
-    # A crash between the two pages re-reads the comment page; only the last page moves on.
-    assert pages[0].cursor == {}
-    assert pages[1].cursor is None
+    assert pages[2].items == []
+    # A crash between the pages re-reads the comment page; only the last page moves on.
+    assert pages[0].cursor == pages[1].cursor == {}
+    assert pages[2].cursor is None
     assert pages[0].items[0].text == "När plogas Åsvägen? Det är omöjligt att ta sig till skolan 😩"
     assert pages[0].items[0].permalink is None
+
+
+def test_replies_the_listing_only_counts_or_leaves_out_are_read_from_the_replies_edge(
+    connector, serve, httpserver
+):
+    serve(
+        f"{MEDIA_ID}/comments", "comments_replies_not_inlined.json", {"fields": COMMENT_FIELDS, "limit": "50"}
+    )
+    serve(
+        "17900000000000011/replies",
+        "replies_17900000000000011_page1.json",
+        {"fields": REPLY_FIELDS, "limit": "50"},
+    )
+    serve(
+        "17900000000000011/replies",
+        "replies_17900000000000011_page2.json",
+        {"fields": REPLY_FIELDS, "limit": "50", "after": "QVFIUnJC"},
+    )
+    serve("17900000000000012/replies", "replies_empty.json", {"fields": REPLY_FIELDS, "limit": "50"})
+
+    pages = list(connector.fetch_comments(MEDIA_ID))
+
+    items = [(i.platform_id, i.kind, i.parent_id, i.thread_id, i.is_own) for p in pages for i in p.items]
+    assert items == [
+        ("17900000000000011", ItemKind.COMMENT, MEDIA_ID, MEDIA_ID, False),
+        ("17900000000000012", ItemKind.COMMENT, MEDIA_ID, MEDIA_ID, False),
+        # the summary counted three: both pages of the edge are read
+        ("17900000000000013", ItemKind.REPLY, "17900000000000011", MEDIA_ID, True),
+        ("17900000000000014", ItemKind.REPLY, "17900000000000011", MEDIA_ID, False),
+        ("17900000000000015", ItemKind.REPLY, "17900000000000011", MEDIA_ID, False),
+    ]
+    assert [p.cursor for p in pages] == [{}, {}, {}, None]
+    assert len(httpserver.log) == 4  # each page asked for once
 
 
 def test_fetch_item_of_a_comment(connector, serve):

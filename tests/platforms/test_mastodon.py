@@ -345,3 +345,30 @@ def _status_with(attachment):
         "uri": "https://mastodon.social/users/n/statuses/1",
         "created_at": "2024-11-20T06:45:12.000Z",
     }
+
+
+def test_fetch_history_gives_every_version_oldest_first_as_html(connector, httpserver, recorded):
+    path = "/api/v1/statuses/113520000000000003/history"
+    httpserver.expect_request(path).respond_with_data(
+        recorded("mastodon", "history_113520000000000003.json"), content_type="application/json"
+    )
+
+    history = connector.fetch_history("113520000000000003")
+
+    assert history.response.url.endswith(path)
+    assert [v.at for v in history.versions] == [
+        datetime(2024, 11, 20, 6, 45, 12, tzinfo=UTC),
+        datetime(2024, 11, 20, 6, 51, 3, tzinfo=UTC),
+        datetime(2024, 11, 20, 7, 2, 40, tzinfo=UTC),
+    ]
+    assert history.versions[0].text == "<p>Snöröjningen är i full gång ❄️ Huvudgator plogas först.</p>"
+    assert history.versions[0].media == ()
+    assert history.versions[1].media[0].type == "image"
+    assert history.versions[2].raw["created_at"] == "2024-11-20T07:02:40.000Z"
+
+
+def test_a_history_of_the_wrong_shape_is_malformed(connector, httpserver):
+    httpserver.expect_request("/api/v1/statuses/1/history").respond_with_json({"content": "<p>x</p>"})
+
+    with pytest.raises(MalformedResponse):
+        connector.fetch_history("1")

@@ -256,3 +256,54 @@ def test_publish_reply_and_hide_with_oauth(httpserver, serve, fast_session):
     assert post.json == {"snippet": {"parentId": THREAD, "textOriginal": "Tack Erik, vi skickar en sandbil."}}
     assert post.headers["Authorization"] == "Bearer ya29.tok"
     assert hide.args.to_dict() == {"id": f"{THREAD}.A1b2C3d4E6g", "moderationStatus": "heldForReview"}
+
+
+def test_replies_beyond_those_inlined_are_read_page_by_page(connector, serve, httpserver):
+    serve("commentThreads", "comment_threads_page1.json", THREADS_QUERY)
+    serve("commentThreads", "comment_threads_page2.json", {**THREADS_QUERY, "pageToken": "QURTSl9pMnVmR3c"})
+    replies_query = {"part": "snippet", "parentId": THREAD, "textFormat": "plainText", "maxResults": "100"}
+    serve("comments", "comments_replies_paged1.json", {**replies_query, "key": KEY})
+    serve(
+        "comments",
+        "comments_replies_paged2.json",
+        {**replies_query, "pageToken": "Z2V0X25ld2VzdF9yZXBsaWVz", "key": KEY},
+    )
+
+    pages = list(connector.fetch_comments(VIDEO))
+
+    replies = [i for p in pages for i in p.items if i.kind == ItemKind.REPLY]
+    assert {i.platform_id for i in replies} == {
+        f"{THREAD}.A1b2C3d4E5f",
+        f"{THREAD}.A1b2C3d4E6g",
+        f"{THREAD}.A1b2C3d4E7h",
+    }
+    assert all(i.parent_id == THREAD and i.thread_id == VIDEO for i in replies)
+    assert [p.cursor for p in pages] == [{}, {}, {"page_token": "QURTSl9pMnVmR3c"}, None]
+    assert len(httpserver.log) == 4  # two pages of threads, two of replies, each once
+
+
+def test_rate_limit_exceeded_without_retry_after_waits_a_minute(connector, serve):
+    serve("commentThreads", "error_rate_limit_exceeded.json", status=403)
+
+    with pytest.raises(RateLimited, match="rate limit") as e:
+        list(connector.fetch_comments(VIDEO))
+    assert e.value.retry_after == 60
+
+
+def test_rate_limit_exceeded_with_retry_after(connector, httpserver, recorded):
+    httpserver.expect_request("/youtube/v3/commentThreads").respond_with_data(
+        recorded("youtube", "error_rate_limit_exceeded.json"), status=403, headers={"Retry-After": "90"}
+    )
+    with pytest.raises(RateLimited) as e:
+        list(connector.fetch_comments(VIDEO))
+    assert e.value.retry_after == 90
+
+
+def test_after_quota_exceeded_nothing_more_is_sent(connector, serve, httpserver):
+    serve("commentThreads", "error_quota_exceeded.json", status=403)
+
+    with pytest.raises(RateLimited):
+        list(connector.fetch_comments(VIDEO))
+    with pytest.raises(RateLimited, match="nothing was sent"):
+        connector.fetch_item(VIDEO)
+    assert len(httpserver.log) == 1
