@@ -1,5 +1,5 @@
 """Reference data that migrations put in the database (roles, keyword rules, saved replies,
-document classes). Tests on committed data empty every table when they end, so this puts
+secrecy provisions, document classes). Tests on committed data empty every table when they end, so this puts
 the reference data back before each such test."""
 
 import importlib
@@ -12,6 +12,7 @@ from accounts.roles import Role
 # (migration module, seeding function): each function is idempotent.
 SEEDS = [
     ("moderation.migrations.0002_seed_rules_and_saved_replies", "seed"),
+    ("archive.migrations.0015_secrecy_provisions", "add_common"),
 ]
 
 
