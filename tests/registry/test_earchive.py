@@ -293,3 +293,74 @@ def test_f12_record_of_a_class_delivered_to_the_earchive_is_disposed_of_only_aft
     disposal_approve(actor=org.registrar, batch=batch)
     assert not Record.objects.filter(pk=comment.pk).exists()
     assert DisposalLog.objects.filter(platform_id=comment.platform_id).exists()
+
+
+@pytest.mark.worker
+def test_registrar_orders_a_package_a_worker_makes_it_and_it_is_downloaded(
+    org, transactional_db, celery_worker, client, settings
+):
+    import time
+
+    from django.urls import reverse
+
+    from tests import settings as test_settings
+
+    settings.MEDIA_ROOT = test_settings.MEDIA_ROOT  # where the worker keeps the zip
+    post = make_post(org.account, text="Inlägg för e-arkivet", at=MAY)
+    make_comment(org.account, post, text="En fråga")
+    client.force_login(org.registrar)
+    response = client.post(
+        reverse("registry:diary_earchive_order"), {"account": org.account.pk, "year": 2025}
+    )
+    package = EarchivePackage.objects.get()
+    assert response.url == reverse("registry:diary_earchive_package", args=[package.pk])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        package.refresh_from_db()
+        if package.status in (EarchivePackage.Status.DONE, EarchivePackage.Status.FAILED):
+            break
+        time.sleep(0.5)
+    assert package.status == EarchivePackage.Status.DONE, package.error
+    status = client.get(reverse("registry:diary_earchive_status", args=[package.pk])).content.decode()
+    download = reverse("registry:diary_earchive_file", args=[package.pk])
+    assert "hx-get" not in status and download in status
+    body = b"".join(client.get(download).streaming_content)
+    assert hashlib.sha256(body).hexdigest() == package.sha256
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        assert f"{package.objid}/representations/rep1/data/records.json" in archive.namelist()
+
+
+@pytest.mark.parametrize(
+    "who, allowed", [("registrar", True), ("info", True), ("alice", False), ("other_head", False)]
+)
+def test_earchive_pages_check_access(org, year_2025, client, who, allowed, tmp_path):
+    from django.urls import reverse
+
+    package, _root = _build(org, tmp_path)
+    client.force_login(getattr(org, who))
+    for name in ("diary_earchive_package", "diary_earchive_status", "diary_earchive_file"):
+        response = client.get(reverse(f"registry:{name}", args=[package.pk]))
+        assert response.status_code == (200 if allowed else 403)
+    response = client.get(reverse("registry:diary_earchive"))
+    page = reverse("registry:diary_earchive_package", args=[package.pk])
+    assert (response.status_code == 200 and page in response.content.decode()) == allowed
+    response = client.post(
+        reverse("registry:diary_earchive_order"), {"account": org.account.pk, "year": 2025}
+    )
+    assert response.status_code == (302 if allowed else 403)
+    assert EarchivePackage.objects.count() == (2 if allowed else 1)
+
+
+def test_order_form_refuses_a_year_not_begun_in_swedish(org, client):
+    from django.urls import reverse
+
+    client.force_login(org.registrar)
+    response = client.post(
+        reverse("registry:diary_earchive_order"),
+        {"account": org.account.pk, "year": date.today().year + 1},
+        follow=True,
+    )
+    assert "Välj ett år som har börjat." in response.content.decode()
+    assert not EarchivePackage.objects.exists()
