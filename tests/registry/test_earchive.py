@@ -290,6 +290,23 @@ def test_f12_record_of_a_class_delivered_to_the_earchive_is_disposed_of_only_aft
     _build(org, tmp_path, year=2021)
     batch = disposal_propose(department=org.own, cutoff=date(2026, 6, 1))
     assert [candidate.record_id for candidate in batch.candidates.all()] == [comment.pk]
+    # Edited on the platform after delivery: kept until a package holds the new version too.
+    record_ingest(
+        account=org.account,
+        item=IncomingItem(
+            platform_id=comment.platform_id,
+            kind=RecordKind.COMMENT,
+            published_at=comment.published_at,
+            parent_platform_id=post.platform_id,
+            thread_platform_id=post.platform_id,
+            text="Gammal fråga, ändrad",
+            raw={"id": comment.platform_id, "content": "Gammal fråga, ändrad"},
+        ),
+    )
+    assert disposal_propose(department=org.own, cutoff=date(2026, 6, 1)) is None
+    _build(org, tmp_path / "again", year=2021)
+    batch = disposal_propose(department=org.own, cutoff=date(2026, 6, 1))
+    assert [candidate.record_id for candidate in batch.candidates.all()] == [comment.pk]
     disposal_approve(actor=org.registrar, batch=batch)
     assert not Record.objects.filter(pk=comment.pk).exists()
     assert DisposalLog.objects.filter(platform_id=comment.platform_id).exists()
@@ -364,3 +381,22 @@ def test_order_form_refuses_a_year_not_begun_in_swedish(org, client):
     )
     assert "Välj ett år som har börjat." in response.content.decode()
     assert not EarchivePackage.objects.exists()
+
+
+def test_a_file_changed_after_packing_or_a_broken_mets_does_not_validate(org, year_2025, tmp_path):
+    from registry.earchive import earchive_package_validate
+
+    _package, root = _build(org, tmp_path)
+    assert earchive_package_validate(root) == []
+    catalogue = root / "representations" / "rep1" / "data" / "records.json"
+    catalogue.write_text("[]")
+    (root / "representations" / "rep1" / "data" / "extra.txt").write_text("ej förtecknad")
+    problems = earchive_package_validate(root)
+    assert "representations/rep1/data/records.json does not match its checksum" in problems
+    assert "representations/rep1/data/extra.txt is in no METS file section" in problems
+    # A METS without its structural map is refused by the E-ARK validator.
+    _package, root = _build(org, tmp_path / "second")
+    mets = etree.parse(str(root / "METS.xml"))
+    mets.getroot().remove(mets.find(f"{METS}structMap"))
+    mets.write(str(root / "METS.xml"))
+    assert earchive_package_validate(root)
