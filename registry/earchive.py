@@ -9,6 +9,8 @@ The package follows E-ARK CSIP/SIP 2.x, which Riksarkivet's FGS Paketstruktur 2.
     <OBJID>/representations/rep1/data/          responses/ (API responses as received),
                                                 records/<id>/version-<n>.json (each version's JSON as
                                                 received), media/<id>/ (downloaded files), records.json
+    <OBJID>/documentation/README.txt            what the package holds, in Swedish
+    <OBJID>/schemas/                            the METS, xlink and E-ARK extension schemas
 
 A package is offered only when it validates: every file is in a METS file section with its size
 and SHA-256, the account's hash chain verifies, and — where eark-validator is installed — the E-ARK
@@ -227,6 +229,8 @@ def earchive_package_build(
             report(95)
             archive = _zip(root)
         except Exception as error:
+            # What does not validate is not left where it could be delivered.
+            shutil.rmtree(root, ignore_errors=True)
             _progress(package_id, status=EarchivePackage.Status.FAILED, error=str(error)[:4000])
             raise
     return _package_done(package=package, contents=contents, archive=archive)

@@ -263,8 +263,13 @@ def test_a_package_that_does_not_verify_is_never_offered(org, year_2025, tmp_pat
     with pytest.raises(EarchiveError):
         earchive_package_build(package_id=package.pk, out_dir=tmp_path)
     package.refresh_from_db()
-    assert package.status == EarchivePackage.Status.FAILED and "does not verify" in package.error
+    assert package.status == EarchivePackage.Status.FAILED
+    assert (
+        "Kontots arkiv håller inte vid kontrollen" in package.error
+        and "does not match its hash" in package.error
+    )
     assert not package.file and package.items.count() == 0
+    assert not (tmp_path / package.objid).exists()
 
 
 def test_only_the_departments_registrar_orders_a_package(org, year_2025):
@@ -312,9 +317,12 @@ def test_f12_record_of_a_class_delivered_to_the_earchive_is_disposed_of_only_aft
     assert DisposalLog.objects.filter(platform_id=comment.platform_id).exists()
 
 
+# Serialized rollback, like the diary's other tests on committed data, so that the reference data
+# (content types, document classes) is put back the same way for the tests after it.
 @pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_registrar_orders_a_package_a_worker_makes_it_and_it_is_downloaded(
-    org, transactional_db, celery_worker, client, settings
+    org, celery_worker, client, settings
 ):
     import time
 
@@ -400,3 +408,26 @@ def test_a_file_changed_after_packing_or_a_broken_mets_does_not_validate(org, ye
     mets.getroot().remove(mets.find(f"{METS}structMap"))
     mets.write(str(root / "METS.xml"))
     assert earchive_package_validate(root)
+
+
+def test_registrar_marks_a_document_class_as_delivered_to_the_earchive(org, client):
+    from django.urls import reverse
+
+    incoming = DocumentClass.objects.get(applies_to="incoming")
+    client.force_login(org.registrar)
+    response = client.post(
+        reverse("registry:diary_document_class_edit", args=[incoming.pk]),
+        {
+            "code": incoming.code,
+            "name": incoming.name,
+            "applies_to": incoming.applies_to,
+            "retention_years": 2,
+            "deliver_to_earchive": "on",
+            "description": "",
+        },
+    )
+    assert response.status_code == 302
+    incoming.refresh_from_db()
+    assert incoming.deliver_to_earchive
+    listing = client.get(reverse("registry:diary_document_classes")).content.decode()
+    assert "Levereras före gallring" in listing
