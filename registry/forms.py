@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import ServiceAccount
+
 from .models import DiaryCase, DocumentClass
 
 
@@ -33,7 +35,15 @@ class LegalHoldForm(forms.Form):
 class DocumentClassForm(forms.ModelForm):
     class Meta:
         model = DocumentClass
-        fields = ["code", "name", "applies_to", "permanent", "retention_years", "description"]
+        fields = [
+            "code",
+            "name",
+            "applies_to",
+            "permanent",
+            "retention_years",
+            "deliver_to_earchive",
+            "description",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -44,3 +54,13 @@ class DocumentClassForm(forms.ModelForm):
         if not permanent and years is None:
             self.add_error("retention_years", _("Give the number of years, or mark the class permanent."))
         return cleaned
+
+
+class EarchiveOrderForm(forms.Form):
+    account = forms.ModelChoiceField(label=_("Account"), queryset=ServiceAccount.objects.none())
+    year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=9999)
+
+    def __init__(self, *args, accounts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if accounts is not None:
+            self.fields["account"].queryset = accounts

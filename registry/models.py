@@ -228,6 +228,7 @@ class DiaryEvent(models.Model):
         HOLD_CLEARED = "hold_cleared", _("legal hold cleared")
         DISPOSAL_PROPOSED = "disposal_proposed", _("disposal proposed")
         DISPOSAL_APPROVED = "disposal_approved", _("disposal approved")
+        EARCHIVE_PACKAGED = "earchive_packaged", _("package for the e-archive made")
 
     action = models.CharField(max_length=30, choices=Action.choices)
     actor = models.ForeignKey(
@@ -273,6 +274,13 @@ class DocumentClass(models.Model):
         help_text=_("Counted from the end of the year the record was drawn up or received."),
     )
     description = models.TextField(_("description"), blank=True)
+    deliver_to_earchive = models.BooleanField(
+        _("delivered to the e-archive"),
+        default=False,
+        help_text=_(
+            "Records of the class are never disposed of before they have been delivered to the e-archive."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -376,3 +384,69 @@ class DisposalLog(models.Model):
 
     def __str__(self):
         return f"{self.platform}:{self.platform_id} ({self.disposed_at:%Y-%m-%d})"
+
+
+class EarchivePackage(models.Model):
+    """An information package (E-ARK SIP, as FGS Paketstruktur adopts it) of one account's records
+    of one year, delivered to the e-archive. Its rows name every record that went into it, so the
+    next package of the same year can say what changed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being produced")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    account = models.ForeignKey(ServiceAccount, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    objid = models.CharField(max_length=60, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The last delivered package of the same account and year."),
+    )
+    file = models.FileField(upload_to="earchive/%Y/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("e-archive package")
+        verbose_name_plural = _("e-archive packages")
+        indexes = [models.Index(fields=["account", "year", "status"], name="earchive_account_year")]
+
+    def __str__(self):
+        return f"{self.objid} ({self.year})"
+
+
+class EarchivePackageRecord(models.Model):
+    """A record as it went into a package: its hashes then, kept after the record is disposed of."""
+
+    package = models.ForeignKey(EarchivePackage, on_delete=models.CASCADE, related_name="items")
+    # No database constraint: what was delivered stays on file after the record is disposed of.
+    record = models.ForeignKey(Record, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    platform = models.CharField(max_length=20)
+    platform_id = models.CharField(max_length=300)
+    content_sha256 = models.CharField(max_length=64, blank=True)
+    version_count = models.PositiveIntegerField()
+    removed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["package", "record"], name="earchive_record_once_per_package")
+        ]
+
+    def __str__(self):
+        return f"{self.package_id}: {self.platform}:{self.platform_id}"

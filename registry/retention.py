@@ -5,8 +5,9 @@ it may be disposed of: the end of the year it was drawn up or received plus the 
 years. Disposal is two steps: a dry run (`disposal_propose`, run nightly) lists what would
 go, and a registrar's explicit approval (`disposal_approve`) disposes of it, checking each
 record again. Never disposed of: records on legal hold, registered records (any diary
-document), permanent classes and records with an open registration request. Each disposal
-is written to the `DisposalLog`, which is kept.
+document), permanent classes, records with an open registration request, and records of a class
+delivered to the e-archive that no delivered package holds as they are now. Each disposal is
+written to the `DisposalLog`, which is kept.
 """
 
 from collections import Counter
@@ -14,7 +15,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,8 @@ from .models import (
     DisposalCandidate,
     DisposalLog,
     DocumentClass,
+    EarchivePackage,
+    EarchivePackageRecord,
     RecordClassification,
     RegistrationDecision,
     RegistrationRequest,
@@ -102,6 +105,11 @@ def disposable_records(*, department: Department, cutoff: date) -> QuerySet[Reco
     """Records whose retention ended before `cutoff` and that nothing keeps."""
     registered = DiaryDocument.objects.filter(record=OuterRef("pk"))
     open_request = RegistrationRequest.objects.filter(record=OuterRef("pk"), handled_at__isnull=True)
+    delivered = EarchivePackageRecord.objects.filter(
+        record_id=OuterRef("pk"),
+        content_sha256=OuterRef("content_sha256"),
+        package__status=EarchivePackage.Status.DONE,
+    )
     return (
         Record.objects.filter(
             department=department,
@@ -111,6 +119,7 @@ def disposable_records(*, department: Department, cutoff: date) -> QuerySet[Reco
         )
         .exclude(Exists(registered))
         .exclude(Exists(open_request))
+        .exclude(Q(classification__document_class__deliver_to_earchive=True) & ~Exists(delivered))
         .select_related("classification__document_class")
     )
 

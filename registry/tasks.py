@@ -41,3 +41,12 @@ def samlingsakt_yearly() -> int:
     from .diary import samlingsakt_create_for_year
 
     return len(samlingsakt_create_for_year())
+
+
+@shared_task(
+    name="registry.earchive_package_make", soft_time_limit=50 * 60, time_limit=60 * 60, acks_late=True
+)
+def earchive_package_make(package_id: int) -> str:
+    from .earchive import earchive_package_build
+
+    return earchive_package_build(package_id=package_id).sha256

@@ -28,4 +28,9 @@ urlpatterns = [
     path("gallring/provkorning/", views.disposal_propose, name="diary_disposal_propose"),
     path("gallring/<int:pk>/", views.disposal_batch, name="diary_disposal_batch"),
     path("gallring/<int:pk>/godkann/", views.disposal_approve, name="diary_disposal_approve"),
+    path("e-arkiv/", views.earchive_packages, name="diary_earchive"),
+    path("e-arkiv/bestall/", views.earchive_order, name="diary_earchive_order"),
+    path("e-arkiv/<int:pk>/", views.earchive_package, name="diary_earchive_package"),
+    path("e-arkiv/<int:pk>/status/", views.earchive_package_status, name="diary_earchive_status"),
+    path("e-arkiv/<int:pk>/fil/", views.earchive_package_file, name="diary_earchive_file"),
 ]

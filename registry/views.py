@@ -15,12 +15,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Department
+from accounts.models import Department, ServiceAccount
 from archive.models import Record
 
-from . import diary, retention, selectors
-from .forms import AttachForm, DocumentClassForm, LegalHoldForm, NotNeededForm, RegisterForm
-from .models import DiaryCase, DiaryDocument, DisposalBatch, DocumentClass, RegistrationRequest
+from . import diary, earchive, retention, selectors
+from .forms import (
+    AttachForm,
+    DocumentClassForm,
+    EarchiveOrderForm,
+    LegalHoldForm,
+    NotNeededForm,
+    RegisterForm,
+)
+from .models import (
+    DiaryCase,
+    DiaryDocument,
+    DisposalBatch,
+    DocumentClass,
+    EarchivePackage,
+    RegistrationRequest,
+)
 from .permissions import (
     can_dispose,
     can_edit_document_classes,
@@ -454,3 +468,78 @@ def disposal_approve(request, pk):
         % {"disposed": batch.disposed_count, "kept": batch.skipped_count},
     )
     return redirect("registry:diary_disposal_batch", pk=pk)
+
+
+def _earchive_form(request, data=None):
+    accounts = ServiceAccount.objects.filter(department__in=_keeper_departments(request)).order_by(
+        "department__name", "display_name"
+    )
+    return EarchiveOrderForm(data, accounts=accounts, initial={"year": timezone.localdate().year - 1})
+
+
+@login_required
+def earchive_packages(request):
+    """Packages for the e-archive of the departments whose diary the person keeps, and the order form."""
+    departments = _keeper_departments(request)
+    packages = EarchivePackage.objects.filter(account__department__in=departments).select_related(
+        "account", "created_by"
+    )
+    return render(
+        request,
+        "registry/earchive.html",
+        {"page": _page(request, packages), "form": _earchive_form(request)},
+    )
+
+
+@login_required
+@require_POST
+def earchive_order(request):
+    form = _earchive_form(request, request.POST)
+    if not form.is_valid():
+        departments = _keeper_departments(request)
+        packages = EarchivePackage.objects.filter(account__department__in=departments)
+        return render(
+            request, "registry/earchive.html", {"page": _page(request, packages), "form": form}, status=400
+        )
+    try:
+        package = earchive.earchive_package_queue(
+            actor=request.user, account=form.cleaned_data["account"], year=form.cleaned_data["year"]
+        )
+    except earchive.EarchiveError as error:
+        messages.error(request, str(error))
+        return redirect("registry:diary_earchive")
+    messages.success(request, _("The package is being produced."))
+    return redirect("registry:diary_earchive_package", pk=package.pk)
+
+
+def _package_for(request, pk) -> EarchivePackage:
+    package = get_object_or_404(
+        EarchivePackage.objects.select_related("account__department", "created_by", "previous"), pk=pk
+    )
+    if not can_keep_diary(request.user, package.account.department):
+        raise PermissionDenied
+    return package
+
+
+@login_required
+def earchive_package(request, pk):
+    return render(request, "registry/earchive_package.html", {"package": _package_for(request, pk)})
+
+
+@login_required
+def earchive_package_status(request, pk):
+    """The package's progress, polled by its page."""
+    return render(request, "registry/_earchive_status.html", {"package": _package_for(request, pk)})
+
+
+@login_required
+def earchive_package_file(request, pk):
+    package = _package_for(request, pk)
+    if package.status != EarchivePackage.Status.DONE or not package.file:
+        raise Http404
+    return FileResponse(
+        package.file.open("rb"),
+        as_attachment=True,
+        filename=f"{package.objid}.zip",
+        content_type="application/zip",
+    )
