@@ -15,14 +15,15 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.roles import Area, Scope, role_scope, roles_of
+from accounts.roles import Area, Role, Scope, role_scope, roles_of
 from archive import services as archive_services
 from moderation import services as moderation_services
 from moderation.models import FlagRule, SavedReply
 from registry import diary, retention
-from registry.models import DiaryDocument, DocumentClass
+from registry.models import DiaryDocument, DocumentClass, EarchivePackage
 from reports.models import ReportPdf
 from tests.moderation.conftest import open_case
 from tests.registry.conftest import make_thread
@@ -165,6 +166,35 @@ SPECS = {
     "reports:yearly_pdf_download": S(OWNED, "report_pdf", refused=404),
     # Django's admin: staff only, behind its own login page.
     "admin": S("admin"),
+    # sign-in: every signed-in person manages their own second step; the information unit the lockouts
+    "signin:setup": S(LOGGED_IN),
+    "signin:authenticator_add": S(LOGGED_IN),
+    "signin:recovery_codes": P(LOGGED_IN),
+    "signin:verify": S(LOGGED_IN),
+    "signin:lockouts": S(Area.LOCKOUTS),
+    "signin:lockout_lift": S("lockout_lift", "lockout"),
+    "otp_webauthn:credential-registration-begin": S("webauthn_api"),
+    "otp_webauthn:credential-registration-complete": S("webauthn_api"),
+    "otp_webauthn:credential-authentication-begin": S("webauthn_api"),
+    "otp_webauthn:credential-authentication-complete": S("webauthn_api"),
+    "otp_webauthn:js-i18n-catalog": S(PUBLIC),
+    # single sign-on is off unless configured
+    "oidc_authentication_callback": S("oidc_off"),
+    "oidc_authentication_init": S("oidc_off"),
+    "oidc_logout": S("post_only_for_all"),
+    "accessibility": S(PUBLIC),
+    "accounts:credential_log": S("information_unit", "account"),
+    "accounts:test_connection": P(Area.ACCOUNTS, "account", method_first=True),
+    "moderation:platform_retry": P(Area.INBOX, "case"),
+    "moderation:older_personal_data": S(Area.INBOX),
+    # Meta's webhook: signed by the app secret, not by a login (none is configured in the tests)
+    "meta_webhook": S("webhook"),
+    "registry:diary_earchive": S(Area.DIARY),
+    "registry:diary_earchive_order": P(Area.DIARY),
+    "registry:diary_earchive_package": S(Area.DIARY, "earchive_package"),
+    "registry:diary_earchive_status": S(Area.DIARY, "earchive_package"),
+    "registry:diary_earchive_file": S(Area.DIARY, "earchive_package"),
+    "archive:export_mask_suggestion": P(Area.EXPORTS, "export_item"),
 }
 
 
@@ -290,6 +320,7 @@ def world(org, settings, tmp_path):
             "snapshot": [snapshot.pk],
             "department_year": [department.pk, 2026],
             "batch": [batch.pk],
+            "earchive_package": [_finished_package(account, side, keeper)],
         }
         w[side, "department"] = department.pk
     # Per-person objects: a question forwarded to Hedda, a reply for her to review, Wilma's report PDF.
@@ -315,11 +346,25 @@ def world(org, settings, tmp_path):
         "saved_reply": [SavedReply.objects.first().pk],
         "flag_rule": [FlagRule.objects.first().pk],
         "document_class": [DocumentClass.objects.first().pk],
+        "lockout": [1],
     }
     for side in ("own", "other"):
         w[side].update(shared)
     w["owners"] = {"forward_token": org.head, "reply_id": org.head, "report_pdf": org.web}
     return w
+
+
+def _finished_package(account, side: str, keeper) -> int:
+    package = EarchivePackage.objects.create(
+        account=account,
+        year=2026,
+        objid=f"sip-{side}",
+        created_by=keeper,
+        created_at=timezone.now(),
+        status=EarchivePackage.Status.DONE,
+    )
+    package.file.save(f"sip-{side}.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=True)
+    return package.pk
 
 
 def _person(org, role):
@@ -344,6 +389,22 @@ def expected(spec: Spec, person, org, world, obj_key) -> set[int]:
         return {200} if person is None else {302}
     if spec.area == "admin":
         return {302}  # to the admin's own login: no test person is staff
+    if spec.area == "webauthn_api":
+        return {403} if person is None else {405}  # the passkey ceremony's JSON endpoints take POSTs
+    if spec.area == "oidc_off":
+        return {404}
+    if spec.area == "post_only_for_all":
+        return {405}
+    if spec.area == "webhook":
+        return {403}
+    if spec.area == "lockout_lift":  # a POST; a GET by the information unit is sent back to the list
+        if person is None:
+            return {302}
+        return {302} if _reach(person, Area.LOCKOUTS, change=True) != Scope.NONE else {403}
+    if spec.area == "information_unit":
+        if person is None:
+            return {302}
+        return {200} if Role.INFORMATION_UNIT in roles_of(person) else {403}
     if person is None:
         return {405} if spec.method_first else {302}
     if spec.post_only:
