@@ -19,6 +19,11 @@ NAVIGATION = [
         {Role.COMMUNICATOR, Role.WEB_COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, Role.INFORMATION_UNIT},
     ),
     ("moderation:inbox", _("Inbox"), {Role.COMMUNICATOR, Role.WEB_COMMUNICATOR}),
+    (
+        "moderation:monitoring",
+        _("Monitoring"),
+        {Role.COMMUNICATOR, Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT, Role.HEAD_OF_DEPARTMENT},
+    ),
     ("accounts:list", _("Accounts"), EVERYONE),
     ("accounts:decisions", _("Decisions"), {Role.HEAD_OF_DEPARTMENT}),
     (
