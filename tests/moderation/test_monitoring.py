@@ -207,3 +207,26 @@ def test_n8_hits_older_than_the_retention_period_are_deleted_and_logged(org, wat
     event = MonitoringEvent.objects.get(action=MonitoringEvent.Action.DISPOSED)
     assert event.watch == watch and event.note.startswith("2 ")
     assert monitoring.hits_dispose() == 0
+
+
+def test_n8_beat_hands_out_each_due_watch_to_a_task_of_its_own(org, watch, settings):
+    from celery import current_app
+
+    from moderation import tasks
+    from smgov.schedules import BEAT_SCHEDULE
+
+    assert BEAT_SCHEDULE["moderation-monitoring-due"]["schedule"] == 60.0
+    for name in (
+        "moderation-monitoring-due",
+        "moderation-monitoring-digest",
+        "moderation-monitoring-dispose",
+    ):
+        assert BEAT_SCHEDULE[name]["task"] in current_app.tasks
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    current_app.conf.task_always_eager = True
+    try:
+        assert tasks.monitoring_due() == 1  # the new watch has never run
+        assert MonitoringHit.objects.filter(watch=watch).count() == 3
+        assert tasks.monitoring_due() == 0  # next time is an hour away
+    finally:
+        current_app.conf.task_always_eager = False

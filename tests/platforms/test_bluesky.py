@@ -139,3 +139,17 @@ def test_replying_and_hiding_are_not_supported(connector):
         connector.publish_reply(ROOT, "Hej")
     with pytest.raises(NotSupported):
         connector.hide_comment(ROOT)
+
+
+def test_search_public_finds_posts_anywhere_as_nobodys_own(connector, serve):
+    serve(
+        "/xrpc/app.bsky.feed.searchPosts",
+        "search_posts.json",
+        {"q": "Forshagabron", "limit": "100", "sort": "latest"},
+    )
+    page = connector.search_public("Forshagabron")
+    assert [(i.author.handle, i.kind, i.is_own) for i in page.items] == [
+        ("lenaiforshaga.bsky.social", ItemKind.POST, False),
+        ("dejeif.bsky.social", ItemKind.POST, False),
+    ]
+    assert page.items[0].permalink == "https://bsky.app/profile/lenaiforshaga.bsky.social/post/3lmonbro1aaa"
