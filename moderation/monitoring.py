@@ -124,7 +124,7 @@ def _title(item: Item) -> str:
 
 @dataclass(frozen=True)
 class Found:
-    source_id: int
+    source_id: int | None
     platform: str
     item: Item
     matched: tuple[str, ...]
@@ -190,12 +190,12 @@ def watch_run(*, watch_id: int, now: datetime | None = None) -> RunResult:
         except ConnectorError as exc:
             logger.warning("monitoring: watch %s source %s failed: %s", watch.pk, source.pk, exc)
             errors[source.pk] = _error_text(exc)
-    new = _store(watch_id=watch_id, found=found, errors=errors, now=now)
+    new = found_store(watch_id=watch_id, found=found, errors=errors, now=now)
     return RunResult(new_hits=new, errors=len(errors))
 
 
 @transaction.atomic
-def _store(*, watch_id: int, found: list[Found], errors: dict[int, str], now: datetime) -> int:
+def found_store(*, watch_id: int, found: list[Found], errors: dict[int, str], now: datetime) -> int:
     watch = Watch.objects.select_for_update().get(pk=watch_id)
     new = 0
     for one in found:
@@ -222,7 +222,8 @@ def _store(*, watch_id: int, found: list[Found], errors: dict[int, str], now: da
                 **keys,
             )
             new += 1
-        hit.sources.add(one.source_id)
+        if one.source_id is not None:
+            hit.sources.add(one.source_id)
     for source in watch.sources.all():
         error = errors.get(source.pk, "")
         if source.last_error != error:
