@@ -96,7 +96,9 @@ def watch_new(request):
 @login_required
 def watch_edit(request, pk: int):
     watch = get_object_or_404(Watch.objects.select_related("department"), pk=pk)
-    if not permissions.can_use_monitoring(request.user) or not permissions.can_view_hit(request.user, watch):
+    if not permissions.can_use_monitoring(request.user) or not permissions.can_view_monitoring_of(
+        request.user, watch.department_id
+    ):
         raise PermissionDenied
     return _watch_form(request, watch)
 

@@ -145,9 +145,14 @@ def visible_watches(user) -> QuerySet[Watch]:
     return Watch.objects.all() if ids is None else Watch.objects.filter(department_id__in=ids)
 
 
-def can_view_hit(user, hit) -> bool:
+def can_view_monitoring_of(user, department_id: int) -> bool:
+    """Whether a person sees the watches and hits of this department."""
     ids = monitoring_department_ids(user)
-    return ids is None or hit.department_id in ids
+    return ids is None or department_id in ids
+
+
+def can_view_hit(user, hit) -> bool:
+    return can_view_monitoring_of(user, hit.department_id)
 
 
 def can_keep_watches(user, department) -> bool:
