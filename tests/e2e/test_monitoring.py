@@ -20,6 +20,17 @@ def test_n9_a_monitoring_hit_through_discuss_with_manager(page, browser, live_se
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Omvärldsbevakning").click()
     page.wait_for_url("**/inkorg/bevakning/")
     assert axe_violations(page) == []
+    page.get_by_role("link", name="Ny bevakning").click()
+    page.wait_for_url("**/inkorg/bevakning/ny/")
+    page.get_by_label("Namn").fill("Bron")
+    page.get_by_label("Ord och fraser").fill("Forshagabron")
+    page.get_by_label("Nyhets- och bloggflöden (RSS/Atom)").fill("inte en adress")
+    page.get_by_role("button", name="Spara").click()  # no source and a bad address: told in Swedish
+    page.get_by_role("alert").wait_for()
+    assert "Bevakningen sparades inte" in page.get_by_role("alert").inner_text()
+    assert page.get_by_text("inte en adress är ingen webbadress").is_visible()
+    assert axe_violations(page) == []
+    page.goto("/inkorg/bevakning/")
     page.get_by_role("link", name="Kritik mot kommunen efter plogningen vid Forshagabron").click()
     page.wait_for_url(f"**/inkorg/bevakning/traff/{hit.pk}/")
     assert axe_violations(page) == []
