@@ -17,6 +17,7 @@ NAVIGATION = [
     ("dashboard", _("Overview"), EVERYONE),
     ("problems", _("Problems"), Area.PROBLEMS),
     ("moderation:inbox", _("Inbox"), Area.INBOX),
+    ("moderation:monitoring", _("Monitoring"), Area.MONITORING),
     ("accounts:list", _("Accounts"), Area.ACCOUNTS),
     ("accounts:decisions", _("Decisions"), Area.DECISIONS),
     ("accounts:overview", _("Where we are active"), Area.OVERVIEW),

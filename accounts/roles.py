@@ -50,6 +50,7 @@ class Area(models.TextChoices):
     STATISTICS = "statistics", _("Statistics")
     YEARLY_REPORT = "yearly_report", _("Yearly report for central management")
     LOCKOUTS = "lockouts", _("Blocked logins")
+    MONITORING = "monitoring", _("Monitoring")
 
 
 N, A, D, M = Scope.NONE, Scope.ADMINISTERED, Scope.DEPARTMENT, Scope.MUNICIPALITY
@@ -62,6 +63,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.CREDENTIALS: (A, A),
         Area.PROBLEMS: (D, D),
         Area.INBOX: (D, D),
+        Area.MONITORING: (D, D),
         Area.ARCHIVE: (D, N),
     },
     Role.WEB_COMMUNICATOR: {
@@ -71,6 +73,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.OVERVIEW: (M, N),
         Area.PROBLEMS: (M, M),
         Area.INBOX: (M, M),
+        Area.MONITORING: (M, M),
         Area.ARCHIVE: (M, N),
         Area.EXPORTS: (M, M),
         Area.STATISTICS: (M, N),
@@ -104,6 +107,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.OVERVIEW: (M, N),
         Area.PROBLEMS: (D, N),
         Area.INBOX: (D, N),
+        Area.MONITORING: (D, D),
         Area.ARCHIVE: (D, N),
         Area.YEAR_REPORT: (D, N),
         Area.STATISTICS: (D, N),
@@ -117,6 +121,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.PROBLEMS: (M, M),
         Area.STATISTICS: (M, N),
         Area.LOCKOUTS: (M, M),
+        Area.MONITORING: (M, M),
     },
 }
 

@@ -116,3 +116,95 @@ def seed_demo_moderation(*, now=None) -> int:
             if case_open(record=record) is not None:
                 cases += 1
     return cases
+
+
+# N8/N9: a watch of the school department with a few hits, one of them waiting for the head.
+DEMO_HITS = [
+    (
+        "rss",
+        "https://nyheter.example/2026/skolskjutsen-kritik/",
+        "Karin Dahl",
+        "Föräldrar kritiska: skolskjutsen kom inte fram i snön\n\nFlera föräldrar i Exempelby säger att "
+        "skolskjutsen ställdes in utan besked när snöröjningen inte hann med.",
+        5,
+    ),
+    (
+        "mastodon",
+        "https://mastodon.social/@exempelbybo/113600000000000777",
+        "Exempelbybo",
+        '<p>Fin vinterdag vid skolan i Exempelby i dag ❄️ <a href="https://mastodon.social/tags/exempelby" '
+        'class="mention hashtag" rel="tag">#<span>exempelby</span></a></p>',
+        20,
+    ),
+    (
+        "bluesky",
+        "https://bsky.app/profile/foralder.bsky.social/post/3lmondemo1aaa",
+        "En förälder",
+        "Varför plogas inte gång- och cykelvägen till skolan i Exempelby? Barnen går i vägbanan.",
+        2,
+    ),
+]
+
+
+@transaction.atomic
+def seed_demo_monitoring(*, now=None) -> int:
+    """A watch with hits for the first department that has a communicator and a head; returns the
+    number of hits it has."""
+    from accounts.models import Department, User
+    from accounts.roles import Role
+    from platforms.base import Author, Item, ItemKind
+
+    from . import monitoring
+    from .models import HitState, Watch, WatchSource
+
+    now = now or timezone.now()
+    communicators = User.objects.filter(
+        groups__name=Role.COMMUNICATOR, is_active=True, department__head__isnull=False
+    )
+    communicator = communicators.select_related("department").order_by("pk").first()
+    if communicator is None:
+        return 0
+    department: Department = communicator.department
+    watch = Watch.objects.filter(department=department, name="Skolan i media").first()
+    if watch is None:
+        watch = monitoring.watch_save(
+            actor=communicator,
+            department=department,
+            name="Skolan i media",
+            terms="skolskjuts\nsnöröjning\nskolan i Exempelby",
+            interval_minutes=Watch.Interval.SIX_HOURS,
+            sources=[
+                monitoring.SourceInput(kind=WatchSource.Kind.MASTODON_TAG, query="exempelby"),
+                monitoring.SourceInput(kind=WatchSource.Kind.BLUESKY_SEARCH, query="Exempelby"),
+            ],
+            account=ServiceAccount.objects.filter(department=department, state=AccountState.ACTIVE).first(),
+        )
+    # The news article stands for a feed the department has not added: it has no source here.
+    sources = {monitoring.SOURCE_PLATFORM[source.kind]: source.pk for source in watch.sources.all()}
+    found = []
+    for platform, url, author, text, hours in DEMO_HITS:
+        source_id = sources.get(platform)
+        item = Item(
+            kind=ItemKind.POST,
+            platform_id=url,
+            parent_id=None,
+            thread_id=url,
+            author=Author(author, "", ""),
+            text=text,
+            text_format="html" if text.startswith("<") else "plain",
+            media=(),
+            permalink=url,
+            published_at=now - timedelta(hours=hours),
+            edited_at=None,
+            raw={},
+            is_own=False,
+        )
+        words = monitoring.matched_terms(watch.term_list, text) or ["#exempelby"]
+        found.append(monitoring.Found(source_id, platform, item, tuple(words)))
+    monitoring.found_store(watch_id=watch.pk, found=found, errors={}, now=now)
+    criticism = watch.hits.filter(platform="rss").first()
+    if criticism is not None and criticism.state == HitState.NEW and not criticism.events.exists():
+        monitoring.hit_mark_discuss(
+            actor=communicator, hit=criticism, question="Ska vi bemöta kritiken om skolskjutsen i tidningen?"
+        )
+    return watch.hits.count()

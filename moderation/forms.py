@@ -246,3 +246,144 @@ class PhotoConsentForm(forms.Form):
         max_length=500,
         help_text=_("Where the consent is kept, or anything a colleague should know."),
     )
+
+
+# --- N8/N9: monitoring -------------------------------------------------------------------------------
+
+
+class WatchForm(forms.Form):
+    """A watch and its sources in one form: the sources are a few plain fields, turned into
+    ``monitoring.SourceInput`` by ``sources()``."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    department = forms.ModelChoiceField(label=_("Department"), queryset=None, empty_label=None)
+    terms = forms.CharField(
+        label=_("Words and phrases"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text=_("One word or phrase per line. A hit contains at least one of them."),
+    )
+    interval_minutes = forms.TypedChoiceField(label=_("How often"), coerce=int, choices=())
+    account = forms.ModelChoiceField(
+        label=_("Account that owns the topic"),
+        queryset=None,
+        required=False,
+        help_text=_("Responses to hits are written from this account."),
+    )
+    mastodon_instance = forms.URLField(
+        label=_("Mastodon instance"),
+        required=False,
+        initial="https://mastodon.social",
+        max_length=500,
+        assume_scheme="https",
+    )
+    mastodon_tags = forms.CharField(
+        label=_("Mastodon hashtags"),
+        required=False,
+        max_length=500,
+        help_text=_("Separated by spaces, e.g. #forshaga #klarälven."),
+    )
+    mastodon_search = forms.BooleanField(
+        label=_("Search Mastodon for the words (where the instance allows it)"), required=False
+    )
+    bluesky_search = forms.BooleanField(label=_("Search Bluesky for the words"), required=False)
+    feeds = forms.CharField(
+        label=_("News and blog feeds (RSS/Atom)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=4000,
+        help_text=_("One feed address per line."),
+    )
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+    def __init__(self, *args, departments, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Watch
+
+        self.fields["department"].queryset = departments
+        self.fields["account"].queryset = accounts
+        self.fields["account"].label_from_instance = lambda account: account.display_name
+        self.fields["interval_minutes"].choices = Watch.Interval.choices
+
+    def clean_feeds(self):
+        validate = forms.URLField(assume_scheme="https")
+        addresses = []
+        for line in self.cleaned_data["feeds"].splitlines():
+            if line.strip():
+                try:
+                    addresses.append(validate.clean(line.strip()))
+                except forms.ValidationError:
+                    raise forms.ValidationError(
+                        _("%(address)s is not a web address (it starts with https://).")
+                        % {"address": line.strip()}
+                    ) from None
+        return addresses
+
+    def sources(self):
+        from .models import WatchSource
+        from .monitoring import SourceInput
+
+        data, kind = self.cleaned_data, WatchSource.Kind
+        instance = data.get("mastodon_instance") or ""
+        sources = [
+            SourceInput(kind=kind.MASTODON_TAG, address=instance, query=tag.lstrip("#"))
+            for tag in data.get("mastodon_tags", "").replace(",", " ").split()
+            if tag.lstrip("#")
+        ]
+        if data.get("mastodon_search"):
+            sources.append(SourceInput(kind=kind.MASTODON_SEARCH, address=instance))
+        if data.get("bluesky_search"):
+            sources.append(SourceInput(kind=kind.BLUESKY_SEARCH))
+        sources += [SourceInput(kind=kind.FEED, address=address) for address in data.get("feeds", [])]
+        return sources
+
+    @staticmethod
+    def initial_for(watch) -> dict:
+        from .models import WatchSource
+
+        kind = WatchSource.Kind
+        sources = list(watch.sources.all())
+        tags = [s for s in sources if s.kind == kind.MASTODON_TAG]
+        searches = [s for s in sources if s.kind == kind.MASTODON_SEARCH]
+        return {
+            "name": watch.name,
+            "department": watch.department_id,
+            "terms": watch.terms,
+            "interval_minutes": watch.interval_minutes,
+            "account": watch.account_id,
+            "mastodon_instance": next(
+                (s.address for s in tags + searches if s.address), "https://mastodon.social"
+            ),
+            "mastodon_tags": " ".join(f"#{s.query}" for s in tags),
+            "mastodon_search": bool(searches),
+            "bluesky_search": any(s.kind == kind.BLUESKY_SEARCH for s in sources),
+            "feeds": "\n".join(s.address for s in sources if s.kind == kind.FEED),
+            "is_active": watch.is_active,
+        }
+
+
+class HitQuestionForm(forms.Form):
+    question = forms.CharField(
+        label=_("What do you want to discuss?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        required=False,
+    )
+
+
+class HitAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+class HitResponseForm(forms.Form):
+    text = forms.CharField(label=_("Response"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+
+
+class HitRecordForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is it kept as a public record?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )

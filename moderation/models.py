@@ -454,3 +454,200 @@ class OlderItemFlag(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.matched}"
+
+
+# --- N8/N9: monitoring what others write about the municipality ------------------------------------
+
+
+class Watch(models.Model):
+    """N8: words and phrases a department follows in public sources, read at its own interval.
+
+    What a watch finds is kept in the department's monitoring list, not in the archive: a post by
+    someone else elsewhere is not a record of the municipality until a person saves it as one."""
+
+    class Interval(models.IntegerChoices):
+        QUARTER = 15, _("Every 15 minutes")
+        HOUR = 60, _("Every hour")
+        SIX_HOURS = 360, _("Every six hours")
+        DAY = 1440, _("Once a day")
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="watches")
+    name = models.CharField(_("name"), max_length=120)
+    terms = models.TextField(
+        _("words and phrases"),
+        help_text=_("One word or phrase per line. A hit contains at least one of them."),
+    )
+    account = models.ForeignKey(
+        ServiceAccount,
+        verbose_name=_("account that owns the topic"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="watches",
+        help_text=_("Responses to hits are written from this account."),
+    )
+    interval_minutes = models.PositiveIntegerField(
+        _("how often"), choices=Interval.choices, default=Interval.HOUR
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["department", "name"]
+        verbose_name = _("watch")
+        verbose_name_plural = _("watches")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("moderation:watch", args=[self.pk])
+
+    @property
+    def term_list(self) -> list[str]:
+        return [line.strip() for line in self.terms.splitlines() if line.strip()]
+
+
+class WatchSource(models.Model):
+    """One place a watch reads: a Mastodon hashtag or search, a Bluesky search, or a news feed."""
+
+    class Kind(models.TextChoices):
+        MASTODON_TAG = "mastodon_tag", _("Mastodon hashtag")
+        MASTODON_SEARCH = "mastodon_search", _("Mastodon search")
+        BLUESKY_SEARCH = "bluesky_search", _("Bluesky search")
+        FEED = "feed", _("News or blog feed (RSS/Atom)")
+
+    watch = models.ForeignKey(Watch, on_delete=models.CASCADE, related_name="sources")
+    kind = models.CharField(_("source"), max_length=20, choices=Kind.choices)
+    address = models.URLField(
+        _("address"),
+        max_length=1000,
+        blank=True,
+        help_text=_("The Mastodon instance, or the feed's address. Empty: the platform's usual address."),
+    )
+    query = models.CharField(
+        _("hashtag or search words"),
+        max_length=200,
+        blank=True,
+        help_text=_("For a hashtag, the tag. For a search, empty means the watch's words."),
+    )
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["watch", "pk"]
+        verbose_name = _("watch source")
+        verbose_name_plural = _("watch sources")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.query or self.address}"
+
+
+class HitState(models.TextChoices):
+    NEW = "new", _("New")
+    WAITING_FOR_MANAGER = "waiting_for_manager", _("Waiting for the manager")
+    MANAGER_ANSWERED = "manager_answered", _("The manager has answered")
+    RESPONDED = "responded", _("Responded")
+    NO_ACTION = "no_action", _("No action")
+
+
+class MonitoringHit(models.Model):
+    """One item a watch found, however many of its sources showed it (same address, same platform
+    id or same text is one hit). Not a public record: disposed of after MONITORING_RETENTION_DAYS
+    unless a person saved it as a record."""
+
+    watch = models.ForeignKey(Watch, on_delete=models.CASCADE, related_name="hits")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    sources = models.ManyToManyField(WatchSource, related_name="hits", blank=True)
+    platform = models.CharField(_("platform"), max_length=20)
+    platform_id = models.CharField(max_length=500)
+    url = models.TextField(_("address"), blank=True)
+    url_key = models.CharField(max_length=64, blank=True)
+    text_key = models.CharField(max_length=64, blank=True)
+    author = models.CharField(_("author"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    text_format = models.CharField(max_length=10, default="plain")
+    raw = models.JSONField(default=dict)
+    matched = models.CharField(_("matched"), max_length=500, blank=True)
+    published_at = models.DateTimeField(_("published"))
+    found_at = models.DateTimeField(_("found"), auto_now_add=True, db_index=True)
+    state = models.CharField(_("state"), max_length=20, choices=HitState.choices, default=HitState.NEW)
+    manager_question = models.TextField(blank=True)
+    manager_asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    manager_asked_at = models.DateTimeField(null=True, blank=True)
+    manager_answer = models.TextField(blank=True)
+    manager_answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    manager_answered_at = models.DateTimeField(null=True, blank=True)
+    response = models.TextField(_("response"), blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    record = models.ForeignKey(
+        Record, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("record")
+    )
+
+    class Meta:
+        ordering = ["-found_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["watch", "platform", "platform_id"], name="hit_unique_platform_id"
+            ),
+            models.UniqueConstraint(
+                fields=["watch", "url_key"], condition=~models.Q(url_key=""), name="hit_unique_url"
+            ),
+            models.UniqueConstraint(
+                fields=["watch", "text_key"], condition=~models.Q(text_key=""), name="hit_unique_text"
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "-found_at"], name="hit_department_found")]
+        verbose_name = _("monitoring hit")
+        verbose_name_plural = _("monitoring hits")
+
+    def __str__(self):
+        return f"{self.watch}: {self.url or self.platform_id}"
+
+    def get_absolute_url(self):
+        return reverse("moderation:hit", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (HitState.NEW, HitState.WAITING_FOR_MANAGER, HitState.MANAGER_ANSWERED)
+
+
+class MonitoringEvent(models.Model):
+    """The history of watches and hits: who did what and when, written with the change."""
+
+    class Action(models.TextChoices):
+        WATCH_SAVED = "watch_saved", _("watch saved")
+        MANAGER_ASKED = "manager_asked", _("sent to the manager to discuss first")
+        MANAGER_ANSWERED = "manager_answered", _("the manager answered")
+        RESPONDED = "responded", _("response written")
+        NO_ACTION = "no_action", _("closed without action")
+        SAVED_AS_RECORD = "saved_as_record", _("saved as a public record")
+        DISPOSED = "disposed", _("hits disposed of after the retention period")
+
+    watch = models.ForeignKey(Watch, on_delete=models.CASCADE, related_name="events")
+    hit = models.ForeignKey(
+        MonitoringHit, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=30, choices=Action.choices)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.watch_id}: {self.get_action_display()}"

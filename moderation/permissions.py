@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from accounts.roles import Role, has_role
 
-from .models import Case, Forward, Reply
+from .models import Case, Forward, MonitoringHit, Reply, Watch
 
 HANDLERS = (Role.COMMUNICATOR, Role.WEB_COMMUNICATOR)
 
@@ -113,3 +113,61 @@ def can_note_photo_consent(user, record) -> bool:
     if has_role(user, Role.WEB_COMMUNICATOR):
         return True
     return has_role(user, Role.COMMUNICATOR) and record.department_id == user.department_id
+
+
+# N8/N9: monitoring. The department's communicators, the web communicator and the information unit
+# keep the watches and handle the hits; the head of the department sees them and answers the ones
+# sent to discuss first.
+
+MONITORING_ALL = (Role.WEB_COMMUNICATOR, Role.INFORMATION_UNIT)
+
+
+def can_use_monitoring(user) -> bool:
+    return _active(user) and has_role(user, Role.COMMUNICATOR, Role.HEAD_OF_DEPARTMENT, *MONITORING_ALL)
+
+
+def monitoring_department_ids(user) -> list[int] | None:
+    """The departments whose monitoring a person sees: None means every department."""
+    if not can_use_monitoring(user):
+        return []
+    if has_role(user, *MONITORING_ALL):
+        return None
+    return [user.department_id] if user.department_id else []
+
+
+def visible_hits(user) -> QuerySet[MonitoringHit]:
+    ids = monitoring_department_ids(user)
+    return MonitoringHit.objects.all() if ids is None else MonitoringHit.objects.filter(department_id__in=ids)
+
+
+def visible_watches(user) -> QuerySet[Watch]:
+    ids = monitoring_department_ids(user)
+    return Watch.objects.all() if ids is None else Watch.objects.filter(department_id__in=ids)
+
+
+def can_view_monitoring_of(user, department_id: int) -> bool:
+    """Whether a person sees the watches and hits of this department."""
+    ids = monitoring_department_ids(user)
+    return ids is None or department_id in ids
+
+
+def can_view_hit(user, hit) -> bool:
+    return can_view_monitoring_of(user, hit.department_id)
+
+
+def can_keep_watches(user, department) -> bool:
+    """Create and change a department's watches, and handle its hits."""
+    if not _active(user):
+        return False
+    if has_role(user, *MONITORING_ALL):
+        return True
+    return has_role(user, Role.COMMUNICATOR) and user.department_id == department.pk
+
+
+def can_handle_hit(user, hit) -> bool:
+    return can_keep_watches(user, hit.department)
+
+
+def can_answer_hit(user, hit) -> bool:
+    """N9: the head of the hit's department."""
+    return _active(user) and hit.department.head_id == user.pk

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import monitoring, services
 
 
 @shared_task(name="moderation.publish_reply", soft_time_limit=60, time_limit=90, acks_late=True)
@@ -18,3 +18,30 @@ def hide_comment(case_id: int) -> None:
 @shared_task(name="moderation.send_overdue_digest", soft_time_limit=300, time_limit=360, acks_late=True)
 def send_overdue_digest() -> int:
     return services.overdue_digest_send()
+
+
+# --- N8: monitoring ----------------------------------------------------------------------------------
+
+
+@shared_task(name="moderation.monitoring_due", soft_time_limit=60, time_limit=90, acks_late=True)
+def monitoring_due() -> int:
+    """Hand out one run per watch that is due (each watch keeps its own interval)."""
+    due = monitoring.watches_due()
+    for watch_id in due:
+        run_watch.delay(watch_id)
+    return len(due)
+
+
+@shared_task(name="moderation.run_watch", soft_time_limit=300, time_limit=360, acks_late=True)
+def run_watch(watch_id: int) -> int:
+    return monitoring.watch_run(watch_id=watch_id).new_hits
+
+
+@shared_task(name="moderation.monitoring_digest", soft_time_limit=300, time_limit=360, acks_late=True)
+def monitoring_digest() -> int:
+    return monitoring.digest_send()
+
+
+@shared_task(name="moderation.monitoring_dispose", soft_time_limit=300, time_limit=360, acks_late=True)
+def monitoring_dispose() -> int:
+    return monitoring.hits_dispose()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import monitoring_views, views
 
 app_name = "moderation"
 urlpatterns = [
@@ -32,4 +32,13 @@ urlpatterns = [
     path("nyckelord/", views.flag_rule_list, name="flag_rules"),
     path("nyckelord/ny/", views.flag_rule_edit, name="flag_rule_new"),
     path("nyckelord/<int:pk>/", views.flag_rule_edit, name="flag_rule"),
+    path("bevakning/", monitoring_views.monitoring_list, name="monitoring"),
+    path("bevakning/ny/", monitoring_views.watch_new, name="watch_new"),
+    path("bevakning/<int:pk>/", monitoring_views.watch_edit, name="watch"),
+    path("bevakning/traff/<int:pk>/", monitoring_views.hit_detail, name="hit"),
+    path("bevakning/traff/<int:pk>/chef/", monitoring_views.hit_discuss, name="hit_discuss"),
+    path("bevakning/traff/<int:pk>/chef/svar/", monitoring_views.hit_answer, name="hit_answer"),
+    path("bevakning/traff/<int:pk>/svar/", monitoring_views.hit_respond, name="hit_respond"),
+    path("bevakning/traff/<int:pk>/ingen-atgard/", monitoring_views.hit_no_action, name="hit_no_action"),
+    path("bevakning/traff/<int:pk>/spara/", monitoring_views.hit_save_record, name="hit_save_record"),
 ]

@@ -492,6 +492,14 @@ class Connector(ABC):
         """Hide a comment from the public without deleting it."""
         raise NotSupported(f"{self.platform}: hiding comments is not supported")
 
+    # --- monitoring (what others write about the municipality) --------------------------------------
+
+    def search_public(self, query: str) -> Page:
+        """Public items anywhere on the platform that match ``query`` (newest first, one page), for
+        keyword monitoring. They are nobody's account items: ``is_own`` is false and every item is a
+        ``post`` of its own thread."""
+        raise NotSupported(f"{self.platform}: searching is not supported")
+
     # --- HTTP --------------------------------------------------------------------------------------
 
     def url(self, path: str) -> str:

@@ -117,6 +117,16 @@ class BlueskyConnector(Connector):
             raise NotFound(f"bluesky: {platform_id} no longer exists", response)
         return self.parsed(response, self._item, posts[0])
 
+    def search_public(self, query: str) -> Page:
+        """Posts matching ``query`` (``app.bsky.feed.searchPosts``, Lucene-like words and phrases)."""
+        response, body = self.get_json(
+            "/xrpc/app.bsky.feed.searchPosts", params={"q": query, "limit": self.page_size, "sort": "latest"}
+        )
+        items = self.parsed(
+            response, lambda: [replace(self._item(post), is_own=False) for post in body["posts"]]
+        )
+        return Page(response, items, None)
+
     def jetstream_event(self, event: dict[str, Any]) -> ChangeEvent | None:
         """A Jetstream commit as a change. Jetstream carries the record and the author's DID but not
         the author's name or handle, so a created post is read again from the AppView (exactly as the

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from requests.utils import parse_header_links
 
@@ -111,6 +112,28 @@ class MastodonConnector(Connector):
             ancestors = self.parsed(context_response, lambda: context["ancestors"])
             thread_id = self.parsed(context_response, lambda: ancestors[0]["id"]) if ancestors else parent_id
         return self.parsed(response, lambda: self._item(status, thread_id))
+
+    # --- monitoring ----------------------------------------------------------------------------------
+
+    def read_tag(self, hashtag: str) -> Page:
+        """The instance's public timeline of one hashtag (``/api/v1/timelines/tag/:hashtag``), which
+        every instance serves without a token."""
+        tag = hashtag.strip().lstrip("#")
+        response, statuses = self.get_json(
+            f"/api/v1/timelines/tag/{quote(tag, safe='')}", params={"limit": self.page_size}
+        )
+        return Page(response, self.parsed(response, self._found, statuses), None)
+
+    def search_public(self, query: str) -> Page:
+        """Full-text search of statuses (``/api/v2/search``); instances allow it only with a token
+        and only for what they index, so an instance that refuses raises a typed error."""
+        response, body = self.get_json(
+            "/api/v2/search", params={"q": query, "type": "statuses", "limit": self.page_size}
+        )
+        return Page(response, self.parsed(response, lambda: self._found(body["statuses"])), None)
+
+    def _found(self, statuses: list[dict]) -> list[Item]:
+        return [self._item(status, status["id"]) for status in statuses]
 
     # --- streaming -----------------------------------------------------------------------------------
 

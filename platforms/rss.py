@@ -133,6 +133,19 @@ class RSSConnector(Connector):
                 )
         raise NotFound(f"rss: {platform_id} is not in {self.feed_url}", response)
 
+    def search_public(self, query: str) -> Page:
+        """Every entry of the feed (a news site or blog someone else writes): a feed cannot be
+        searched, so the caller picks the entries that mention what it looks for."""
+        response = self._get(self.feed_url, None)
+        entries = self._entries(response)
+
+        def parse() -> list[Item]:
+            return [
+                self._item(entry, response, ItemKind.POST, None, _entry_id(entry), False) for entry in entries
+            ]
+
+        return Page(response, self.parsed(response, parse), None)
+
     def _by_account(self, entry: dict[str, Any]) -> bool:
         """Whether a comment is the account's own: signed with one of the names it writes under
         (``dc:creator`` in WordPress's comment feeds, ``<author><name>`` in Atom)."""

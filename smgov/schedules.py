@@ -76,3 +76,26 @@ BEAT_SCHEDULE["harvest-deliveries-requeue"] = {
     "schedule": 5 * 60.0,
     "options": {"expires": 4 * 60},
 }
+
+# N8 monitoring: one entry finds the watches that are due; each watch's interval lives on the watch
+# (moderation.Watch.next_run_at), and each due watch is read by a task of its own.
+BEAT_SCHEDULE["moderation-monitoring-due"] = {
+    "task": "moderation.monitoring_due",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+
+# N8: each department's communicators get the new monitoring hits of the day every morning.
+BEAT_SCHEDULE["moderation-monitoring-digest"] = {
+    "task": "moderation.monitoring_digest",
+    "schedule": crontab(hour=7, minute=15),
+    "options": {"expires": 60 * 60},
+}
+
+# N8: monitoring hits are not public records; those older than MONITORING_RETENTION_DAYS are
+# deleted every night (logged per watch).
+BEAT_SCHEDULE["moderation-monitoring-dispose"] = {
+    "task": "moderation.monitoring_dispose",
+    "schedule": crontab(hour=3, minute=10),
+    "options": {"expires": 60 * 60},
+}

@@ -17,3 +17,14 @@ def test_f15_demo_has_a_photo_post_waiting_for_its_consent_note(org):
     seed_demo_moderation()
     seed_demo_moderation()
     assert photos_awaiting_consent(user=org.alice).count() == 1  # one per active account, once
+
+
+def test_n8_demo_has_a_watch_with_hits_one_waiting_for_the_head(org):
+    from moderation.demo import seed_demo_monitoring
+    from moderation.models import HitState, MonitoringHit, Watch
+
+    assert seed_demo_monitoring() == 3
+    assert seed_demo_monitoring() == 3
+    watch = Watch.objects.get()
+    assert watch.is_active and watch.sources.count() == 2
+    assert MonitoringHit.objects.filter(state=HitState.WAITING_FOR_MANAGER).count() == 1

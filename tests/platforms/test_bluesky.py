@@ -162,3 +162,17 @@ def test_a_used_up_window_stops_before_the_next_request(connector, serve, httpse
 
 def test_allowance_left_goes_on(connector, two_pages, httpserver):
     assert len(list(connector.fetch_posts())) == 2
+
+
+def test_search_public_finds_posts_anywhere_as_nobodys_own(connector, serve):
+    serve(
+        "/xrpc/app.bsky.feed.searchPosts",
+        "search_posts.json",
+        {"q": "Forshagabron", "limit": "100", "sort": "latest"},
+    )
+    page = connector.search_public("Forshagabron")
+    assert [(i.author.handle, i.kind, i.is_own) for i in page.items] == [
+        ("lenaiforshaga.bsky.social", ItemKind.POST, False),
+        ("dejeif.bsky.social", ItemKind.POST, False),
+    ]
+    assert page.items[0].permalink == "https://bsky.app/profile/lenaiforshaga.bsky.social/post/3lmonbro1aaa"

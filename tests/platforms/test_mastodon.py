@@ -372,3 +372,23 @@ def test_a_history_of_the_wrong_shape_is_malformed(connector, httpserver):
 
     with pytest.raises(MalformedResponse):
         connector.fetch_history("1")
+
+
+def test_read_tag_reads_the_public_hashtag_timeline(connector, httpserver, recorded):
+    httpserver.expect_request(
+        "/api/v1/timelines/tag/forshaga", query_string={"limit": "40"}
+    ).respond_with_data(recorded("mastodon", "tag_forshaga.json"), content_type="application/json")
+    page = connector.read_tag("#forshaga")
+    assert [(i.platform_id, i.kind, i.is_own) for i in page.items] == [
+        ("113600000000000212", ItemKind.POST, False),
+        ("113600000000000198", ItemKind.POST, False),
+    ]
+    assert page.items[1].permalink == "https://mastodon.example/@klaralven/113600000000000198"
+
+
+def test_search_public_where_the_instance_refuses_is_a_typed_error(connector, httpserver, recorded):
+    httpserver.expect_request("/api/v2/search").respond_with_data(
+        recorded("mastodon", "invalid_token.json"), status=401, content_type="application/json"
+    )
+    with pytest.raises(CredentialsInvalid):
+        connector.search_public("Forshagabron")

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from moderation.demo import seed_demo_moderation
+from moderation.demo import seed_demo_moderation, seed_demo_monitoring
 
 
 class Command(BaseCommand):
@@ -11,4 +11,5 @@ class Command(BaseCommand):
         # Flags on the demo comments would otherwise mail the demo people.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             count = seed_demo_moderation()
-        self.stdout.write(self.style.SUCCESS(f"{count} cases in the demo inbox."))
+            hits = seed_demo_monitoring()
+        self.stdout.write(self.style.SUCCESS(f"{count} cases in the demo inbox, {hits} monitoring hits."))
