@@ -21,7 +21,7 @@ from accounts import services as account_services
 from accounts.roles import Area, Role, Scope, role_scope, roles_of
 from archive import services as archive_services
 from moderation import services as moderation_services
-from moderation.models import FlagRule, SavedReply
+from moderation.models import FlagRule, MonitoringHit, SavedReply, Watch
 from registry import diary, retention
 from registry.models import DiaryDocument, DocumentClass, EarchivePackage
 from reports.models import ReportPdf
@@ -195,6 +195,16 @@ SPECS = {
     "registry:diary_earchive_status": S(Area.DIARY, "earchive_package"),
     "registry:diary_earchive_file": S(Area.DIARY, "earchive_package"),
     "archive:export_mask_suggestion": P(Area.EXPORTS, "export_item"),
+    # monitoring
+    "moderation:monitoring": S(Area.MONITORING),
+    "moderation:watch_new": S(Area.MONITORING, change=True),
+    "moderation:watch": S(Area.MONITORING, "watch", change=True),
+    "moderation:hit": S(Area.MONITORING, "hit"),
+    "moderation:hit_discuss": P(Area.MONITORING, "hit"),
+    "moderation:hit_answer": P(Area.MONITORING, "hit"),
+    "moderation:hit_respond": P(Area.MONITORING, "hit"),
+    "moderation:hit_no_action": P(Area.MONITORING, "hit"),
+    "moderation:hit_save_record": P(Area.MONITORING, "hit"),
 }
 
 
@@ -321,6 +331,7 @@ def world(org, settings, tmp_path):
             "department_year": [department.pk, 2026],
             "batch": [batch.pk],
             "earchive_package": [_finished_package(account, side, keeper)],
+            **_watch_and_hit(department, requester),
         }
         w[side, "department"] = department.pk
     # Per-person objects: a question forwarded to Hedda, a reply for her to review, Wilma's report PDF.
@@ -352,6 +363,19 @@ def world(org, settings, tmp_path):
         w[side].update(shared)
     w["owners"] = {"forward_token": org.head, "reply_id": org.head, "report_pdf": org.web}
     return w
+
+
+def _watch_and_hit(department, person) -> dict:
+    watch = Watch.objects.create(department=department, name="Skolan", terms="skolan", created_by=person)
+    hit = MonitoringHit.objects.create(
+        watch=watch,
+        department=department,
+        platform="rss",
+        platform_id=f"hit-{department.pk}",
+        text="Skolan i nyheterna",
+        published_at=timezone.now(),
+    )
+    return {"watch": [watch.pk], "hit": [hit.pk]}
 
 
 def _finished_package(account, side: str, keeper) -> int:
