@@ -107,7 +107,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.OVERVIEW: (M, N),
         Area.PROBLEMS: (D, N),
         Area.INBOX: (D, N),
-        Area.MONITORING: (D, D),
+        Area.MONITORING: (D, N),  # and answers when a hit is to be discussed with the manager
         Area.ARCHIVE: (D, N),
         Area.YEAR_REPORT: (D, N),
         Area.STATISTICS: (D, N),
