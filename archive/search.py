@@ -6,6 +6,16 @@ and "skolan" differently and never splits compounds. The records are therefore i
 (lemmas: skolan, skolor, skolans -> skola; compounds: snöröjningen -> snöröjning, snö,
 röjning) and falls back to the Snowball stemmer for words the dictionary does not know.
 Without the dictionary files the configuration uses the stemmer alone, and says so.
+
+PostgreSQL maps a word through the first dictionary that knows it, and the two disagree
+(hunspell-sv: plogas -> ploga but plogar -> plog; avgifter -> avgifta), so each record is
+indexed three ways by the function `<config>_vector` (see `install_search_configuration`):
+the lemmas (with positions, for phrases and ranking), the Snowball stems, and every long stem
+reversed and marked with "<" — a query word then matches its inflected forms through either
+the lemma or the stem, and the last part of a compound the dictionary does not split
+("ansökan" in "bygglovsansökan", "böter" in "parkeringsböter") as a prefix of the reversed
+stems. `<config>_word` builds that query for one word. "<" and ">" never reach the parser,
+which would otherwise take a word between them in a plain-text comment for an HTML tag.
 """
 
 import html
@@ -14,8 +24,8 @@ import re
 from dataclasses import dataclass, field
 
 import nh3
-from django.contrib.postgres.search import SearchVector
-from django.db.models import Value
+from django.contrib.postgres.search import SearchVectorField
+from django.db.models import Func, Value
 
 from .storable import SEARCHABLE_CHARS
 
@@ -23,6 +33,12 @@ logger = logging.getLogger(__name__)
 
 # The text-search configuration the records are indexed with.
 SEARCH_CONFIG = "smgov_swedish"
+# The same words through the Snowball stemmer alone.
+STEM_SUFFIX = "_stem"
+# A stem this long is also indexed reversed, so that a compound is found by its last part ...
+COMPOUND_MIN_CHARS = 6
+# ... by a query word whose stem has at least this many characters.
+COMPOUND_PART_MIN_CHARS = 3
 ISPELL_DICTIONARY = "sv_ispell"
 # Token types that are words; the rest (numbers, URLs, e-mail addresses) keep `swedish`'s mapping.
 WORD_TOKENS = ("asciiword", "asciihword", "hword_asciipart", "word", "hword", "hword_part")
@@ -70,17 +86,57 @@ def install_search_configuration(
         f"ALTER TEXT SEARCH CONFIGURATION {config} ALTER MAPPING FOR {', '.join(WORD_TOKENS)} "
         f"WITH {dictionaries}"
     )
+    stem = f"{config}{STEM_SUFFIX}"
+    cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s", [stem])
+    if cursor.fetchone() is None:
+        cursor.execute(f"CREATE TEXT SEARCH CONFIGURATION {stem} (COPY = pg_catalog.swedish)")
+    cursor.execute(
+        f"ALTER TEXT SEARCH CONFIGURATION {stem} ALTER MAPPING FOR {', '.join(WORD_TOKENS)} WITH swedish_stem"
+    )
+    # The record's words (weight A) and names (B) as lemmas with positions, then the stems and
+    # the reversed long stems without positions (they only decide whether a record matches).
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION {config}_vector(words text, names text) RETURNS tsvector
+        LANGUAGE sql STABLE PARALLEL SAFE AS $body$
+          SELECT setweight(to_tsvector('{config}', w), 'A')
+              || setweight(to_tsvector('{config}', translate(coalesce(names, ''), '<>', '  ')), 'B')
+              || strip(s)
+              || array_to_tsvector(ARRAY(
+                   SELECT '<' || reverse(l) FROM unnest(tsvector_to_array(s)) l
+                   WHERE char_length(l) >= {COMPOUND_MIN_CHARS:d}))
+          FROM (SELECT w, to_tsvector('{stem}', w) AS s
+                FROM (SELECT translate(coalesce(words, ''), '<>', '  ') AS w) t) u
+        $body$
+        """
+    )
+    # One query word: its lemmas, its stem, or its stem as the end of a longer (compound) word.
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION {config}_word(word text) RETURNS tsquery
+        LANGUAGE sql STABLE PARALLEL SAFE AS $body$
+          SELECT CASE WHEN suffixes IS NULL THEN q ELSE q || suffixes::tsquery END
+          FROM (
+            SELECT plainto_tsquery('{config}', w) || plainto_tsquery('{stem}', w) AS q,
+                   (SELECT string_agg(quote_literal('<' || reverse(l)) || ':*', ' | ')
+                    FROM unnest(ts_lexize('swedish_stem', lower(w))) l
+                    WHERE char_length(l) >= {COMPOUND_PART_MIN_CHARS:d}) AS suffixes
+            FROM (SELECT translate(word, '<>', '  ') AS w) t
+          ) u
+        $body$
+        """
+    )
     return has_ispell
 
 
 def reindex_records(cursor, *, config: str = SEARCH_CONFIG) -> None:
     """Recompute every record's search vector, e.g. after the dictionary was installed."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", config):
+        raise ValueError(f"not a plain identifier: {config!r}")
     cursor.execute(
-        "UPDATE archive_record SET search_vector = "
-        "setweight(to_tsvector(%s::regconfig, text), 'A') || "
-        "setweight(to_tsvector(%s::regconfig, author_name || ' ' || author_handle), 'B') "
-        "WHERE text_format <> 'html' AND purged_at IS NULL",
-        [config, config],
+        f"UPDATE archive_record SET search_vector = {config}_vector("  # noqa: S608 - an identifier
+        f"left(text, {SEARCHABLE_CHARS:d}), author_name || ' ' || author_handle) "
+        "WHERE text_format <> 'html' AND purged_at IS NULL"
     )
     cursor.execute(
         "SELECT id, text, author_name, author_handle FROM archive_record "
@@ -88,9 +144,8 @@ def reindex_records(cursor, *, config: str = SEARCH_CONFIG) -> None:
     )
     for pk, text, author_name, author_handle in cursor.fetchall():
         cursor.execute(
-            "UPDATE archive_record SET search_vector = setweight(to_tsvector(%s::regconfig, %s), 'A') || "
-            "setweight(to_tsvector(%s::regconfig, %s), 'B') WHERE id = %s",
-            [config, searchable_text(text, "html"), config, f"{author_name} {author_handle}", pk],
+            f"UPDATE archive_record SET search_vector = {config}_vector(%s, %s) WHERE id = %s",  # noqa: S608
+            [searchable_text(text, "html")[:SEARCHABLE_CHARS], f"{author_name} {author_handle}", pk],
         )
 
 
@@ -106,8 +161,8 @@ def record_search_vector(*, text: str, text_format: str, author_name: str, autho
     # whole in the record and indexed by its beginning.
     words = searchable_text(text, text_format)[:SEARCHABLE_CHARS]
     names = f"{author_name[: SEARCHABLE_CHARS // 10]} {author_handle[: SEARCHABLE_CHARS // 10]}"
-    return SearchVector(Value(words), weight="A", config=SEARCH_CONFIG) + SearchVector(
-        Value(names), weight="B", config=SEARCH_CONFIG
+    return Func(
+        Value(words), Value(names), function=f"{SEARCH_CONFIG}_vector", output_field=SearchVectorField()
     )
 
 
@@ -160,6 +215,8 @@ def parse_query(text: str) -> ParsedQuery:
 
 def tsquery_sql(query: ParsedQuery, *, config: str = SEARCH_CONFIG) -> tuple[str, list]:
     """The tsquery of a parsed query as SQL with parameters. Empty words (stop words) drop out."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", config):
+        raise ValueError(f"not a plain identifier: {config!r}")
     params: list = []
     alternatives = []
     for group in query.groups:
@@ -175,8 +232,9 @@ def tsquery_sql(query: ParsedQuery, *, config: str = SEARCH_CONFIG) -> tuple[str
                 literal = f"'{term.text}':*"
                 params += [literal, config, literal]
             else:
-                sql = "plainto_tsquery(%s::regconfig, %s)"
-                params += [config, term.text]
+                # The word's lemmas, its stem, or the last part of a compound (see the module).
+                sql = f"{config}_word(%s)"
+                params += [term.text]
             parts.append(f"!!{sql}" if term.negated else sql)
         alternatives.append("(" + " && ".join(parts) + ")")
     if not alternatives:
