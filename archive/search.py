@@ -108,7 +108,7 @@ def install_search_configuration(
           FROM (SELECT w, to_tsvector('{stem}', w) AS s
                 FROM (SELECT translate(coalesce(words, ''), '<>', '  ') AS w) t) u
         $body$
-        """
+        """  # noqa: S608 - identifiers checked above, numbers are constants
     )
     # One query word: its lemmas, its stem, or its stem as the end of a longer (compound) word.
     cursor.execute(
@@ -124,7 +124,7 @@ def install_search_configuration(
             FROM (SELECT translate(word, '<>', '  ') AS w) t
           ) u
         $body$
-        """
+        """  # noqa: S608 - identifiers checked above, numbers are constants
     )
     return has_ispell
 

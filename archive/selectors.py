@@ -439,9 +439,9 @@ def highlight(*, records: list[Record], tsquery: str, tsparams: list) -> dict[in
         # A record found through a word's stem rather than its lemma ("avgifter" for "avgift")
         # gets its words marked through the stemmer.
         cursor.execute(
-            "SELECT CASE WHEN strpos(h, E'\\x02') > 0 THEN h ELSE ts_headline(%s::regconfig, t, q, %s) END "
+            "SELECT CASE WHEN strpos(h, E'\\x02') > 0 THEN h ELSE ts_headline(%s::regconfig, t, q, %s) END "  # noqa: S608
             "FROM (SELECT n, t, q, ts_headline(%s::regconfig, t, q, %s) AS h "
-            f"FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n), (SELECT {tsquery} AS q) query) marked "  # noqa: S608
+            f"FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n), (SELECT {tsquery} AS q) query) marked "
             "ORDER BY n",
             [
                 f"{SEARCH_CONFIG}{STEM_SUFFIX}", HEADLINE_OPTIONS, SEARCH_CONFIG, HEADLINE_OPTIONS, texts,
