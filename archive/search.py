@@ -37,8 +37,13 @@ SEARCH_CONFIG = "smgov_swedish"
 STEM_SUFFIX = "_stem"
 # A stem this long is also indexed reversed, so that a compound is found by its last part ...
 COMPOUND_MIN_CHARS = 6
-# ... by a query word whose stem has at least this many characters.
+# ... by a query word whose stem has at least this many characters ...
 COMPOUND_PART_MIN_CHARS = 3
+# ... and by its first part, a query word whose lemma or stem is this long (and most of the word).
+COMPOUND_PREFIX_MIN_CHARS = 4
+# The last part of a compound is compared without the definite ending the stemmer keeps
+# (stadsbiblioteket ends in "bibliotek").
+_COMPOUND_END = "regexp_replace({}, 'ets?$', '')"
 ISPELL_DICTIONARY = "sv_ispell"
 # Token types that are words; the rest (numbers, URLs, e-mail addresses) keep `swedish`'s mapping.
 WORD_TOKENS = ("asciiword", "asciihword", "hword_asciipart", "word", "hword", "hword_part")
@@ -103,30 +108,58 @@ def install_search_configuration(
               || setweight(to_tsvector('{config}', translate(coalesce(names, ''), '<>', '  ')), 'B')
               || strip(s)
               || array_to_tsvector(ARRAY(
-                   SELECT '<' || reverse(l) FROM unnest(tsvector_to_array(s)) l
+                   SELECT '<' || reverse({_COMPOUND_END.format("l")}) FROM unnest(tsvector_to_array(s)) l
                    WHERE char_length(l) >= {COMPOUND_MIN_CHARS:d}))
           FROM (SELECT w, to_tsvector('{stem}', w) AS s
                 FROM (SELECT translate(coalesce(words, ''), '<>', '  ') AS w) t) u
         $body$
         """  # noqa: S608 - identifiers checked above, numbers are constants
     )
-    # One query word: its lemmas, its stem, or its stem as the end of a longer (compound) word.
+    # One query word: its lemmas or stem, as they are or as the start of a longer word (the
+    # first part of a compound: "bygglov" in "bygglovsansökan"), or its stem as the end of one.
     cursor.execute(
         f"""
         CREATE OR REPLACE FUNCTION {config}_word(word text) RETURNS tsquery
         LANGUAGE sql STABLE PARALLEL SAFE AS $body$
-          SELECT CASE WHEN suffixes IS NULL THEN q ELSE q || suffixes::tsquery END
+          SELECT CASE WHEN parts IS NULL THEN q ELSE q || parts::tsquery END
           FROM (
             SELECT plainto_tsquery('{config}', w) || plainto_tsquery('{stem}', w) AS q,
-                   (SELECT string_agg(quote_literal('<' || reverse(l)) || ':*', ' | ')
-                    FROM unnest(ts_lexize('swedish_stem', lower(w))) l
-                    WHERE char_length(l) >= {COMPOUND_PART_MIN_CHARS:d}) AS suffixes
+                   (SELECT string_agg(part, ' | ') FROM (
+                      SELECT quote_literal(l) || ':*' AS part
+                      FROM unnest(tsvector_to_array(to_tsvector('{config}', w))
+                                  || tsvector_to_array(to_tsvector('{stem}', w))) l
+                      WHERE char_length(l) >= {COMPOUND_PREFIX_MIN_CHARS:d}
+                        AND char_length(l) >= char_length(w) - 3
+                      UNION
+                      SELECT quote_literal('<' || reverse({_COMPOUND_END.format("l")})) || ':*'
+                      FROM unnest(tsvector_to_array(to_tsvector('{stem}', w))) l
+                      WHERE char_length({_COMPOUND_END.format("l")}) >= {COMPOUND_PART_MIN_CHARS:d}
+                   ) parts) AS parts
             FROM (SELECT translate(word, '<>', '  ') AS w) t
           ) u
         $body$
         """  # noqa: S608 - identifiers checked above, numbers are constants
     )
     return has_ispell
+
+
+def warm_search_dictionary(sender, connection, **kwargs) -> None:
+    """Load the Swedish dictionary into a new database connection's server process.
+
+    PostgreSQL reads the ispell files the first time a connection uses them (about two seconds
+    for hunspell-sv); done as the connection opens — at a web worker's start, see smgov/wsgi.py —
+    the first search on it is as fast as any other.
+    """
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ts_lexize(dictname::regdictionary, 'skolan') FROM pg_ts_dict WHERE dictname = %s",
+                [ISPELL_DICTIONARY],
+            )
+    except Exception:  # the search still works, only its first use on this connection is slower
+        logger.warning("Could not load the Swedish search dictionary into a new connection", exc_info=True)
 
 
 def reindex_records(cursor, *, config: str = SEARCH_CONFIG) -> None:
