@@ -94,7 +94,7 @@ def _q(kind: str, text: str, *relevant: str) -> Query:
 PLOW = ("plow1", "plow2", "plow3", "plow4", "plow5")
 FEE = ("fee1", "fee2", "fee3", "fee4")
 # Every comment with the word, as it is or as a part of a compound (förskola, skolgård, skolbuss).
-SCHOOL = ("school1", "school2", "school3", "school4", "school5", "school6", "plow6", "bus3")
+SCHOOL = ("school1", "school2", "school3", "school4", "school5", "school6", "plow6", "bus3", "fee1")
 QUERIES: list[Query] = [
     # The same word inflected: each form finds the others.
     _q("inflection", "plogas", *PLOW),
@@ -110,7 +110,7 @@ QUERIES: list[Query] = [
     _q("inflection", "böter", "fine1", "fine2", "fine3"),
     _q("inflection", "vägarbete", "road1", "road4"),
     _q("inflection", "äldreboende", "care2", "care3"),
-    _q("inflection", "hämta", "waste2"),
+    _q("inflection", "hämta", "waste2", "waste1", "fee6"),  # hämtning is the noun of hämta
     _q("inflection", "buss", "bus1", "bus2", "bus3"),
     # Definite and genitive forms.
     _q("definite", "avgiften", *FEE, "fee5", "fine4"),

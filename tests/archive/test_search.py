@@ -346,3 +346,20 @@ def test_f11_no_facet_count_exceeds_the_total_when_counting_is_bounded(org, monk
     assert result.capped and result.total == 3
     for name in ("platform", "kind", "department", "year"):
         assert sum(f.count for f in result.facets[name]) == 3, name
+
+
+def test_f11_a_new_connection_has_the_swedish_dictionary_loaded_before_its_first_search(db):
+    """Loading hunspell-sv takes seconds: it happens as the connection opens, not in a search."""
+    from django.db import connections
+
+    fresh = connections.create_connection("default")
+    try:
+        with fresh.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_backend_memory_contexts WHERE ident = 'sv_ispell'")
+            assert cursor.fetchone()[0] == 1
+    finally:
+        fresh.close()
+
+
+def test_f11_web_workers_keep_their_connections(settings):
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] is None
