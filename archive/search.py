@@ -41,9 +41,9 @@ COMPOUND_MIN_CHARS = 6
 COMPOUND_PART_MIN_CHARS = 3
 # ... and by its first part, a query word whose lemma or stem is this long (and most of the word).
 COMPOUND_PREFIX_MIN_CHARS = 4
-# The last part of a compound is compared without the definite ending the stemmer keeps
-# (stadsbiblioteket ends in "bibliotek").
-_COMPOUND_END = "regexp_replace({}, 'ets?$', '')"
+# The last part of a compound is compared without the definite endings the stemmer keeps
+# (stadsbiblioteket ends in "bibliotek", förskolan in "skol" as skola does).
+_COMPOUND_END = "regexp_replace({}, '(et|en|an)s?$', '')"
 ISPELL_DICTIONARY = "sv_ispell"
 # Token types that are words; the rest (numbers, URLs, e-mail addresses) keep `swedish`'s mapping.
 WORD_TOKENS = ("asciiword", "asciihword", "hword_asciipart", "word", "hword", "hword_part")

@@ -207,6 +207,11 @@ def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str 
     parsed = parse_query(filters.q)
     if parsed:
         tsquery, tsparams = tsquery_sql(parsed)
+        # Built once, as a constant: the words' lemmas, stems and compound parts would otherwise
+        # be looked up again for every match that is rechecked, ranked or highlighted.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ({tsquery})::text", tsparams)  # noqa: S608 - built from constants
+            tsquery, tsparams = "%s::tsquery", [cursor.fetchone()[0] or ""]
         where.append(f"r.search_vector @@ {tsquery}")
         params += tsparams
     if filters.author.strip():

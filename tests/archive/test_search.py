@@ -311,6 +311,12 @@ def test_f11_a_compound_is_found_by_its_last_part(org):
     assert found(org.registrar, q="ansökan") == [permit.text]
     assert found(org.registrar, q="böter") == [fine.text]
     assert found(org.registrar, q="bygglovsansökan") == [permit.text]
+    # The first part too, and a last part in its definite form.
+    assert found(org.registrar, q="bygglov") == [permit.text]
+    library = ingest(org.account, "Stadsbiblioteket har en ny läshörna.")
+    preschool = ingest(org.account, "Förskolan på Ekbacken har för få pedagoger.")
+    assert found(org.registrar, q="bibliotek") == [library.text]
+    assert found(org.registrar, q="skola") == [preschool.text]
     # A short word is not matched as the end of any word ("is" in "polis").
     ingest(org.account, "Polisen var på plats.")
     assert found(org.registrar, q="is") == []
