@@ -6,6 +6,16 @@ and "skolan" differently and never splits compounds. The records are therefore i
 (lemmas: skolan, skolor, skolans -> skola; compounds: snöröjningen -> snöröjning, snö,
 röjning) and falls back to the Snowball stemmer for words the dictionary does not know.
 Without the dictionary files the configuration uses the stemmer alone, and says so.
+
+PostgreSQL maps a word through the first dictionary that knows it, and the two disagree
+(hunspell-sv: plogas -> ploga but plogar -> plog; avgifter -> avgifta), so each record is
+indexed three ways by the function `<config>_vector` (see `install_search_configuration`):
+the lemmas (with positions, for phrases and ranking), the Snowball stems, and every long stem
+reversed and marked with "<" — a query word then matches its inflected forms through either
+the lemma or the stem, and the last part of a compound the dictionary does not split
+("ansökan" in "bygglovsansökan", "böter" in "parkeringsböter") as a prefix of the reversed
+stems. `<config>_word` builds that query for one word. "<" and ">" never reach the parser,
+which would otherwise take a word between them in a plain-text comment for an HTML tag.
 """
 
 import html
@@ -14,8 +24,8 @@ import re
 from dataclasses import dataclass, field
 
 import nh3
-from django.contrib.postgres.search import SearchVector
-from django.db.models import Value
+from django.contrib.postgres.search import SearchVectorField
+from django.db.models import Func, Value
 
 from .storable import SEARCHABLE_CHARS
 
@@ -23,6 +33,17 @@ logger = logging.getLogger(__name__)
 
 # The text-search configuration the records are indexed with.
 SEARCH_CONFIG = "smgov_swedish"
+# The same words through the Snowball stemmer alone.
+STEM_SUFFIX = "_stem"
+# A stem this long is also indexed reversed, so that a compound is found by its last part ...
+COMPOUND_MIN_CHARS = 6
+# ... by a query word whose stem has at least this many characters ...
+COMPOUND_PART_MIN_CHARS = 3
+# ... and by its first part, a query word whose lemma or stem is this long (and most of the word).
+COMPOUND_PREFIX_MIN_CHARS = 4
+# The last part of a compound is compared without the definite endings the stemmer keeps
+# (stadsbiblioteket ends in "bibliotek", förskolan in "skol" as skola does).
+_COMPOUND_END = "regexp_replace({}, '(et|en|an)s?$', '')"
 ISPELL_DICTIONARY = "sv_ispell"
 # Token types that are words; the rest (numbers, URLs, e-mail addresses) keep `swedish`'s mapping.
 WORD_TOKENS = ("asciiword", "asciihword", "hword_asciipart", "word", "hword", "hword_part")
@@ -70,17 +91,85 @@ def install_search_configuration(
         f"ALTER TEXT SEARCH CONFIGURATION {config} ALTER MAPPING FOR {', '.join(WORD_TOKENS)} "
         f"WITH {dictionaries}"
     )
+    stem = f"{config}{STEM_SUFFIX}"
+    cursor.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s", [stem])
+    if cursor.fetchone() is None:
+        cursor.execute(f"CREATE TEXT SEARCH CONFIGURATION {stem} (COPY = pg_catalog.swedish)")
+    cursor.execute(
+        f"ALTER TEXT SEARCH CONFIGURATION {stem} ALTER MAPPING FOR {', '.join(WORD_TOKENS)} WITH swedish_stem"
+    )
+    # The record's words (weight A) and names (B) as lemmas with positions, then the stems and
+    # the reversed long stems without positions (they only decide whether a record matches).
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION {config}_vector(words text, names text) RETURNS tsvector
+        LANGUAGE sql STABLE PARALLEL SAFE AS $body$
+          SELECT setweight(to_tsvector('{config}', w), 'A')
+              || setweight(to_tsvector('{config}', translate(coalesce(names, ''), '<>', '  ')), 'B')
+              || strip(s)
+              || array_to_tsvector(ARRAY(
+                   SELECT '<' || reverse({_COMPOUND_END.format("l")}) FROM unnest(tsvector_to_array(s)) l
+                   WHERE char_length(l) >= {COMPOUND_MIN_CHARS:d}))
+          FROM (SELECT w, to_tsvector('{stem}', w) AS s
+                FROM (SELECT translate(coalesce(words, ''), '<>', '  ') AS w) t) u
+        $body$
+        """  # noqa: S608 - identifiers checked above, numbers are constants
+    )
+    # One query word: its lemmas or stem, as they are or as the start of a longer word (the
+    # first part of a compound: "bygglov" in "bygglovsansökan"), or its stem as the end of one.
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION {config}_word(word text) RETURNS tsquery
+        LANGUAGE sql STABLE PARALLEL SAFE AS $body$
+          SELECT CASE WHEN parts IS NULL THEN q ELSE q || parts::tsquery END
+          FROM (
+            SELECT plainto_tsquery('{config}', w) || plainto_tsquery('{stem}', w) AS q,
+                   (SELECT string_agg(part, ' | ') FROM (
+                      SELECT quote_literal(l) || ':*' AS part
+                      FROM unnest(tsvector_to_array(to_tsvector('{config}', w))
+                                  || tsvector_to_array(to_tsvector('{stem}', w))) l
+                      WHERE char_length(l) >= {COMPOUND_PREFIX_MIN_CHARS:d}
+                        AND char_length(l) >= char_length(w) - 3
+                      UNION
+                      SELECT quote_literal('<' || reverse({_COMPOUND_END.format("l")})) || ':*'
+                      FROM unnest(tsvector_to_array(to_tsvector('{stem}', w))) l
+                      WHERE char_length({_COMPOUND_END.format("l")}) >= {COMPOUND_PART_MIN_CHARS:d}
+                   ) parts) AS parts
+            FROM (SELECT translate(word, '<>', '  ') AS w) t
+          ) u
+        $body$
+        """  # noqa: S608 - identifiers checked above, numbers are constants
+    )
     return has_ispell
+
+
+def warm_search_dictionary(sender, connection, **kwargs) -> None:
+    """Load the Swedish dictionary into a new database connection's server process.
+
+    PostgreSQL reads the ispell files the first time a connection uses them (about two seconds
+    for hunspell-sv); done as the connection opens — at a web worker's start, see smgov/wsgi.py —
+    the first search on it is as fast as any other.
+    """
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ts_lexize(dictname::regdictionary, 'skolan') FROM pg_ts_dict WHERE dictname = %s",
+                [ISPELL_DICTIONARY],
+            )
+    except Exception:  # the search still works, only its first use on this connection is slower
+        logger.warning("Could not load the Swedish search dictionary into a new connection", exc_info=True)
 
 
 def reindex_records(cursor, *, config: str = SEARCH_CONFIG) -> None:
     """Recompute every record's search vector, e.g. after the dictionary was installed."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", config):
+        raise ValueError(f"not a plain identifier: {config!r}")
     cursor.execute(
-        "UPDATE archive_record SET search_vector = "
-        "setweight(to_tsvector(%s::regconfig, text), 'A') || "
-        "setweight(to_tsvector(%s::regconfig, author_name || ' ' || author_handle), 'B') "
-        "WHERE text_format <> 'html' AND purged_at IS NULL",
-        [config, config],
+        f"UPDATE archive_record SET search_vector = {config}_vector("  # noqa: S608 - an identifier
+        f"left(text, {SEARCHABLE_CHARS:d}), author_name || ' ' || author_handle) "
+        "WHERE text_format <> 'html' AND purged_at IS NULL"
     )
     cursor.execute(
         "SELECT id, text, author_name, author_handle FROM archive_record "
@@ -88,9 +177,8 @@ def reindex_records(cursor, *, config: str = SEARCH_CONFIG) -> None:
     )
     for pk, text, author_name, author_handle in cursor.fetchall():
         cursor.execute(
-            "UPDATE archive_record SET search_vector = setweight(to_tsvector(%s::regconfig, %s), 'A') || "
-            "setweight(to_tsvector(%s::regconfig, %s), 'B') WHERE id = %s",
-            [config, searchable_text(text, "html"), config, f"{author_name} {author_handle}", pk],
+            f"UPDATE archive_record SET search_vector = {config}_vector(%s, %s) WHERE id = %s",  # noqa: S608
+            [searchable_text(text, "html")[:SEARCHABLE_CHARS], f"{author_name} {author_handle}", pk],
         )
 
 
@@ -111,19 +199,17 @@ def search_parts(*, text: str, text_format: str, author_name: str, author_handle
     return words, names
 
 
-# The search vector of `search_parts` as SQL, for statements that write many records at once.
-SEARCH_VECTOR_SQL = (
-    f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, {{words}}), 'A') || "
-    f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, {{names}}), 'B')"
-)
+# The search vector of `search_parts` as SQL, for statements that write many records at once: the
+# same function (migration 0016) that indexes each word by its lemma, its stem and compound parts.
+SEARCH_VECTOR_SQL = f"{SEARCH_CONFIG}_vector({{words}}, {{names}})"
 
 
 def record_search_vector(*, text: str, text_format: str, author_name: str, author_handle: str):
     words, names = search_parts(
         text=text, text_format=text_format, author_name=author_name, author_handle=author_handle
     )
-    return SearchVector(Value(words), weight="A", config=SEARCH_CONFIG) + SearchVector(
-        Value(names), weight="B", config=SEARCH_CONFIG
+    return Func(
+        Value(words), Value(names), function=f"{SEARCH_CONFIG}_vector", output_field=SearchVectorField()
     )
 
 
@@ -176,6 +262,8 @@ def parse_query(text: str) -> ParsedQuery:
 
 def tsquery_sql(query: ParsedQuery, *, config: str = SEARCH_CONFIG) -> tuple[str, list]:
     """The tsquery of a parsed query as SQL with parameters. Empty words (stop words) drop out."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", config):
+        raise ValueError(f"not a plain identifier: {config!r}")
     params: list = []
     alternatives = []
     for group in query.groups:
@@ -191,8 +279,9 @@ def tsquery_sql(query: ParsedQuery, *, config: str = SEARCH_CONFIG) -> tuple[str
                 literal = f"'{term.text}':*"
                 params += [literal, config, literal]
             else:
-                sql = "plainto_tsquery(%s::regconfig, %s)"
-                params += [config, term.text]
+                # The word's lemmas, its stem, or the last part of a compound (see the module).
+                sql = f"{config}_word(%s)"
+                params += [term.text]
             parts.append(f"!!{sql}" if term.negated else sql)
         alternatives.append("(" + " && ".join(parts) + ")")
     if not alternatives:

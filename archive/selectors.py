@@ -24,7 +24,7 @@ from accounts.models import Department, Platform, ServiceAccount
 
 from .models import AccessLog, ChainEntry, DisclosureExport, Record, RecordKind, RecordVersion
 from .permissions import visible_department_ids, visible_exports, visible_records
-from .search import SEARCH_CONFIG, parse_query, searchable_text, tsquery_sql
+from .search import SEARCH_CONFIG, STEM_SUFFIX, parse_query, searchable_text, tsquery_sql
 
 RANK_LIMIT = 2000
 FACET_LIMIT = 2000
@@ -33,7 +33,8 @@ PER_PAGE = 20
 MAX_PAGE = 500
 AUTHOR_SIMILARITY = 0.4
 HEADLINE_OPTIONS = (
-    "StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, "
+    # ShortWord=0: a fragment keeps its short first word ("Vi kör snöröjningen ...").
+    "StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12, ShortWord=0, MaxFragments=2, "
     'FragmentDelimiter=" … "'
 )
 SORTS = ("relevance", "newest", "oldest")
@@ -206,6 +207,11 @@ def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str 
     parsed = parse_query(filters.q)
     if parsed:
         tsquery, tsparams = tsquery_sql(parsed)
+        # Built once, as a constant: the words' lemmas, stems and compound parts would otherwise
+        # be looked up again for every match that is rechecked, ranked or highlighted.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ({tsquery})::text", tsparams)  # noqa: S608 - built from constants
+            tsquery, tsparams = "%s::tsquery", [cursor.fetchone()[0] or ""]
         where.append(f"r.search_vector @@ {tsquery}")
         params += tsparams
     if filters.author.strip():
@@ -280,9 +286,16 @@ def _facets(cursor, where_sql: str, params: list) -> tuple[int, dict[str, dict]]
                 meanings.setdefault(label, []).append((name, value))
     facets: dict[str, dict] = {"platform": {}, "kind": {}, "department": {}, "year": {}}
     facets |= {name: {} for name in _labelled_extensions()}
-    total = 0
-    for platform, kind, department_id, year, labels, count in cursor.fetchall():
-        total += count
+    rows = [list(row) for row in cursor.fetchall()]
+    # The total says FACET_LIMIT + 1 when there are more matches (the caller shows "more than
+    # FACET_LIMIT"); the facets count FACET_LIMIT of them, so that no count exceeds the total
+    # shown (which match is left out does not matter: the counted ones are an arbitrary part).
+    total = sum(row[-1] for row in rows)
+    if total > FACET_LIMIT:
+        rows[-1][-1] -= 1
+    for platform, kind, department_id, year, labels, count in rows:
+        if not count:
+            continue
         for name, value in (
             ("platform", platform),
             ("kind", kind),
@@ -296,18 +309,27 @@ def _facets(cursor, where_sql: str, params: list) -> tuple[int, dict[str, dict]]
     return total, facets
 
 
-def _cached_facets(cursor, where_sql: str, params: list, *, use_cache: bool) -> tuple[int, dict[str, dict]]:
-    if not use_cache:
-        return _facets(cursor, where_sql, params)
-    key = (
+def _facets_key(where_sql: str, params: list) -> str:
+    return (
         "archive:facets:"
         + hashlib.sha256(json.dumps([where_sql, params, FACET_LIMIT], default=str).encode()).hexdigest()
     )
-    cached = cache.get(key)
+
+
+def _cached_facets(cursor, where_sql: str, params: list, *, use_cache: bool) -> tuple[int, dict[str, dict]]:
+    if not use_cache:
+        return _facets(cursor, where_sql, params)
+    cached = cache.get(_facets_key(where_sql, params))
     if cached is None:
         cached = _facets(cursor, where_sql, params)
-        cache.set(key, cached, FACET_CACHE_SECONDS)
+        cache.set(_facets_key(where_sql, params), cached, FACET_CACHE_SECONDS)
     return cached
+
+
+def _agrees_with_page(total: int, *, offset: int, shown: int, more: bool) -> bool:
+    """Whether counts (not capped) can be those of the page just read: the last page ends at the
+    total, any other page lies before it."""
+    return total > offset + shown if more else total == offset + shown or (shown == 0 and total <= offset)
 
 
 def _labelled_facets(raw: dict[str, dict]) -> dict[str, list[FacetValue]]:
@@ -363,9 +385,7 @@ def record_search(
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(AUTHOR_SIMILARITY)]
             )
         total, raw_facets = _cached_facets(cursor, where_sql, params, use_cache=use_cache)
-        capped = total > FACET_LIMIT
-        total = min(total, FACET_LIMIT)
-        ranked = bool(tsquery) and filters.sort == "relevance" and not capped and total <= RANK_LIMIT
+        ranked = bool(tsquery) and filters.sort == "relevance" and total <= min(FACET_LIMIT, RANK_LIMIT)
         if ranked:
             order = f"ts_rank_cd(r.search_vector, {tsquery}) DESC, r.published_at DESC, r.id DESC"
             order_params = tsparams
@@ -373,11 +393,23 @@ def record_search(
             order, order_params = "r.published_at ASC, r.id ASC", []
         else:
             order, order_params = "r.published_at DESC, r.id DESC", []
+        offset = (page - 1) * per_page
+        # One more than the page, to tell whether the counts (if cached) still agree with it.
         cursor.execute(
             f"SELECT r.id FROM archive_record r WHERE {where_sql} ORDER BY {order} LIMIT %s OFFSET %s",  # noqa: S608
-            [*params, *order_params, per_page, (page - 1) * per_page],
+            [*params, *order_params, per_page + 1, offset],
         )
         ids = [row[0] for row in cursor.fetchall()]
+        more, ids = len(ids) > per_page, ids[:per_page]
+        if use_cache and total <= FACET_LIMIT and not _agrees_with_page(
+            total, offset=offset, shown=len(ids), more=more
+        ):
+            # The records changed since the counts were cached: count again, so that the total
+            # and the facets describe the hits on the page.
+            cache.delete(_facets_key(where_sql, params))
+            total, raw_facets = _cached_facets(cursor, where_sql, params, use_cache=True)
+        capped = total > FACET_LIMIT
+        total = min(total, FACET_LIMIT)
     by_id = (
         Record.objects.select_related("account", "department")
         .only(*RESULT_FIELDS)  # what a result shows: building whole records costs more than the query
@@ -409,9 +441,17 @@ def highlight(*, records: list[Record], tsquery: str, tsparams: list) -> dict[in
         for record in records
     ]
     with connection.cursor() as cursor:
+        # A record found through a word's stem rather than its lemma ("avgifter" for "avgift")
+        # gets its words marked through the stemmer.
         cursor.execute(
-            f"SELECT ts_headline(%s::regconfig, t, {tsquery}, %s) FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",  # noqa: S608
-            [SEARCH_CONFIG, *tsparams, HEADLINE_OPTIONS, texts],
+            "SELECT CASE WHEN strpos(h, E'\\x02') > 0 THEN h ELSE ts_headline(%s::regconfig, t, q, %s) END "  # noqa: S608
+            "FROM (SELECT n, t, q, ts_headline(%s::regconfig, t, q, %s) AS h "
+            f"FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n), (SELECT {tsquery} AS q) query) marked "
+            "ORDER BY n",
+            [
+                f"{SEARCH_CONFIG}{STEM_SUFFIX}", HEADLINE_OPTIONS, SEARCH_CONFIG, HEADLINE_OPTIONS, texts,
+                *tsparams,
+            ],
         )
         headlines = [row[0] for row in cursor.fetchall()]
     return {

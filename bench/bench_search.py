@@ -345,7 +345,7 @@ def _load(connections, accounts, count: int) -> None:
         # The generator links every comment to an existing post; checking each foreign key
         # (and across the two loading sessions) would only slow the fill down.
         cursor.execute("ALTER TABLE archive_record DISABLE TRIGGER ALL")
-    # Two sessions compute the search vectors (ispell + stemmer) in parallel.
+    # Two sessions compute the search vectors (lemmas, stems, compound parts) in parallel.
     import threading
 
     def insert(part: int) -> None:
@@ -364,18 +364,17 @@ def _load(connections, accounts, count: int) -> None:
                     author_platform_id, text, text_format, escaped, media, permalink, published_at, first_seen_at,
                     last_seen_at, removed_at, removal_ground, removal_reason, deleted_on_platform_at,
                     legal_hold, raw_json, raw_canonical, raw_sha256, content_sha256, version_count,
-                    search_vector, labels, created_at)
+                    search_vector, labels, created_at, escaped)
                 SELECT id, account_id, department_id, platform, platform_id, kind, is_own, thread_id,
                     NULL, '', '', author_name, author_handle, '', text, 'plain', false, '[]', '', published_at,
                     published_at, published_at, removed_at, removal_ground, '', deleted_on_platform_at,
                     false, raw_json, raw_canonical, raw_sha256, content_sha256, 1,
-                    setweight(to_tsvector('smgov_swedish', text), 'A')
-                        || setweight(to_tsvector('smgov_swedish', author_name || ' ' || author_handle), 'B'),
+                    smgov_swedish_vector(text, author_name || ' ' || author_handle),
                     CASE WHEN kind = 'comment' THEN
                         ARRAY['outcome:' || {CASE_STATE.replace("%", "%%")}]
                         || CASE WHEN {CASE_PHONE.replace("%", "%%")} THEN ARRAY['flag:personal_data', 'flag:phone'] ELSE '{{}}' END
                     ELSE '{{}}' END::varchar[],
-                    published_at
+                    published_at, false
                 FROM bench_staging WHERE id %% 2 = %s
                 """,  # noqa: S608 - constants only
                 [part],

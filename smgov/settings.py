@@ -123,8 +123,9 @@ DATABASES = {
         required_in_production(
             "DATABASE_URL", f"postgres://smgov@127.0.0.1:{envint('SMGOV_PG_PORT', 25432)}/smgov"
         ),
-        # A new connection pays for loading the Swedish dictionary (seconds): keep connections.
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+        # A new connection pays for loading the Swedish dictionary (seconds): keep connections
+        # (-1, the default: for as long as they work; else for so many seconds).
+        conn_max_age=None if envint("DATABASE_CONN_MAX_AGE", -1) < 0 else envint("DATABASE_CONN_MAX_AGE", -1),
         conn_health_checks=True,
     )
 }

@@ -253,6 +253,9 @@ def test_f11_facets_are_cached_between_pages_but_the_page_is_live(org, corpus):
     ingest(org.account, "Biblioteket stänger tidigt i dag.")
     again = record_search(user=org.registrar, filters=SearchFilters(q="bibliotek", sort="newest"))
     assert len(again.records) == 2  # the list is read live
+    # ... and the counts beside it never contradict it: they are counted again.
+    assert again.total == 2
+    assert sum(f.count for f in again.facets["platform"]) == 2
     fresh = record_search(user=org.registrar, filters=SearchFilters(q="bibliotek"), use_cache=False)
     assert fresh.total == 2
 
@@ -285,3 +288,86 @@ def test_f11_a_results_page_takes_as_many_queries_for_twenty_hits_as_for_one(org
     for number in range(24):
         ingest(org.account, f"Snöröjningen på gata {number} är klar.")
     assert queries() == one
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("plogas", "plogar", "plogat", "ploga"),
+        ("avgift", "avgifter", "avgiften", "avgifterna"),
+        ("skola", "skolan", "skolor", "skolorna"),
+    ],
+)
+def test_f11_every_inflected_form_finds_every_other(org, forms):
+    """The dictionary alone lemmatises plogar to plog but plogas to ploga, avgifter to avgifta."""
+    records = {form: ingest(org.account, f"Fråga om {form} i går.") for form in forms}
+    ingest(org.account, "Vattenledningen läcker vid torget.")
+    for query in forms:
+        assert set(found(org.registrar, q=query)) == {r.text for r in records.values()}, query
+
+
+def test_f11_a_compound_is_found_by_its_last_part(org):
+    permit = ingest(org.account, "Min bygglovsansökan har legat i ett halvår.")
+    fine = ingest(org.account, "Varför fick jag parkeringsböter vid simhallen?")
+    ingest(org.account, "Badet vid sjön öppnar i juni.")
+    assert found(org.registrar, q="ansökan") == [permit.text]
+    assert found(org.registrar, q="böter") == [fine.text]
+    assert found(org.registrar, q="bygglovsansökan") == [permit.text]
+    # The first part too, and a last part in its definite form.
+    assert found(org.registrar, q="bygglov") == [permit.text]
+    library = ingest(org.account, "Stadsbiblioteket har en ny läshörna.")
+    preschool = ingest(org.account, "Förskolan på Ekbacken har för få pedagoger.")
+    assert found(org.registrar, q="bibliotek") == [library.text]
+    assert found(org.registrar, q="skola") == [preschool.text]
+    # A short word is not matched as the end of any word ("is" in "polis").
+    ingest(org.account, "Polisen var på plats.")
+    assert found(org.registrar, q="is") == []
+
+
+def test_f11_words_between_angle_brackets_in_a_plain_comment_are_searchable(org):
+    record = ingest(org.account, "Skyltningen vid <Storgatan> och <parkeringen> är fel", kind=RecordKind.COMMENT)
+    assert found(org.registrar, q="storgatan") == [record.text]
+    assert found(org.registrar, q="parkering") == [record.text]
+    snippet = record_search(user=org.registrar, filters=SearchFilters(q="storgatan")).snippets[record.pk]
+    assert "&lt;<mark>Storgatan</mark>&gt;" in snippet
+
+
+def test_f11_a_snippet_keeps_its_first_word(org):
+    record = ingest(org.account, "Vi kör snöröjningen i natt på Storgatan.")
+    snippet = record_search(user=org.registrar, filters=SearchFilters(q="snöröjning")).snippets[record.pk]
+    assert snippet.startswith("Vi kör <mark>snöröjningen</mark>")
+
+
+def test_f11_a_word_found_through_its_stem_is_marked_in_the_snippet(org):
+    record = ingest(org.account, "Nya avgifter för hemtjänsten.")
+    snippet = record_search(user=org.registrar, filters=SearchFilters(q="avgift")).snippets[record.pk]
+    assert "<mark>avgifter</mark>" in snippet
+
+
+def test_f11_no_facet_count_exceeds_the_total_when_counting_is_bounded(org, monkeypatch):
+    from archive import selectors
+
+    monkeypatch.setattr(selectors, "FACET_LIMIT", 3)
+    for n in range(5):
+        ingest(org.account, f"Skolan informerar, del {n}.")
+    result = record_search(user=org.registrar, filters=SearchFilters(q="skola"), use_cache=False)
+    assert result.capped and result.total == 3
+    for name in ("platform", "kind", "department", "year"):
+        assert sum(f.count for f in result.facets[name]) == 3, name
+
+
+def test_f11_a_new_connection_has_the_swedish_dictionary_loaded_before_its_first_search(db):
+    """Loading hunspell-sv takes seconds: it happens as the connection opens, not in a search."""
+    from django.db import connections
+
+    fresh = connections.create_connection("default")
+    try:
+        with fresh.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_backend_memory_contexts WHERE ident = 'sv_ispell'")
+            assert cursor.fetchone()[0] == 1
+    finally:
+        fresh.close()
+
+
+def test_f11_web_workers_keep_their_connections(settings):
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] is None
