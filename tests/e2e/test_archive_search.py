@@ -96,7 +96,7 @@ def test_f11_disclosure_page_is_accessible_and_masks_in_the_browser(page, org):
     item = export.items.get()
     # The personal identity number the flags found is offered: one click masks it.
     page.get_by_role("button", name="Maskera Personnummer: 19121212-1212").click()
-    page.locator(".message--success").wait_for()
+    page.locator(f"#item-{item.pk} .mask-list").wait_for()
     assert "19121212" not in page.locator(f"#item-{item.pk} .archive-text").inner_text()
     # A name is typed, with the provision it is secret under.
     editor = page.locator(f"#item-{item.pk} details.mask-edit")
