@@ -122,7 +122,7 @@ def test_n15_failed_registration_gives_its_number_back(org, monkeypatch):
     assert case.number == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_n15_numbers_are_gapless_when_registered_at_once():
     from accounts.models import Department
     from accounts.roles import Role

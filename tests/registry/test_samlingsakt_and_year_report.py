@@ -94,7 +94,7 @@ def test_n6_one_samlingsakt_per_department_and_year(org):
     assert first.diary_number == "BUN 2026/1"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_n6_samlingsakt_created_once_when_needed_at_once():
     from accounts.models import Department
 
