@@ -2,11 +2,13 @@
 
 `run_account` is retried by Celery itself, from the cursor stored in PostgreSQL: after a rate limit
 exactly when the platform said (no request storm), after server errors and timeouts with exponential
-backoff and jitter, a bounded number of times. Invalid credentials are never retried.
+backoff and jitter, a bounded number of times; so is a run cut off by the database going away (a
+restart of PostgreSQL: the page in flight was rolled back whole). Invalid credentials are never retried.
 """
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from platforms.base import TransientError
 
@@ -20,7 +22,7 @@ MAX_RATE_LIMIT_WAIT = 60 * 60
     bind=True,
     name="harvest.run_account",
     acks_late=True,
-    autoretry_for=(TransientError,),
+    autoretry_for=(TransientError, OperationalError, InterfaceError),
     max_retries=settings.HARVEST_TASK_MAX_RETRIES,
     retry_backoff=settings.HARVEST_RETRY_BACKOFF,
     retry_backoff_max=60 * 60,

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -986,24 +987,35 @@ def overdue_digest_send(*, now=None) -> int:
         recipients = list(department_communicators(department_id).values_list("email", flat=True))
         if not recipients:
             continue
+        # Once a day even if the task is delivered twice (or two beats send it): the first takes the day.
+        sent_key = f"moderation:overdue-digest:{department_id}:{timezone.localdate(now):%Y-%m-%d}"
+        if not cache.add(sent_key, True, timeout=2 * 24 * 60 * 60):
+            continue
         lines = [
             f"- {case.account.display_name}: {timezone.localtime(case.deadline):%Y-%m-%d %H:%M} {_case_url(case)}"
             for case in cases
         ]
-        send_mail(
-            ngettext(
-                "%(count)s overdue comment in the inbox",
-                "%(count)s overdue comments in the inbox",
-                len(cases),
-            )
-            % {"count": len(cases)},
-            _("These comments were not handled by their deadline:\n\n%(lines)s")
-            % {"lines": "\n".join(lines)},
-            None,
-            sorted(set(recipients)),
-        )
+        try:
+            _send_overdue_digest(cases, lines, recipients)
+        except Exception:
+            cache.delete(sent_key)  # not sent: the next delivery may try again
+            raise
         mailed += 1
     return mailed
+
+
+def _send_overdue_digest(cases, lines, recipients) -> None:
+    send_mail(
+        ngettext(
+            "%(count)s overdue comment in the inbox",
+            "%(count)s overdue comments in the inbox",
+            len(cases),
+        )
+        % {"count": len(cases)},
+        _("These comments were not handled by their deadline:\n\n%(lines)s") % {"lines": "\n".join(lines)},
+        None,
+        sorted(set(recipients)),
+    )
 
 
 # --- saved replies and keyword rules (the municipality's own data) ----------------------------------

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from accounts.roles import Role
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import DepartmentFactory, ServiceAccountFactory, UserFactory
 
 TRANSACTIONAL = {"transactional_db", "live_server", "celery_worker"}
@@ -165,3 +166,22 @@ def org(db):
         department=other, admins=[people.charlie, UserFactory(department=other)]
     )
     return people
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm", base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

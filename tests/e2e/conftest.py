@@ -1,8 +1,7 @@
-"""Real headless Chromium (Debian's) driven by Playwright, with axe-core for accessibility."""
+"""Real headless Chromium (Debian's) driven by Playwright, with axe-core for accessibility. The
+`browser` and `page` fixtures are in tests/conftest.py, for the browser checks of tests/reliability/ too."""
 
 import os
-
-import pytest
 
 # Playwright's sync API runs an event loop in this thread; the tests still touch the
 # database synchronously between browser steps, which is safe here.
@@ -18,25 +17,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm", base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def axe_violations(page) -> list:

@@ -8,6 +8,7 @@ HTTP server serving a Facebook Page whose one post has 10,000 comments, 250 to a
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -35,8 +36,9 @@ PER_PAGE = 250
 class SlowCommentServer:
     """A Facebook Page with one post and 10,000 comments, paged by ``after`` cursors."""
 
-    def __init__(self, httpserver):
+    def __init__(self, httpserver, *, comments: int = COMMENTS, per_page: int = PER_PAGE):
         self.base = httpserver.url_for("/v21.0")
+        self.total, self.per_page = comments, per_page
         self.pages_served = 0
         httpserver.expect_request(f"/v21.0/{PAGE_ID}").respond_with_json(
             {"followers_count": 12, "id": PAGE_ID}
@@ -58,7 +60,7 @@ class SlowCommentServer:
     def comments(self, request):
         time.sleep(0.05)  # a slow platform, so that the kill lands mid-harvest
         start = int(request.args.get("after", "0"))
-        end = min(start + PER_PAGE, COMMENTS)
+        end = min(start + self.per_page, self.total)
         body = {
             "data": [
                 {
@@ -70,7 +72,7 @@ class SlowCommentServer:
                 for n in range(start, end)
             ]
         }
-        if end < COMMENTS:
+        if end < self.total:
             body["paging"] = {
                 "cursors": {"after": str(end)},
                 "next": f"{self.base}/{POST_ID}/comments?after={end}",
@@ -128,8 +130,8 @@ def comment_count() -> int:
 
 
 @pytest.fixture
-def account(transactional_db, org, httpserver, settings):
-    server = SlowCommentServer(httpserver)
+def account(transactional_db, org, httpserver, settings, request):
+    server = SlowCommentServer(httpserver, **getattr(request, "param", {}))
     account = org.account
     account.platform, account.platform_id = "facebook", PAGE_ID
     account.api_base_url = server.base
@@ -149,15 +151,16 @@ def queue():
 
 
 def assert_every_comment_stored_once(account):
+    comments, per_page = account.server.total, account.server.per_page
     ids = list(
         Record.objects.filter(thread_platform_id=POST_ID)
         .exclude(kind="post")
         .values_list("platform_id", flat=True)
     )
-    assert len(ids) == COMMENTS
-    assert len(set(ids)) == COMMENTS
-    assert Case.objects.filter(record__thread_platform_id=POST_ID).count() == COMMENTS  # one case each
-    pages = COMMENTS // PER_PAGE
+    assert len(ids) == comments
+    assert len(set(ids)) == comments
+    assert Case.objects.filter(record__thread_platform_id=POST_ID).count() == comments  # one case each
+    pages = comments // per_page
     # the page in flight when the worker died was rolled back, so each page was stored once
     assert SourceResponse.objects.filter(account=account, url__contains="/comments").count() == pages
     assert account.server.pages_served >= pages
@@ -216,3 +219,45 @@ def test_sigkill_of_the_whole_worker_then_a_new_worker_stores_every_comment_once
         stop_worker(second)
 
     assert_every_comment_stored_once(account)
+
+
+@pytest.mark.parametrize("account", [{"comments": 3_000, "per_page": 100}], indirect=True)
+def test_five_sigkills_at_random_moments_store_every_comment_once_and_the_archive_verifies(
+    account, queue, tmp_path
+):
+    from django.core.management import call_command
+
+    moments = random.Random()
+    worker = start_worker(queue=queue, log_path=tmp_path / "worker.log")
+    try:
+        run_account.apply_async(args=[account.pk], queue=queue)
+        # Five kills, each once the harvest has gone a random stretch past the last one (at least a
+        # few pages, so that the message is back in the new pool process) and at a random moment
+        # within a page; the last while a third of the comments are still to come.
+        thresholds = [200 + 400 * n + moments.randrange(100) for n in range(5)]
+        killed_at = []
+        for threshold in thresholds:
+            wait_for(lambda threshold=threshold: comment_count() >= threshold, 600, "the harvest to go on")
+            time.sleep(moments.uniform(0, 0.1))
+            (child,) = wait_for(lambda: pool_processes(worker) or None, 60, "a pool process")
+            os.kill(child, signal.SIGKILL)
+            killed_at.append(comment_count())
+            # the next pool process is a new one: wait for it before the next kill
+            wait_for(
+                lambda child=child: (pool_processes(worker) or [child]) != [child], 60, "a new pool process"
+            )
+        assert killed_at[-1] < account.server.total, killed_at
+        wait_for(
+            lambda: HarvestRun.objects.filter(account=account, status="succeeded").exists(),
+            600,
+            "the resumed run",
+        )
+    finally:
+        stop_worker(worker)
+
+    assert_every_comment_stored_once(account)
+    statuses = list(
+        HarvestRun.objects.filter(account=account).order_by("started_at").values_list("status", flat=True)
+    )
+    assert statuses == ["failed"] * 5 + ["succeeded"], (killed_at, statuses)
+    call_command("verify_archive")  # raises CommandError if any chain link or version does not verify
