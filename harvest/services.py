@@ -463,11 +463,13 @@ class _Run:
         """The one place where new records go to the moderation inbox; moderation decides which
         need a case (incoming comments and replies do, own posts do not; historical ones are listed
         apart)."""
-        records = [result.record for result in results]
-        for record in records:
-            if self.historical(record.published_at):
-                moderation_services.case_open(record=record, historical=True)
-        moderation_services.cases_open(records=[r for r in records if not self.historical(r.published_at)])
+        current = []
+        for result in results:
+            if self.historical(result.record.published_at):
+                moderation_services.case_open(record=result.record, historical=True)
+            else:
+                current.append(result.record)
+        moderation_services.cases_open(records=current)
 
     # posts ------------------------------------------------------------------------------------
 
