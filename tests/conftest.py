@@ -58,6 +58,18 @@ def _reference_data(request):
 
 
 @pytest.fixture(autouse=True)
+def _swedish():
+    """Every test starts in the default language: a request with the language cookie of another test
+    leaves its language active in the worker's thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
 
