@@ -49,7 +49,7 @@ import hashlib
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -215,6 +215,17 @@ class Published:
 
     item: Item
     response: Response
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A photo or video to publish with a post, with the text that describes it to those who cannot
+    see it."""
+
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+    alt_text: str
 
 
 @dataclass(frozen=True)
@@ -399,6 +410,14 @@ class Connector(ABC):
         """The length of a text as the platform counts it: by default in characters (code points)."""
         return len(text)
 
+    # Whether posts can be published through the platform's API (``publish_post``); where not, a
+    # communicator publishes by hand and records the link.
+    publishes_posts: ClassVar[bool] = False
+    # The longest post the platform accepts, counted like replies (`count_text`).
+    post_limit: ClassVar[int] = 8000
+    # How many photos or videos one post may carry through the API.
+    post_media_limit: ClassVar[int] = 4
+
     # Whether the platform keeps the earlier texts of an edited item (``fetch_history``).
     keeps_edit_history: ClassVar[bool] = False
 
@@ -465,6 +484,18 @@ class Connector(ABC):
         for this account's reply with the same text under ``parent_id`` and returns that instead of
         posting a second one, wherever the platform itself does not deduplicate."""
         raise NotSupported(f"{self.platform}: publishing replies is not supported")
+
+    def publish_post(
+        self, text: str, *, media: Sequence[Upload] = (), link: str = "", key: str = ""
+    ) -> Published:
+        """Publish ``text`` (with ``media`` and ``link``) as a new post of the account and return the
+        platform's answer: the post as a harvest will later read it (``is_own``, kind ``post``).
+
+        ``key`` is the same for every attempt at one post: publishing runs in a task that a dead worker
+        leaves to run again, so a connector passes it where the platform deduplicates (an idempotency
+        key), and otherwise first looks for the account's own recent post with the same text and
+        returns that instead of posting a second one."""
+        raise NotSupported(f"{self.platform}: publishing posts is not supported")
 
     def accepted_reply(
         self, response: Response, platform_id: str, parent_id: str, thread_id: str, text: str
