@@ -271,6 +271,7 @@ CREDENTIAL_LABELS = {
     "access_token": _("Access token"),
     "key": _("API key"),
     "oauth_token": _("OAuth token (acts as the channel)"),
+    "app_password": _("App password (publishes posts)"),
     "password": _("Password for logging in by hand"),
 }
 

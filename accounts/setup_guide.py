@@ -77,5 +77,9 @@ NEED_HELP = {
     ("mastodon", "access_token"): _("Only for publishing replies; reading works without it."),
     ("bluesky", "platform_id"): _("The account's DID, beginning with did:plc: or did:web:."),
     ("bluesky", "handle"): _("Or the handle, such as exempelby.bsky.social or the municipality's domain."),
+    ("bluesky", "app_password"): _(
+        "Only for publishing posts: an app password made under Settings → Privacy and security → "
+        "App passwords; reading works without it."
+    ),
     ("rss", "base_url"): _("The feed's own address, such as https://bibliotek.exempelby.se/blogg/feed/."),
 }

@@ -220,12 +220,14 @@ class Published:
 @dataclass(frozen=True)
 class Upload:
     """A photo or video to publish with a post, with the text that describes it to those who cannot
-    see it."""
+    see it. ``public_url`` is where the platform can fetch the same file itself, for platforms that
+    take photos only by address (Instagram)."""
 
     filename: str
     content_type: str
     data: bytes = field(repr=False)
     alt_text: str
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -550,7 +552,7 @@ class Connector(ABC):
         *,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
-        data: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | bytes | None = None,
         json_body: Any = None,
     ) -> Response:
         """Send one request and return the response as received, or raise a typed error.

@@ -1,13 +1,19 @@
 """Bluesky through the public AppView, which needs no account: everything read here is public.
 
 ``platform_id`` is the account's DID (the handle works too, but DIDs survive a change of handle);
-items are identified by their ``at://`` URI. Replying and hiding would need the account's own PDS
-and an app password, so they are not supported.
+items are identified by their ``at://`` URI. Replying and hiding are not supported.
+
+Publishing a post writes to the account's own repository, which needs an app password
+(``credentials["app_password"]``, made under Settings → Privacy and security → App passwords): the
+connector signs in (``com.atproto.server.createSession``) at ``pds_url``, Bluesky's entryway, which
+passes the writes on to the server that hosts the account, uploads each photo
+(``com.atproto.repo.uploadBlob``) and creates the post record (``com.atproto.repo.createRecord``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,18 +23,22 @@ from .base import (
     ChangeAction,
     ChangeEvent,
     Connector,
+    ConnectorError,
     CredentialsInvalid,
     Item,
     ItemKind,
     MalformedResponse,
     Media,
     NotFound,
+    NotSupported,
     Page,
     PermanentError,
     Profile,
+    Published,
     RateLimited,
     Response,
     TransientError,
+    Upload,
     count_graphemes,
     parse_time,
     retry_after_seconds,
@@ -40,6 +50,10 @@ THREAD_DEPTH = 1000  # the API's maximum: a municipality's threads are never tha
 AUTH_ERRORS = frozenset({"AuthenticationRequired", "ExpiredToken", "InvalidToken"})
 POST_COLLECTION = "app.bsky.feed.post"
 JETSTREAM_ORDER = {"create": 0, "update": 1, "delete": 3}
+# Links in a post's text; what ends a sentence after one is not part of it.
+LINK = re.compile(r"https?://[^\s<>\"]+")
+LINK_TRAILING = ".,;:!?'\""
+OWN_POSTS_CHECKED = 30  # the account's newest posts looked through for one already published
 
 
 def jetstream_post_uri(event: dict[str, Any]) -> str | None:
@@ -73,9 +87,17 @@ class BlueskyConnector(Connector):
     page_size = 100
     setup_needs = (("platform_id", "handle"),)
 
+    credential_kinds = ("app_password",)
+    setup_optional = ("app_password",)
+
     # A post holds 300 graphemes (the app view's limit), counted as user-perceived characters.
     reply_limit = 300
     count_unit = "graphemes"
+    publishes_posts = True  # with an app password
+    post_limit = 300
+    post_media_limit = 4  # app.bsky.embed.images holds at most four
+    # Where publishing signs in: the entryway of the accounts Bluesky hosts.
+    pds_url = "https://bsky.social"
 
     @classmethod
     def count_text(cls, text: str) -> int:
@@ -126,6 +148,93 @@ class BlueskyConnector(Connector):
             response, lambda: [replace(self._item(post), is_own=False) for post in body["posts"]]
         )
         return Page(response, items, None)
+
+    def publish_post(
+        self, text: str, *, media: Sequence[Upload] = (), link: str = "", key: str = ""
+    ) -> Published:
+        """A post record with its photos (each with its description) or, without photos, a card for
+        ``link``; every address in the text is made a link. A repository has no idempotency key, so the
+        account's newest posts are looked through first for one with the same text."""
+        password = self.credentials.get("app_password")
+        if not password:
+            raise NotSupported("bluesky: publishing posts needs the account's app password")
+        if media and link and link not in text:
+            text = f"{text}\n\n{link}"  # the photos take the post's one embed: the link goes in the text
+        already = self._own_post(text)
+        if already is not None:
+            return already
+        did, token = self._sign_in(password)
+        auth = {"Authorization": f"Bearer {token}"}
+        record: dict[str, Any] = {
+            "$type": POST_COLLECTION,
+            "text": text,
+            "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
+        if facets := link_facets(text):
+            record["facets"] = facets
+        if media:
+            images = [{"alt": upload.alt_text, "image": self._upload(upload, auth)} for upload in media]
+            record["embed"] = {"$type": "app.bsky.embed.images", "images": images}
+        elif link:
+            external = {"uri": link, "title": "", "description": ""}
+            record["embed"] = {"$type": "app.bsky.embed.external", "external": external}
+        response = self.request(
+            "POST",
+            self._pds("com.atproto.repo.createRecord"),
+            headers=auth,
+            json_body={"repo": did, "collection": POST_COLLECTION, "record": record},
+        )
+        created = response.json()
+        uri, cid = self.parsed(response, lambda: (str(created["uri"]), str(created.get("cid", ""))))
+        # The repository answers with the address only; the post as the harvest reads it comes from the
+        # AppView, which may not have it yet: then the record we wrote stands in.
+        try:
+            view_response, body = self.get_json("/xrpc/app.bsky.feed.getPosts", params={"uris": uri})
+            posts = self.parsed(view_response, lambda: body["posts"])
+            if posts:
+                return Published(self.parsed(view_response, self._item, posts[0]), view_response)
+        except ConnectorError:
+            pass
+        author = {"did": did, "handle": self.handle.lstrip("@") or did}
+        view = {"uri": uri, "cid": cid, "author": author, "record": record}
+        return Published(replace(self.parsed(response, self._item, view), raw=created), response)
+
+    def _own_post(self, text: str) -> Published | None:
+        wanted = " ".join(text.split())
+        params = {"actor": self._actor(), "limit": OWN_POSTS_CHECKED, "filter": "posts_no_replies"}
+        response, body = self.get_json("/xrpc/app.bsky.feed.getAuthorFeed", params=params)
+        items, _cursor = self.parsed(response, self._feed_page, body, None)
+        return next(
+            (
+                Published(item, response)
+                for item in items
+                if item.is_own and " ".join(item.text.split()) == wanted
+            ),
+            None,
+        )
+
+    def _sign_in(self, password: str) -> tuple[str, str]:
+        """The account's DID and an access token for its repository."""
+        response = self.request(
+            "POST",
+            self._pds("com.atproto.server.createSession"),
+            json_body={"identifier": self.platform_id or self.handle.lstrip("@"), "password": password},
+        )
+        session = response.json()
+        return self.parsed(response, lambda: (str(session["did"]), str(session["accessJwt"])))
+
+    def _upload(self, upload: Upload, auth: dict[str, str]) -> dict[str, Any]:
+        response = self.request(
+            "POST",
+            self._pds("com.atproto.repo.uploadBlob"),
+            headers={**auth, "Content-Type": upload.content_type},
+            data=upload.data,
+        )
+        body = response.json()
+        return self.parsed(response, lambda: dict(body["blob"]))
+
+    def _pds(self, method: str) -> str:
+        return f"{self.pds_url.rstrip('/')}/xrpc/{method}"
 
     def jetstream_event(self, event: dict[str, Any]) -> ChangeEvent | None:
         """A Jetstream commit as a change. Jetstream carries the record and the author's DID but not
@@ -227,6 +336,23 @@ class BlueskyConnector(Connector):
         if response.status >= 500:
             raise TransientError(text, response)
         raise PermanentError(text, response)
+
+
+def link_facets(text: str) -> list[dict[str, Any]]:
+    """A link facet for every web address in ``text``: Bluesky marks rich text by UTF-8 byte offsets."""
+    facets = []
+    for match in LINK.finditer(text):
+        url = match.group().rstrip(LINK_TRAILING)
+        while url.endswith(")") and url.count(")") > url.count("("):
+            url = url[:-1].rstrip(LINK_TRAILING)  # the address was written in brackets
+        start = len(text[: match.start()].encode())
+        facets.append(
+            {
+                "index": {"byteStart": start, "byteEnd": start + len(url.encode())},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
+            }
+        )
+    return facets
 
 
 def _wait_seconds(response: Response) -> float:

@@ -1,8 +1,9 @@
+import json
 from datetime import UTC, datetime
 
 import pytest
 
-from platforms.base import ItemKind, NotFound, NotSupported, RateLimited
+from platforms.base import CredentialsInvalid, ItemKind, NotFound, NotSupported, RateLimited, Upload
 from platforms.bluesky import BlueskyConnector
 
 DID = "did:plc:n7rvkkommun4x2abcd5efgh6"
@@ -176,3 +177,139 @@ def test_search_public_finds_posts_anywhere_as_nobodys_own(connector, serve):
         ("dejeif.bsky.social", ItemKind.POST, False),
     ]
     assert page.items[0].permalink == "https://bsky.app/profile/lenaiforshaga.bsky.social/post/3lmonbro1aaa"
+
+
+APP_PASSWORD = "abcd-efgh-ijkl-mnop"
+PUBLISHED = f"at://{DID}/app.bsky.feed.post/3lbjulmarknad2"
+OWN_FEED_QUERY = {"actor": DID, "limit": "30", "filter": "posts_no_replies"}
+JULMARKNAD = "Välkommen till julmarknaden på Torget på lördag! Program: https://norrvik.se/julmarknad"
+
+
+@pytest.fixture
+def publisher(httpserver, fast_session):
+    connector = BlueskyConnector(
+        base_url=httpserver.url_for("/"),
+        platform_id=DID,
+        handle="norrvik.se",
+        credentials={"app_password": APP_PASSWORD},
+        session=fast_session,
+    )
+    connector.pds_url = httpserver.url_for("/")
+    return connector
+
+
+def test_publish_post_with_photos_their_descriptions_and_links(publisher, serve, httpserver, recorded):
+    serve(FEED, "author_feed_page1.json", OWN_FEED_QUERY)  # not published yet
+    for method, name in (
+        ("server.createSession", "create_session.json"),
+        ("repo.uploadBlob", "upload_blob.json"),
+        ("repo.createRecord", "create_record.json"),
+    ):
+        httpserver.expect_request(f"/xrpc/com.atproto.{method}", method="POST").respond_with_data(
+            recorded("bluesky", name), content_type="application/json"
+        )
+    serve("/xrpc/app.bsky.feed.getPosts", "get_posts_published.json", {"uris": PUBLISHED})
+    photos = [
+        Upload("torget.jpg", "image/jpeg", b"\xff\xd8 torget jpeg", "Marknadsstånd med julgranar på Torget"),
+        Upload("tomte.png", "image/png", b"\x89PNG tomte", "Tomten delar ut pepparkakor"),
+    ]
+
+    published = publisher.publish_post(JULMARKNAD, media=photos, key="post-17")
+
+    item = published.item
+    assert (item.kind, item.is_own, item.platform_id) == (ItemKind.POST, True, PUBLISHED)
+    assert item.permalink == "https://bsky.app/profile/norrvik.se/post/3lbjulmarknad2"
+    assert item.media[0].alt_text == "Marknadsstånd med julgranar på Torget"
+    requests = {
+        request.path.rsplit(".", 1)[1]: request for request, _ in httpserver.log if request.method == "POST"
+    }
+    session = json.loads(requests["createSession"].data)
+    assert session == {"identifier": DID, "password": APP_PASSWORD}
+    uploads = [
+        (r.headers["Content-Type"], r.data) for r, _ in httpserver.log if r.path.endswith("uploadBlob")
+    ]
+    assert uploads == [("image/jpeg", b"\xff\xd8 torget jpeg"), ("image/png", b"\x89PNG tomte")]
+    assert all(
+        r.headers["Authorization"]
+        == f"Bearer {json.loads(recorded('bluesky', 'create_session.json'))['accessJwt']}"
+        for r, _ in httpserver.log
+        if r.path.endswith(("uploadBlob", "createRecord"))
+    )
+    created = json.loads(requests["createRecord"].data)
+    assert (created["repo"], created["collection"]) == (DID, "app.bsky.feed.post")
+    record = created["record"]
+    assert record["text"] == JULMARKNAD
+    assert [image["alt"] for image in record["embed"]["images"]] == [
+        "Marknadsstånd med julgranar på Torget",
+        "Tomten delar ut pepparkakor",
+    ]
+    assert record["embed"]["images"][0]["image"]["ref"] == {"$link": "bafkreigplogbilstorgatan2024"}
+    # Offsets count UTF-8 bytes (å, ä and ö are two each), not characters.
+    (facet,) = record["facets"]
+    start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
+    assert JULMARKNAD.encode()[start:end] == b"https://norrvik.se/julmarknad"
+    assert start != JULMARKNAD.index("https")
+    assert facet["features"] == [
+        {"$type": "app.bsky.richtext.facet#link", "uri": "https://norrvik.se/julmarknad"}
+    ]
+
+
+def test_a_link_without_photos_becomes_a_card(publisher, serve, httpserver, recorded):
+    serve(FEED, "author_feed_page1.json", OWN_FEED_QUERY)
+    httpserver.expect_request("/xrpc/com.atproto.server.createSession").respond_with_data(
+        recorded("bluesky", "create_session.json"), content_type="application/json"
+    )
+    httpserver.expect_request("/xrpc/com.atproto.repo.createRecord").respond_with_data(
+        recorded("bluesky", "create_record.json"), content_type="application/json"
+    )
+    serve("/xrpc/app.bsky.feed.getPosts", "get_posts_empty.json", {"uris": PUBLISHED})  # not indexed yet
+
+    published = publisher.publish_post(
+        "Läs om vinterns snöröjning (https://norrvik.se/sno).", link="https://norrvik.se/sno"
+    )
+
+    record = json.loads(httpserver.log[2][0].data)["record"]
+    assert record["embed"] == {
+        "$type": "app.bsky.embed.external",
+        "external": {"uri": "https://norrvik.se/sno", "title": "", "description": ""},
+    }
+    assert [f["features"][0]["uri"] for f in record["facets"]] == ["https://norrvik.se/sno"]
+    # The AppView had not seen the post yet: what was written stands in until the harvest reads it.
+    assert (published.item.platform_id, published.item.kind, published.item.is_own) == (
+        PUBLISHED,
+        ItemKind.POST,
+        True,
+    )
+    assert published.item.text == "Läs om vinterns snöröjning (https://norrvik.se/sno)."
+
+
+def test_a_post_already_published_is_found_not_posted_again(publisher, serve, httpserver):
+    serve(FEED, "author_feed_published.json", OWN_FEED_QUERY)
+    photo = Upload("torget.jpg", "image/jpeg", b"jpeg", "Marknadsstånd med julgranar på Torget")
+
+    published = publisher.publish_post(JULMARKNAD.replace("! ", "!  "), media=[photo], key="post-17")
+
+    assert published.item.platform_id == PUBLISHED and published.item.is_own
+    assert [request.method for request, _ in httpserver.log] == ["GET"]  # no sign-in, nothing uploaded
+
+
+def test_a_refused_app_password_is_a_credentials_error_without_the_password(
+    publisher, serve, httpserver, recorded
+):
+    serve(FEED, "author_feed_page1.json", OWN_FEED_QUERY)
+    httpserver.expect_request("/xrpc/com.atproto.server.createSession").respond_with_data(
+        recorded("bluesky", "error_invalid_password.json"), status=401, content_type="application/json"
+    )
+
+    with pytest.raises(CredentialsInvalid) as refused:
+        publisher.publish_post("Hej")
+
+    assert APP_PASSWORD not in str(refused.value)
+    assert "Invalid identifier or password" in str(refused.value)
+    assert not any(r.path.endswith("createRecord") for r, _ in httpserver.log)
+
+
+def test_publishing_needs_an_app_password(connector):
+    assert connector.publishes_posts and connector.post_limit == 300
+    with pytest.raises(NotSupported, match="app password"):
+        connector.publish_post("Hej")
