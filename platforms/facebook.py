@@ -4,11 +4,17 @@
 ``{post-id}_{comment-id}``, which is how ``fetch_item`` tells them apart without an extra request.
 ``edited_at`` stays empty: a post's ``updated_time`` also moves when someone comments, so it cannot
 say whether the text changed; the archive compares texts instead.
+
+Publishing a post (``pages_manage_posts``) uploads each photo unpublished
+(``POST /{page-id}/photos?published=false``) and attaches them all to one post of the Page's feed
+(``POST /{page-id}/feed`` with ``attached_media``); a post without photos carries ``link`` as its
+link preview.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +30,7 @@ from .base import (
     Page,
     Profile,
     Published,
+    Upload,
     parse_time,
 )
 from .graph import GraphConnector
@@ -36,12 +43,16 @@ MEDIA_TYPES: dict[str, MediaType] = {"photo": "image", "video": "video", "link":
 # The verbs of the Page ``feed`` webhook field for comments, in the order they can happen within one
 # second; "remove" is the only one that does not leave the comment readable.
 FEED_VERBS = {"add": 0, "edited": 1, "hide": 2, "unhide": 2, "remove": 3}
+OWN_POSTS_CHECKED = 25  # the Page's newest posts looked through for one already published
 
 
 class FacebookConnector(GraphConnector):
     platform = "facebook"
     webhook_object = "page"
     reply_limit = 8000  # a comment on a Page post
+    publishes_posts = True
+    post_limit = 63206  # Facebook's documented maximum for a post's text
+    post_media_limit = 10
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         def parse(data: list[dict[str, Any]]) -> tuple[list[Item], bool]:
@@ -134,6 +145,53 @@ class FacebookConnector(GraphConnector):
             )
         except ConnectorError:
             return self.accepted_reply(response, new_id, parent_id, thread_id or self._post_of(new_id), text)
+
+    def publish_post(
+        self, text: str, *, media: Sequence[Upload] = (), link: str = "", key: str = ""
+    ) -> Published:
+        """Graph has no idempotency key: the Page's newest posts are looked through first for one
+        with the same text, which a task run again after its worker died has already published."""
+        if media and link and link not in text:
+            text = f"{text}\n\n{link}"  # a post with photos has no link preview: the link goes in the text
+        already = self._own_post(text)
+        if already is not None:
+            return already
+        data = {"message": text}
+        if media:
+            for number, upload in enumerate(media):
+                data[f"attached_media[{number}]"] = json.dumps(
+                    {"media_fbid": self._unpublished_photo(upload)}
+                )
+        elif link:
+            data["link"] = link
+        response = self.request("POST", self.url(f"{self.platform_id}/feed"), data=data)
+        new_id = self.new_id(response)
+        # Graph answers with the id only: the rest (time, address, photos) comes from the post itself.
+        try:
+            node_response, post = self.get_node(new_id, fields=POST_FIELDS)
+            return Published(self.parsed(node_response, self._post, post), node_response)
+        except ConnectorError:
+            return self.accepted_post(response, new_id, text)
+
+    def _unpublished_photo(self, upload: Upload) -> str:
+        """A photo uploaded to the Page without a post of its own, to be attached to one."""
+        response = self.post_file(
+            f"{self.platform_id}/photos",
+            "source",
+            upload,
+            published="false",
+            alt_text_custom=upload.alt_text,
+        )
+        return self.new_id(response)
+
+    def _own_post(self, text: str) -> Published | None:
+        params = {"fields": POST_FIELDS, "limit": OWN_POSTS_CHECKED}
+        response, body = self.get_json(f"{self.platform_id}/posts", params=params)
+        wanted = " ".join(text.split())
+        for post in self.parsed(response, lambda: body["data"]):
+            if " ".join(post.get("message", "").split()) == wanted:
+                return Published(self.parsed(response, self._post, post), response)
+        return None
 
     def _own_reply(self, parent_id: str, text: str) -> Published | None:
         params = {"order": "reverse_chronological", "fields": COMMENT_FIELDS, "limit": self.page_size}

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from platforms.base import CredentialsInvalid, ItemKind, MalformedResponse, NotFound, RateLimited
+from platforms.base import CredentialsInvalid, ItemKind, MalformedResponse, NotFound, RateLimited, Upload
 from platforms.facebook import COMMENT_FIELDS, POST_FIELDS, FacebookConnector
 
 PAGE_ID = "104512345678901"
@@ -361,3 +361,78 @@ def test_throttling_with_retry_after_waits_that_long(connector, serve):
     with pytest.raises(RateLimited) as e:
         list(connector.fetch_posts())
     assert e.value.retry_after == 1800
+
+
+NEW_POST = f"{PAGE_ID}_912345699100002"
+JULMARKNAD = "Julmarknad på Torget på lördag kl. 11–16! Välkommen med hela familjen."
+OWN_POSTS = {"fields": POST_FIELDS, "limit": "25"}
+
+
+def test_publish_post_with_a_photo_and_a_link(connector, serve, httpserver):
+    serve(f"{PAGE_ID}/posts", "posts_page1.json", OWN_POSTS)  # not published yet
+    serve(f"{PAGE_ID}/photos", "photo_uploaded.json", method="POST")
+    serve(f"{PAGE_ID}/feed", "post_created.json", method="POST")
+    serve(NEW_POST, "post_published.json", {"fields": POST_FIELDS})
+    photo = Upload("torget.jpg", "image/jpeg", b"\xff\xd8 torget", "Marknadsstånd med julgranar på Torget")
+
+    published = connector.publish_post(
+        JULMARKNAD, media=[photo], link="https://norrvik.se/julmarknad", key="p1"
+    )
+
+    item = published.item
+    assert (item.kind, item.is_own, item.platform_id) == (ItemKind.POST, True, NEW_POST)
+    assert item.permalink == "https://www.facebook.com/norrvikskommun/posts/pfbid0JulMarknad2024"
+    assert item.media[0].alt_text == "Marknadsstånd med julgranar på Torget"
+    posts = [request for request, _ in httpserver.log if request.method == "POST"]
+    upload, feed = posts
+    # The photo goes up unpublished, with its description, and is attached to the one post.
+    assert upload.form.to_dict() == {
+        "published": "false",
+        "alt_text_custom": "Marknadsstånd med julgranar på Torget",
+    }
+    assert upload.files["source"].read() == b"\xff\xd8 torget"
+    assert upload.files["source"].content_type == "image/jpeg"
+    assert feed.form.to_dict() == {
+        "message": f"{JULMARKNAD}\n\nhttps://norrvik.se/julmarknad",
+        "attached_media[0]": '{"media_fbid": "912345699000001"}',
+    }
+    assert all(
+        r.headers["Authorization"] == f"Bearer {TOKEN}" and "access_token" not in r.args for r in posts
+    )
+
+
+def test_publish_post_with_a_link_preview(connector, serve, httpserver):
+    serve(f"{PAGE_ID}/posts", "posts_page1.json", OWN_POSTS)
+    serve(f"{PAGE_ID}/feed", "post_created.json", method="POST")
+    serve(NEW_POST, "error_page_rate_limit.json", {"fields": POST_FIELDS}, status=400)
+
+    published = connector.publish_post(JULMARKNAD, link="https://norrvik.se/julmarknad")
+
+    feed = next(request for request, _ in httpserver.log if request.method == "POST")
+    assert feed.form.to_dict() == {"message": JULMARKNAD, "link": "https://norrvik.se/julmarknad"}
+    # Graph accepted it but would not describe it yet: the id is enough for the harvest to fill in.
+    assert (published.item.platform_id, published.item.kind, published.item.is_own) == (
+        NEW_POST,
+        "post",
+        True,
+    )
+
+
+def test_a_post_already_published_is_found_not_posted_again(connector, serve, httpserver):
+    serve(f"{PAGE_ID}/posts", "posts_with_published.json", OWN_POSTS)
+    photo = Upload("torget.jpg", "image/jpeg", b"jpeg", "Marknadsstånd med julgranar på Torget")
+
+    published = connector.publish_post(JULMARKNAD, media=[photo], link="https://norrvik.se/julmarknad")
+
+    assert published.item.platform_id == NEW_POST and published.item.is_own
+    assert all(request.method == "GET" for request, _ in httpserver.log)  # nothing uploaded or posted
+
+
+def test_a_refused_token_stops_publishing_with_a_credentials_error(connector, serve, httpserver):
+    serve(f"{PAGE_ID}/posts", "error_token_expired.json", OWN_POSTS, status=400)
+
+    with pytest.raises(CredentialsInvalid) as refused:
+        connector.publish_post(JULMARKNAD)
+
+    assert TOKEN not in str(refused.value) and "Session has expired" in str(refused.value)
+    assert all(request.method == "GET" for request, _ in httpserver.log)
