@@ -5,11 +5,18 @@ the account is connected to. Instagram threads are two levels deep: comments on 
 replies on a comment. A listing of comments may inline the first replies of each; the rest, and all
 of them where the listing shows only a count or nothing, are read from the comment's own
 ``replies`` edge (``GET /{ig-comment-id}/replies``), page by page.
+
+Publishing a post (``instagram_content_publish``) makes a media container of each photo, which
+Instagram fetches itself from the photo's public address (``POST /{ig-user-id}/media`` with
+``image_url``, and a ``CAROUSEL`` container of them for several), waits until the container is
+``FINISHED`` (``GET /{container-id}?fields=status_code``) and publishes it
+(``POST /{ig-user-id}/media_publish``). Instagram has no posts of text alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -22,9 +29,13 @@ from .base import (
     Item,
     ItemKind,
     Media,
+    NotSupported,
     Page,
+    PermanentError,
     Profile,
     Published,
+    TransientError,
+    Upload,
     chain_extra_pages,
     parse_time,
 )
@@ -37,6 +48,7 @@ MEDIA_FIELDS = (
 REPLY_FIELDS = "id,text,timestamp,username,from"
 COMMENT_FIELDS = f"id,text,timestamp,username,from,like_count,replies{{{REPLY_FIELDS}}}"
 NODE_COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,media{id}"
+OWN_POSTS_CHECKED = 25  # the account's newest posts looked through for one already published
 
 
 class InstagramConnector(GraphConnector):
@@ -45,6 +57,12 @@ class InstagramConnector(GraphConnector):
     # Instagram announces new comments but never their deletion.
     webhook_reports_deletions = False
     reply_limit = 2200  # a comment, like a caption
+    publishes_posts = True
+    post_limit = 2200  # a caption
+    post_media_limit = 10  # a carousel
+    # How often, and how far apart, a new container is asked whether Instagram has fetched its photos.
+    container_checks = 5
+    container_wait_seconds = 2.0
 
     def fetch_posts(self, *, since: str | None = None, cursor: dict | None = None) -> Iterator[Page]:
         def parse(data: list[dict[str, Any]]) -> tuple[list[Item], bool]:
@@ -133,6 +151,84 @@ class InstagramConnector(GraphConnector):
             return Published(item, node_response)
         except ConnectorError:
             return self.accepted_reply(response, new_id, parent_id, thread_id, text)
+
+    def publish_post(
+        self, text: str, *, media: Sequence[Upload] = (), link: str = "", key: str = ""
+    ) -> Published:
+        """Graph has no idempotency key: the account's newest posts are looked through first for one
+        with the same caption, which a task run again after its worker died has already published."""
+        if not media:
+            raise NotSupported(
+                "instagram: a post needs at least one photo; Instagram has no posts of text alone"
+            )
+        if any(not upload.content_type.startswith("image/") for upload in media):
+            raise NotSupported("instagram: only photos are published through the API; publish films by hand")
+        if without := [upload.filename for upload in media if not upload.public_url]:
+            raise NotSupported(
+                "instagram: Instagram fetches each photo from a public address, and "
+                f"{', '.join(without)} has none"
+            )
+        if link and link not in text:
+            text = f"{text}\n\n{link}"  # a caption is the only place for a link
+        already = self._own_post(text)
+        if already is not None:
+            return already
+        if len(media) == 1:
+            container = self._container(
+                image_url=media[0].public_url, alt_text=media[0].alt_text, caption=text
+            )
+        else:
+            children = [
+                self._container(
+                    image_url=upload.public_url, alt_text=upload.alt_text, is_carousel_item="true"
+                )
+                for upload in media
+            ]
+            container = self._container(media_type="CAROUSEL", children=",".join(children), caption=text)
+        self._wait_until_finished(container)
+        response = self.request(
+            "POST", self.url(f"{self.platform_id}/media_publish"), data={"creation_id": container}
+        )
+        new_id = self.new_id(response)
+        # Graph answers with the id only: the rest (time, address, photos) comes from the post itself.
+        try:
+            node_response, post = self.get_node(new_id, fields=MEDIA_FIELDS)
+            return Published(self.parsed(node_response, self._post, post), node_response)
+        except ConnectorError:
+            return self.accepted_post(response, new_id, text)
+
+    def _container(self, **fields: str) -> str:
+        response = self.request("POST", self.url(f"{self.platform_id}/media"), data=fields)
+        return self.new_id(response)
+
+    def _wait_until_finished(self, container: str) -> None:
+        """Instagram fetches the photos after answering; a container is published once it is ready."""
+        for check in range(self.container_checks):
+            if check:
+                time.sleep(self.container_wait_seconds)
+            response, body = self.get_node(container, fields="status_code,status")
+            status, detail = self.parsed(
+                response, lambda b: (str(b["status_code"]), str(b.get("status", ""))), body
+            )
+            if status in ("FINISHED", "PUBLISHED"):
+                return
+            if status in ("ERROR", "EXPIRED"):
+                reason = f"{status}: {detail}" if detail else status
+                raise PermanentError(
+                    f"instagram: the photos could not be prepared for publishing ({reason})", response
+                )
+        raise TransientError(
+            f"instagram: the photos are still being prepared ({status}); try again later", response
+        )
+
+    def _own_post(self, text: str) -> Published | None:
+        params = {"fields": MEDIA_FIELDS, "limit": OWN_POSTS_CHECKED}
+        response, body = self.get_json(f"{self.platform_id}/media", params=params)
+        wanted = " ".join(text.split())
+        for media in self.parsed(response, lambda: body["data"]):
+            if " ".join(media.get("caption", "").split()) == wanted:
+                return Published(self.parsed(response, self._post, media), response)
+        return None
 
     def _own_reply(self, parent_id: str, text: str, thread_id: str) -> Published | None:
         """Replies to one comment are few: all of them are read."""

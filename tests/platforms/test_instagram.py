@@ -2,8 +2,17 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from werkzeug import Response
 
-from platforms.base import ItemKind, NotFound, RateLimited
+from platforms.base import (
+    CredentialsInvalid,
+    ItemKind,
+    NotFound,
+    NotSupported,
+    PermanentError,
+    RateLimited,
+    Upload,
+)
 from platforms.instagram import (
     COMMENT_FIELDS,
     MEDIA_FIELDS,
@@ -248,3 +257,142 @@ def test_a_reply_already_posted_is_found_not_posted_again(connector, serve, http
 
     assert published.item.platform_id == "17900000000000009"
     assert all(request.method == "GET" for request, _ in httpserver.log)  # nothing posted
+
+
+CONTAINER = "17889455560051444"
+NEW_MEDIA = "18051234567890123"
+JULMARKNAD = "Julmarknad på Torget på lördag kl. 11–16! 🎄 #norrvik #julmarknad"
+OWN_MEDIA = {"fields": MEDIA_FIELDS, "limit": "25"}
+
+
+def photo(number, public_url=True):
+    return Upload(
+        f"julmarknad_{number}.jpg",
+        "image/jpeg",
+        b"jpeg",
+        f"Julmarknaden, bild {number}",
+        public_url=f"https://norrvik.se/media/julmarknad_{number}.jpg" if public_url else "",
+    )
+
+
+@pytest.fixture
+def publisher(connector):
+    connector.container_wait_seconds = 0
+    return connector
+
+
+@pytest.fixture
+def containers(httpserver, recorded, serve):
+    """The media edge answers each container with its own recorded id; the new container is still
+    being prepared the first time it is asked about and ready the next."""
+
+    def create(request):
+        form = request.form
+        name = (
+            "container_created.json"
+            if form.get("media_type") == "CAROUSEL" or not form.get("is_carousel_item")
+            else f"container_child_{form['image_url'][-5]}.json"
+        )
+        return Response(recorded("instagram", name), content_type="application/json")
+
+    httpserver.expect_request(f"/v21.0/{IG_ID}/media", method="POST").respond_with_handler(create)
+    httpserver.expect_oneshot_request(f"/v21.0/{CONTAINER}").respond_with_data(
+        recorded("instagram", "container_in_progress.json"), content_type="application/json"
+    )
+    serve(CONTAINER, "container_finished.json", {"fields": "status_code,status"})
+    serve(f"{IG_ID}/media_publish", "media_published_id.json", method="POST")
+    serve(NEW_MEDIA, "media_published.json", {"fields": MEDIA_FIELDS})
+
+
+def test_publish_a_carousel_of_photos_by_their_public_addresses(publisher, serve, containers, httpserver):
+    serve(f"{IG_ID}/media", "media_page1.json", OWN_MEDIA)  # not published yet
+
+    published = publisher.publish_post(JULMARKNAD, media=[photo(1), photo(2)], key="p1")
+
+    item = published.item
+    assert (item.kind, item.is_own, item.platform_id) == (ItemKind.POST, True, NEW_MEDIA)
+    assert item.permalink == "https://www.instagram.com/p/DJulMarkNad1/"
+    assert len(item.media) == 2
+    posted = [(r.path.rsplit("/", 1)[1], r.form.to_dict()) for r, _ in httpserver.log if r.method == "POST"]
+    assert posted == [
+        (
+            "media",
+            {
+                "image_url": "https://norrvik.se/media/julmarknad_1.jpg",
+                "alt_text": "Julmarknaden, bild 1",
+                "is_carousel_item": "true",
+            },
+        ),
+        (
+            "media",
+            {
+                "image_url": "https://norrvik.se/media/julmarknad_2.jpg",
+                "alt_text": "Julmarknaden, bild 2",
+                "is_carousel_item": "true",
+            },
+        ),
+        (
+            "media",
+            {
+                "media_type": "CAROUSEL",
+                "children": "17889455560051451,17889455560051452",
+                "caption": JULMARKNAD,
+            },
+        ),
+        ("media_publish", {"creation_id": CONTAINER}),
+    ]
+    # Published only once the container was ready: asked twice.
+    assert [r.path for r, _ in httpserver.log].count(f"/v21.0/{CONTAINER}") == 2
+    assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r, _ in httpserver.log)
+
+
+def test_publish_one_photo_with_the_link_in_the_caption(publisher, serve, containers, httpserver):
+    serve(f"{IG_ID}/media", "media_page1.json", OWN_MEDIA)
+
+    publisher.publish_post("Julmarknad på lördag!", media=[photo(1)], link="https://norrvik.se/julmarknad")
+
+    first = next(r for r, _ in httpserver.log if r.method == "POST")
+    assert first.form.to_dict() == {
+        "image_url": "https://norrvik.se/media/julmarknad_1.jpg",
+        "alt_text": "Julmarknaden, bild 1",
+        "caption": "Julmarknad på lördag!\n\nhttps://norrvik.se/julmarknad",
+    }
+
+
+def test_a_post_already_published_is_found_not_posted_again(publisher, serve, httpserver):
+    serve(f"{IG_ID}/media", "media_with_published.json", OWN_MEDIA)
+
+    published = publisher.publish_post(JULMARKNAD.replace("! ", "!  "), media=[photo(1), photo(2)])
+
+    assert published.item.platform_id == NEW_MEDIA and published.item.is_own
+    assert all(request.method == "GET" for request, _ in httpserver.log)  # no container, nothing published
+
+
+def test_a_refused_token_stops_publishing_with_a_credentials_error(publisher, serve, httpserver):
+    serve(f"{IG_ID}/media", "error_token_invalid.json", OWN_MEDIA, status=400)
+
+    with pytest.raises(CredentialsInvalid) as refused:
+        publisher.publish_post(JULMARKNAD, media=[photo(1)])
+
+    assert TOKEN not in str(refused.value) and "session has been invalidated" in str(refused.value)
+    assert all(request.method == "GET" for request, _ in httpserver.log)
+
+
+def test_a_photo_instagram_could_not_fetch_is_not_published(publisher, serve, httpserver):
+    serve(f"{IG_ID}/media", "media_page1.json", OWN_MEDIA)
+    serve(f"{IG_ID}/media", "container_created.json", method="POST")
+    serve(CONTAINER, "container_error.json", {"fields": "status_code,status"})
+
+    with pytest.raises(PermanentError, match="Media download has failed"):
+        publisher.publish_post(JULMARKNAD, media=[photo(1)])
+
+    assert not any(r.path.endswith("media_publish") for r, _ in httpserver.log)
+
+
+def test_posts_without_a_photo_or_its_public_address_are_published_by_hand(publisher, httpserver):
+    with pytest.raises(NotSupported, match="no posts of text alone"):
+        publisher.publish_post(JULMARKNAD)
+    with pytest.raises(NotSupported, match="julmarknad_2.jpg has none"):
+        publisher.publish_post(JULMARKNAD, media=[photo(1), photo(2, public_url=False)])
+
+    assert httpserver.log == []
