@@ -11,7 +11,7 @@ threads, which inline at most a few replies each; the rest are read with ``comme
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from .base import (
     RateLimited,
     Response,
     TransientError,
+    Upload,
     chain_extra_pages,
     parse_time,
     retry_after_seconds,
@@ -62,6 +63,8 @@ class YouTubeConnector(Connector):
     can_hide = True  # with an OAuth token
     page_size = 50  # the maximum for playlistItems; comment threads allow 100
     reply_limit = 10000  # a comment's textOriginal
+    # The Data API uploads videos but has no call for the channel's community posts.
+    publishes_posts = False
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -118,6 +121,14 @@ class YouTubeConnector(Connector):
         )
         comment = self._only(response, body, platform_id)
         return self.parsed(response, self._comment, comment, comment["snippet"].get("videoId", ""))
+
+    def publish_post(
+        self, text: str, *, media: Sequence[Upload] = (), link: str = "", key: str = ""
+    ) -> Published:
+        raise NotSupported(
+            "youtube: the YouTube Data API has no way to publish community posts; publish it in "
+            "YouTube Studio by hand"
+        )
 
     def publish_reply(self, parent_id: str, text: str, *, thread_id: str = "") -> Published:
         # Threads are two levels deep: an answer to a reply goes to the thread's top comment, whose id

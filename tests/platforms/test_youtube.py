@@ -203,6 +203,20 @@ def test_a_run_asks_for_the_channel_once(connector, uploads, httpserver):
     assert [request.path for request, _ in httpserver.log].count("/youtube/v3/channels") == 1
 
 
+def test_community_posts_are_published_by_hand(httpserver, fast_session):
+    connector = YouTubeConnector(
+        base_url=httpserver.url_for("/youtube/v3"),
+        platform_id=CHANNEL,
+        credentials={"key": KEY, "oauth_token": "ya29.owner"},
+        session=fast_session,
+    )
+
+    assert not connector.publishes_posts
+    with pytest.raises(NotSupported, match="community posts.*by hand"):
+        connector.publish_post("Ny film om snöröjningen!", link="https://youtu.be/dQw4w9WgXcQ")
+    assert httpserver.log == []
+
+
 def test_acting_as_the_channel_needs_oauth(connector):
     with pytest.raises(NotSupported):
         connector.publish_reply(THREAD, "Hej")
