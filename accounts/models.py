@@ -272,6 +272,8 @@ CREDENTIAL_LABELS = {
     "key": _("API key"),
     "oauth_token": _("OAuth token (acts as the channel)"),
     "app_password": _("App password (publishes posts)"),
+    "wp_username": _("WordPress user name (publishes posts)"),
+    "wp_application_password": _("WordPress application password (publishes posts)"),
     "password": _("Password for logging in by hand"),
 }
 

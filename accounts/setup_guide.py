@@ -82,4 +82,11 @@ NEED_HELP = {
         "App passwords; reading works without it."
     ),
     ("rss", "base_url"): _("The feed's own address, such as https://bibliotek.exempelby.se/blogg/feed/."),
+    ("rss", "wp_username"): _(
+        "Only for publishing to a WordPress blog: the user the posts are published as."
+    ),
+    ("rss", "wp_application_password"): _(
+        "Only for publishing to a WordPress blog: an application password made under Users → Profile → "
+        "Application Passwords. Without it, posts are published by hand."
+    ),
 }

@@ -8,6 +8,12 @@ the post by ``thr:in-reply-to`` or by the comment's link. A feed has no account 
 account's own when it is signed with one of the names given as ``own_authors``. A comments feed that is gone (404) raises
 ``CommentsUnavailable``: the post is there, its comments could not be read.
 
+A WordPress blog can also be published to, through its REST API (``/wp-json/wp/v2/``, the site
+being the feed's ``<link>``) with a user's application password (``credentials["wp_username"]`` and
+``credentials["wp_application_password"]``, made under Users → Profile → Application Passwords):
+each photo goes to the media library with its description (``POST /wp/v2/media``), then the post
+(``POST /wp/v2/posts``). Without them a blog post is published by hand.
+
 A feed is one page and cannot be paged back in time. The cursor therefore carries the feed's
 validators (``etag``, ``modified``) rather than a position: passed back, it turns the request into a
 conditional one, and an unchanged feed (HTTP 304) yields no page at all.
@@ -15,13 +21,16 @@ conditional one, and an unchanged feed (HTTP 304) yields no page at all.
 
 from __future__ import annotations
 
+import base64
+import html
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
+from urllib3 import encode_multipart_formdata
 
 from .base import (
     Author,
@@ -33,10 +42,14 @@ from .base import (
     Media,
     MediaType,
     NotFound,
+    NotSupported,
     Page,
     Profile,
+    Published,
     Response,
+    Upload,
     author_key,
+    parse_time,
     same_origin,
 )
 
@@ -44,6 +57,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 # feedparser flags these but parses the feed completely: they are not broken XML.
 HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 ENCLOSURE_TYPES: dict[str, MediaType] = {"image": "image", "video": "video", "audio": "audio"}
+OWN_POSTS_CHECKED = 20  # the blog's newest posts looked through for one already published
 
 
 class RSSConnector(Connector):
@@ -51,6 +65,10 @@ class RSSConnector(Connector):
     default_base_url = ""
     complete_listings = False  # a feed holds only its latest entries
     setup_needs = (("base_url",),)
+    credential_kinds = ("wp_username", "wp_application_password")
+    setup_optional = ("wp_username", "wp_application_password")
+    publishes_posts = True  # a WordPress blog, with an application password
+    post_media_limit = 10
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -146,6 +164,88 @@ class RSSConnector(Connector):
 
         return Page(response, self.parsed(response, parse), None)
 
+    def publish_post(
+        self, text: str, *, media: Sequence[Upload] = (), link: str = "", key: str = ""
+    ) -> Published:
+        """The first line is the post's title and the rest its text, with the photos above it and
+        ``link`` below. WordPress has no idempotency key: the blog's newest posts are looked through
+        first for one with the same title and text."""
+        user = self.credentials.get("wp_username")
+        password = self.credentials.get("wp_application_password")
+        if not (user and password):
+            raise NotSupported(
+                "rss: publishing needs a WordPress user name and application password; publish by hand"
+            )
+        auth = {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+        api = urljoin(self._site(), "wp-json/wp/v2/")
+        title, body = _title_and_body(text, link)
+        already = self._own_post(api, auth, title, body)
+        if already is not None:
+            return already
+        uploaded = [(self._upload(api, auth, upload), upload.alt_text) for upload in media]
+        figures = "".join(
+            f'<figure class="wp-block-image"><img src="{html.escape(m["source_url"])}" '
+            f'alt="{html.escape(alt)}"/></figure>\n'
+            for m, alt in uploaded
+        )
+        post: dict[str, Any] = {"title": title, "content": figures + body, "status": "publish"}
+        if uploaded:
+            post["featured_media"] = uploaded[0][0]["id"]
+        response = self.request(
+            "POST", urljoin(api, "posts"), params={"_embed": "author"}, headers=auth, json_body=post
+        )
+        return Published(self.parsed(response, self._published, response.json()), response)
+
+    def _own_post(self, api: str, auth: dict[str, str], title: str, body: str) -> Published | None:
+        params = {
+            "context": "edit",
+            "per_page": OWN_POSTS_CHECKED,
+            "orderby": "date",
+            "order": "desc",
+            "status": "publish",
+            "_embed": "author",
+        }
+        response = self.request("GET", urljoin(api, "posts"), params=params, headers=auth)
+        for post in self.parsed(response, lambda posts: list(posts), response.json()):
+            raw = post.get("content", {}).get("raw", "")
+            if post.get("title", {}).get("raw") == title and raw.endswith(body):
+                return Published(self.parsed(response, self._published, post), response)
+        return None
+
+    def _upload(self, api: str, auth: dict[str, str], upload: Upload) -> dict[str, Any]:
+        """A photo in the blog's media library, with its description as the image's alt text."""
+        data, content_type = encode_multipart_formdata(
+            {"file": (upload.filename, upload.data, upload.content_type), "alt_text": upload.alt_text}
+        )
+        response = self.request(
+            "POST", urljoin(api, "media"), headers={**auth, "Content-Type": content_type}, data=data
+        )
+        media = response.json()
+        return self.parsed(
+            response, lambda: {**media, "id": int(media["id"]), "source_url": str(media["source_url"])}
+        )
+
+    def _published(self, post: dict[str, Any]) -> Item:
+        """A post as WordPress describes it, as the feed will show it: the feed's entry id is the
+        post's guid, its text the rendered content."""
+        platform_id = html.unescape(post["guid"]["rendered"])
+        author = (post.get("_embedded", {}).get("author") or [{}])[0]
+        return Item(
+            kind=ItemKind.POST,
+            platform_id=platform_id,
+            parent_id=None,
+            thread_id=platform_id,
+            author=Author(author["name"], "", author.get("link", "")) if author.get("name") else None,
+            text=post["content"]["rendered"],
+            text_format="html",
+            media=(),
+            permalink=post.get("link"),
+            published_at=parse_time(post["date_gmt"] + "+00:00"),
+            edited_at=None,
+            raw=post,
+            is_own=True,
+        )
+
     def _by_account(self, entry: dict[str, Any]) -> bool:
         """Whether a comment is the account's own: signed with one of the names it writes under
         (``dc:creator`` in WordPress's comment feeds, ``<author><name>`` in Atom)."""
@@ -194,12 +294,17 @@ class RSSConnector(Connector):
         entry = next((e for e in parsed.entries if _entry_id(e) == post_id), None)
         if entry is None:
             raise NotFound(f"rss: {post_id} is not in {self.feed_url}", response)
+        return entry, self._site(parsed)
+
+    def _site(self, parsed: Any = None) -> str:
+        """The site's address: the feed's own ``<link>``, ending in a slash."""
+        parsed = parsed or self._parse(self._get(self.feed_url, None))
         # The site is where the feed says it is, if that is the feed's own server; else the server's root
         # (a feed does not get to send us to another host).
         site = parsed.feed.get("link", "")
         if not same_origin(site, self.feed_url):
             site = urljoin(self.feed_url, "/")
-        return entry, site if site.endswith("/") else site + "/"
+        return site if site.endswith("/") else site + "/"
 
     def _item(
         self,
@@ -235,6 +340,17 @@ class RSSConnector(Connector):
             raw=_json(entry),
             is_own=is_own,
         )
+
+
+def _title_and_body(text: str, link: str) -> tuple[str, str]:
+    """A plain text as a blog post: its first line the title, the rest paragraphs (a single line is
+    both), and the link as a last paragraph of its own."""
+    title, _newline, rest = text.strip().partition("\n")
+    paragraphs = [p.strip() for p in (rest.strip() or title).split("\n\n") if p.strip()]
+    body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>\n" for p in paragraphs)
+    if link and link not in text:
+        body += f'<p><a href="{html.escape(link)}">{html.escape(link)}</a></p>\n'
+    return title.strip(), body
 
 
 def _entry_id(entry: dict[str, Any]) -> str:

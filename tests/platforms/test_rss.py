@@ -1,9 +1,10 @@
+import base64
 import json
 from datetime import UTC, datetime
 
 import pytest
 
-from platforms.base import ItemKind, MalformedResponse, NotFound, NotSupported
+from platforms.base import CredentialsInvalid, ItemKind, MalformedResponse, NotFound, NotSupported, Upload
 from platforms.rss import RSSConnector
 
 COMMENT_FEED = "/2024/11/20/snorojningen-ar-i-full-gang/feed/"
@@ -140,3 +141,89 @@ def test_feeds_cannot_be_answered_or_moderated(connector):
         connector.publish_reply(POST_ID, "Hej")
     with pytest.raises(NotSupported):
         connector.hide_comment(POST_ID)
+
+
+WP_USER = "maria.lind"
+WP_PASSWORD = "abcd EFGH 1234 ijkl MNOP 6789"
+WP = "/wp-json/wp/v2"
+JULMARKNAD = "Julmarknad på Torget\nLördag 14 december kl. 11–16 fylls Torget av hantverk, glögg och tomtar."
+
+
+@pytest.fixture
+def blog(httpserver, fast_session, serve):
+    serve("/feed/", "feed.xml")  # the site is where the feed says, or else the feed's own server
+    return RSSConnector(
+        base_url=httpserver.url_for("/feed/"),
+        credentials={"wp_username": WP_USER, "wp_application_password": WP_PASSWORD},
+        session=fast_session,
+    )
+
+
+def wordpress(httpserver, recorded, path, name, method="GET", status=200):
+    basic = base64.b64encode(f"{WP_USER}:{WP_PASSWORD}".encode()).decode()
+    httpserver.expect_request(
+        f"{WP}/{path}", method=method, headers={"Authorization": f"Basic {basic}"}
+    ).respond_with_data(recorded("rss", name), status=status, content_type="application/json; charset=UTF-8")
+
+
+def test_publish_a_blog_post_through_wordpress(blog, httpserver, recorded):
+    wordpress(httpserver, recorded, "posts", "wp_posts_edit.json")  # not published yet
+    wordpress(httpserver, recorded, "media", "wp_media_created.json", "POST", 201)
+    wordpress(httpserver, recorded, "posts", "wp_post_created.json", "POST", 201)
+    photo = Upload("torget.jpg", "image/jpeg", b"\xff\xd8 torget", "Marknadsstånd med julgranar på Torget")
+
+    published = blog.publish_post(JULMARKNAD, media=[photo], link="https://norrvik.se/julmarknad", key="p1")
+
+    item = published.item
+    # The post's id is its guid, the id its feed entry will have when the harvest reads it.
+    assert (item.kind, item.is_own, item.platform_id) == (
+        ItemKind.POST,
+        True,
+        "https://www.norrvik.se/?p=4791",
+    )
+    assert item.permalink == "https://www.norrvik.se/2024/12/02/julmarknad-pa-torget/"
+    assert item.published_at == datetime(2024, 12, 2, 9, 0, 5, tzinfo=UTC)
+    assert item.author.name == "Maria Lind" and item.text_format == "html"
+    upload, post = [r for r, _ in httpserver.log if r.method == "POST"]
+    assert upload.form.to_dict() == {"alt_text": "Marknadsstånd med julgranar på Torget"}
+    assert upload.files["file"].read() == b"\xff\xd8 torget"
+    assert post.args.to_dict() == {"_embed": "author"}
+    sent = json.loads(post.data)
+    assert sent == {
+        "title": "Julmarknad på Torget",
+        "content": json.loads(recorded("rss", "wp_post_created.json"))["content"]["raw"],
+        "status": "publish",
+        "featured_media": 4790,
+    }
+
+
+def test_a_blog_post_already_published_is_found_not_posted_again(blog, httpserver, recorded):
+    wordpress(httpserver, recorded, "posts", "wp_posts_edit_with_published.json")
+    photo = Upload("torget.jpg", "image/jpeg", b"jpeg", "Marknadsstånd med julgranar på Torget")
+
+    published = blog.publish_post(JULMARKNAD, media=[photo], link="https://norrvik.se/julmarknad")
+
+    assert published.item.platform_id == "https://www.norrvik.se/?p=4791"
+    assert all(request.method == "GET" for request, _ in httpserver.log)  # nothing uploaded or posted
+
+
+def test_a_refused_application_password_is_a_credentials_error_without_it(blog, httpserver, recorded):
+    wordpress(httpserver, recorded, "posts", "wp_error_incorrect_password.json", status=401)
+
+    with pytest.raises(CredentialsInvalid) as refused:
+        blog.publish_post(JULMARKNAD)
+
+    message = str(refused.value)
+    assert "invalid application password" in message
+    assert (
+        WP_PASSWORD not in message
+        and base64.b64encode(f"{WP_USER}:{WP_PASSWORD}".encode()).decode() not in message
+    )
+    assert all(request.method == "GET" for request, _ in httpserver.log)
+
+
+def test_a_blog_without_wordpress_credentials_is_published_by_hand(connector, httpserver):
+    assert connector.publishes_posts
+    with pytest.raises(NotSupported, match="publish by hand"):
+        connector.publish_post(JULMARKNAD)
+    assert httpserver.log == []
