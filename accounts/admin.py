@@ -97,6 +97,7 @@ class RequestInline(ReadOnlyInline):
         "channel_rationale",
         "resources",
         "graphic_profile_confirmed",
+        "municipality_is_sender",
         "submitted_at",
     ]
     readonly_fields = fields

@@ -337,6 +337,7 @@ def seed_demo() -> dict[str, User]:
                 channel_rationale="Målgruppen finns här och kanalen når dem snabbare än webben.",
                 resources="Två utbildade administratörer som turas om, även under semestrar.",
                 graphic_profile_confirmed=True,
+                municipality_is_sender=True,
                 administrators=[people[name] for name in spec.admins],
                 response_time=timedelta(hours=spec.response_hours),
                 response_time_text=f"Vi svarar på frågor inom {spec.response_hours} timmar på vardagar.",

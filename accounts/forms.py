@@ -170,6 +170,24 @@ class AccountRequestForm(_AccountFields):
             "required": _("Confirm that the account follows the municipality's graphic profile (N11).")
         },
     )
+    account_owner = forms.ChoiceField(
+        label=_("Whose account is it?"),
+        choices=[
+            ("municipality", _("A service account of the department, in the municipality's name")),
+            ("private", _("A person's own (private) account")),
+        ],
+        widget=forms.RadioSelect,
+        help_text=_("Whoever represents the municipality uses a service account (F5, F6)."),
+    )
+    municipality_is_sender = forms.BooleanField(
+        label=_("The account's name and profile show that the municipality is the sender"),
+        error_messages={
+            "required": _(
+                "Confirm that the account is the department's service account and that its name and "
+                "profile show the municipality as the sender (F5)."
+            )
+        },
+    )
     administrators = AdministratorsField(
         queryset=User.objects.none(),
         label=_("Administrators"),
@@ -192,6 +210,8 @@ class AccountRequestForm(_AccountFields):
         "resources",
         "response_time_hours",
         "response_time_text",
+        "account_owner",
+        "municipality_is_sender",
         "graphic_profile_confirmed",
         "administrators",
     ]
@@ -211,6 +231,8 @@ class AccountRequestForm(_AccountFields):
             "channel_rationale": data["channel_rationale"],
             "resources": data["resources"],
             "graphic_profile_confirmed": data["graphic_profile_confirmed"],
+            "municipality_is_sender": data["municipality_is_sender"],
+            "private_account": data["account_owner"] == "private",
             "administrators": list(data["administrators"]),
         }
 
@@ -231,7 +253,8 @@ class AccountResubmitForm(AccountRequestForm):
 
     def __init__(self, *args, department: Department, **kwargs):
         super().__init__(*args, department=department, **kwargs)
-        del self.fields["administrators"]
+        for name in ("administrators", "account_owner", "municipality_is_sender"):
+            del self.fields[name]  # answered with the request; administrators change on the account page
         request = self.instance.request
         for name in ("goals", "channel_rationale", "resources", "graphic_profile_confirmed"):
             self.initial.setdefault(name, getattr(request, name))
@@ -252,9 +275,15 @@ class AccountDetailsForm(_AccountFields):
     supervision_hours = forms.IntegerField(
         label=_("Check the account at least every (hours)"),
         min_value=1,
-        max_value=24 * 7,
+        max_value=24,
+        error_messages={
+            "max_value": _(
+                "The account must be checked at least once a day (N4): the interval can be at most 24 hours."
+            )
+        },
         help_text=_(
-            "A person looks at the account and its new content at least this often; daily is usual (N4, N13)."
+            "A person looks at the account and its new content at least this often: at least once a day, "
+            "and more often when there is more traffic (N4, N13)."
         ),
     )
 

@@ -167,7 +167,18 @@ class ServiceAccount(models.Model):
                 fields=["platform", "platform_id"],
                 condition=~models.Q(platform_id=""),
                 name="account_unique_platform_id",
-            )
+            ),
+            # N4/N13: the page is checked at least once a day, from its first week on.
+            models.CheckConstraint(
+                condition=models.Q(
+                    supervision_interval__gt=timedelta(0), supervision_interval__lte=timedelta(hours=24)
+                ),
+                name="account_checked_at_least_daily",
+                violation_error_message=_(
+                    "The account must be checked at least once a day (N4): the interval can be at most "
+                    "24 hours."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -218,6 +229,9 @@ class AccountRequest(models.Model):
     channel_rationale = models.TextField(_("why this channel and not another"))
     resources = models.TextField(_("readiness and resources over time"))
     graphic_profile_confirmed = models.BooleanField(_("the municipality's graphic profile is followed"))
+    municipality_is_sender = models.BooleanField(
+        _("the department's service account, showing the municipality as sender"), default=False
+    )
     submitted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

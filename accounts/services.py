@@ -136,16 +136,35 @@ def account_request_submit(
     channel_rationale: str,
     resources: str,
     graphic_profile_confirmed: bool,
+    municipality_is_sender: bool,
     administrators: list[User],
+    private_account: bool = False,
     response_time: timedelta = timedelta(days=1),
     response_time_text: str = "",
     handle: str = "",
     profile_url: str = "",
     parent: ServiceAccount | None = None,
 ) -> ServiceAccount:
-    """N2/N10: a department asks to start an account, with its purpose analysis."""
+    """N2/N10: a department asks to start an account, with its purpose analysis. F5: the request
+    states that it is the department's service account, in the municipality's name; F6: a person's
+    own account is never one."""
     if not permissions.can_request_for(actor, department):
         raise PermissionDenied
+    if private_account:
+        raise ValidationError(
+            _(
+                "A person's private account cannot be registered as a service account: private accounts "
+                "may only be used to gather information (F6). Request a service account in the "
+                "municipality's name instead."
+            )
+        )
+    if not municipality_is_sender:
+        raise ValidationError(
+            _(
+                "Confirm that the account is the department's service account and that its name and "
+                "profile show the municipality as the sender (F5)."
+            )
+        )
     if not graphic_profile_confirmed:
         raise ValidationError(_("Confirm that the account follows the municipality's graphic profile (N11)."))
     unique_admins = list(dict.fromkeys(administrators))
@@ -173,6 +192,7 @@ def account_request_submit(
         channel_rationale=channel_rationale,
         resources=resources,
         graphic_profile_confirmed=graphic_profile_confirmed,
+        municipality_is_sender=municipality_is_sender,
     )
     for user in unique_admins:
         _link_administrator(account, user, actor)

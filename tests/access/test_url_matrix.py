@@ -265,6 +265,7 @@ def world(org, settings, tmp_path):
             channel_rationale="Kanal.",
             resources="Resurser.",
             graphic_profile_confirmed=True,
+            municipality_is_sender=True,
             administrators=admins,
         )
         account_services.account_decide(actor=head, account=returned, decision="return", comment="Mer.")

@@ -132,6 +132,7 @@ def _request(actor, department, admins, name):
         channel_rationale="Kanal.",
         resources="Resurser.",
         graphic_profile_confirmed=True,
+        municipality_is_sender=True,
         administrators=admins,
     )
 

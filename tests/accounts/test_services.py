@@ -24,6 +24,7 @@ def request_account(org, **overrides):
         channel_rationale="Vårdnadshavarna finns på Instagram.",
         resources="Två kommunikatörer turas om.",
         graphic_profile_confirmed=True,
+        municipality_is_sender=True,
         administrators=[org.alice, org.bob],
     )
     values.update(overrides)

@@ -5,9 +5,12 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services, tasks
+from accounts import selectors, services, tasks
 from accounts.models import ServiceAccount
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +64,33 @@ def test_n13_reminder_task_is_scheduled_with_a_stable_name_and_time_limits(org):
     assert any(entry["task"] == task.name for entry in settings.CELERY_BEAT_SCHEDULE.values())
     overdue(org.account)
     assert task.apply().get() == 1
+
+
+def test_n4_every_account_is_checked_at_least_daily_from_its_first_week_and_overdue_ones_are_shown(
+    client, org
+):
+    # Less often than daily is refused: by the service with a clear message, in the database
+    # whatever writes it, and on the account's form.
+    with pytest.raises(ValidationError, match="minst en gång per dygn"):
+        services.account_update(
+            actor=org.alice, account=org.account, supervision_interval=timedelta(hours=48)
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceAccount.objects.filter(pk=org.account.pk).update(supervision_interval=timedelta(days=7))
+    client.force_login(org.alice)
+    url = reverse("accounts:edit", args=[org.account.pk])
+    data = {k: v for k, v in client.get(url).context["form"].initial.items() if v is not None}
+    data.update(supervision_hours="48", parent="", response_time_hours="24")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "minst en gång per dygn: intervallet kan vara högst" in response.content.decode()
+    org.account.refresh_from_db()
+    assert org.account.supervision_interval == timedelta(hours=24)
+
+    # A new account nobody has looked at for more than a day is shown as overdue.
+    ServiceAccount.objects.filter(pk=org.account.pk).update(
+        created_at=timezone.now() - timedelta(hours=25), last_checked_at=None
+    )
+    assert org.account in selectors.accounts_overdue_for_check(user=org.alice)
+    services.account_mark_checked(actor=org.alice, account=org.account)
+    assert org.account not in selectors.accounts_overdue_for_check(user=org.alice)

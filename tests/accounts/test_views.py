@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts import services
@@ -28,6 +29,8 @@ def request_data(org, **overrides):
         "resources": "Två kommunikatörer turas om.",
         "response_time_hours": "48",
         "response_time_text": "Vi svarar inom 48 timmar.",
+        "account_owner": "municipality",
+        "municipality_is_sender": "on",
         "graphic_profile_confirmed": "on",
         "administrators": [org.alice.pk, org.bob.pk],
     }
@@ -53,6 +56,7 @@ def returned_request(org):
         channel_rationale="Kanal.",
         resources="Resurser.",
         graphic_profile_confirmed=True,
+        municipality_is_sender=True,
         administrators=[org.alice, org.bob],
     )
     services.account_decide(actor=org.head, account=account, decision="return", comment="Beskriv helgerna.")
@@ -79,6 +83,53 @@ def test_n10_request_form_shows_linked_error_summary(client, org):
     html = response.content.decode()
     assert 'class="error-summary"' in html
     assert 'href="#id_goals"' in html and 'href="#id_graphic_profile_confirmed"' in html
+    assert not ServiceAccount.objects.filter(display_name="Exempelby kommun – Skolan").exists()
+
+
+def test_f5_a_request_states_it_is_the_departments_service_account_with_the_municipality_as_sender(
+    client, org
+):
+    response = submit(client, org, municipality_is_sender=None)
+    html = response.content.decode()
+    assert response.status_code == 200 and 'href="#id_municipality_is_sender"' in html
+    assert "profil visar att kommunen är avsändare." in html
+    assert not ServiceAccount.objects.filter(display_name="Exempelby kommun – Skolan").exists()
+    # The service holds to it whoever calls it, and the request keeps what was stated.
+    arguments = dict(
+        actor=org.alice,
+        department=org.own,
+        platform="facebook",
+        display_name="Exempelby kommun – Fritid",
+        purpose="Syfte.",
+        target_audience="Invånare.",
+        goals="Mål.",
+        channel_rationale="Kanal.",
+        resources="Resurser.",
+        graphic_profile_confirmed=True,
+        administrators=[org.alice, org.bob],
+    )
+    with pytest.raises(ValidationError, match="visar att kommunen är avsändare"):
+        services.account_request_submit(**arguments, municipality_is_sender=False)
+
+    submit(client, org)
+
+    account = ServiceAccount.objects.get(display_name="Exempelby kommun – Skolan")
+    assert account.request.municipality_is_sender is True
+
+
+def test_f6_a_private_account_cannot_be_registered_as_a_service_account(client, org):
+    client.force_login(org.alice)
+    form = client.get(reverse("accounts:request")).content.decode()
+    assert 'name="account_owner" value="private"' in form  # the form asks whose account it is
+
+    response = submit(client, org, account_owner="private")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "privata konton får bara användas för att hämta in information" in html
+    assert not ServiceAccount.objects.filter(display_name="Exempelby kommun – Skolan").exists()
+    response = submit(client, org, account_owner=None)  # and it must be answered
+    assert 'href="#id_account_owner"' in response.content.decode()
     assert not ServiceAccount.objects.filter(display_name="Exempelby kommun – Skolan").exists()
 
 
