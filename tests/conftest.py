@@ -225,3 +225,11 @@ def tsa(_tsa_server, settings):
     settings.SMGOV_TSA_URL = _tsa_server.url
     settings.SMGOV_TSA_CA_CERTS = str(_tsa_server.pki.ca_cert)
     return _tsa_server
+
+
+@pytest.fixture
+def signing(test_pki, settings):
+    """PDFs signed with the municipality's test certificate (issued by the test CA)."""
+    settings.SMGOV_SIGNING_CERT = str(test_pki.signing_cert)
+    settings.SMGOV_SIGNING_KEY = str(test_pki.signing_key)
+    return test_pki

@@ -182,3 +182,20 @@ def serve_tsa(tsa: LocalTSA) -> ThreadingHTTPServer:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     tsa.url = f"http://127.0.0.1:{server.server_port}/tsa"
     return server
+
+
+def pdf_signature(pdf: bytes, ca_cert: Path):
+    """The validation status of the PDF's one signature, by pyHanko, trusting only the test CA."""
+    from io import BytesIO
+
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    assert len(reader.embedded_signatures) == 1, "the PDF has no signature, or more than one"
+    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(ca_cert))], allow_fetching=False)
+    return validate_pdf_signature(
+        reader.embedded_signatures[0], signer_validation_context=context, ts_validation_context=context
+    )
