@@ -327,6 +327,10 @@ def check_chain(root: Path, report: Report) -> dict | None:
             report.fail(f"{catalogue.relative_to(root).as_posix()} kan inte läsas: {error}")
             problems += 1
             continue
+        missing = set(latest) - {entry.get("id") for entry in entries}
+        if missing:
+            report.fail(f"{len(missing)} poster i hashkedjan saknas i {catalogue.relative_to(root).as_posix()}")
+            problems += 1
         for entry in entries:
             if latest.get(entry.get("id")) != entry.get("content_sha256"):
                 report.fail(
@@ -518,6 +522,15 @@ def verify_token(token: bytes, chain_hash: str, anchors: list) -> datetime:
     return gen_time
 
 
+def _local(at: datetime) -> str:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return at.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M:%S svensk tid")
+    except (ImportError, KeyError, OSError):
+        return at.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def check_timestamps(root: Path, chain: dict | None, anchors: list, report: Report) -> None:
     stamps = (chain or {}).get("timestamps", [])
     if chain is None:
@@ -542,7 +555,7 @@ def check_timestamps(root: Path, chain: dict | None, anchors: list, report: Repo
             report.fail(f"{name}: {error}")
             continue
         good += 1
-        report.ok(f"{name}: signaturen och certifikatet håller, tid {at.isoformat(timespec='seconds')}")
+        report.ok(f"{name}: signaturen och certifikatet håller, tidpunkt {_local(at)}")
     if good == len(stamps):
         report.ok(f"Tidsstämplar: alla {good} håller")
 

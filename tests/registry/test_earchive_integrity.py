@@ -135,3 +135,11 @@ def test_an_export_while_the_tsa_is_down_is_made_and_says_so(org, year_2025, tmp
     ]  # fmt: skip
     assert failed
     assert ChainTimestamp.objects.get(account=org.account).error  # shown as the integrity status
+
+
+def test_verifier_catches_records_left_out_of_the_catalogue_and_resealed(delivered, test_pki):
+    (delivered / "representations/rep1/data/records.json").write_text("[]")
+    reseal(delivered)
+    result = run_verifier(delivered, test_pki.ca_cert)
+    assert result.returncode == 1
+    assert "poster i hashkedjan saknas i representations/rep1/data/records.json" in result.stdout
