@@ -1042,7 +1042,8 @@ def chain_timestamp(*, account_id: int, at: datetime | None = None) -> ChainTime
 
 @transaction.atomic
 def _chain_timestamp_store(*, stamp: ChainTimestamp, token: bytes, info, at: datetime) -> ChainTimestamp:
-    ChainTimestamp.objects.filter(pk=stamp.pk).update(
+    # Two workers that both got an answer keep the first token: a stored token is never replaced.
+    ChainTimestamp.objects.filter(pk=stamp.pk, token__isnull=True).update(
         token=token,
         gen_time=info.gen_time,
         serial_number=info.serial_number,
