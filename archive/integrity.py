@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from .bulk import insert_rows
 from .hashing import canonical_json, sha256_hex, version_hash
-from .models import ChainEntry, ChainHead, Record, RecordVersion
+from .models import ChainEntry, ChainHead, ChainTimestamp, Record, RecordVersion
 
 GENESIS = "0" * 64
 WRITE_KINDS = ("version", "purge", "dispose")
@@ -156,6 +156,24 @@ def chain_append(
     return chain_extend(account_id=account_id, links=[link])
 
 
+def timestamp_problem(stamp: ChainTimestamp, link_hash_at_seq: str | None) -> str:
+    """What is wrong with a stored timestamp, given the hash the chain has at the link it names."""
+    from .timestamps import TimestampError, token_verify
+
+    where = f"the timestamp of link {stamp.seq} of account {stamp.account_id}"
+    if link_hash_at_seq is None:
+        return f"{where} names a link the chain does not have"
+    if link_hash_at_seq != stamp.chain_hash:
+        return f"{where} was made over another chain than the one stored"
+    try:
+        info = token_verify(token=bytes(stamp.token), chain_hash=link_hash_at_seq)
+    except TimestampError as error:
+        return f"{where} does not verify: {error}"
+    if stamp.gen_time is not None and info.gen_time != stamp.gen_time:
+        return f"{where} has another time than the token"
+    return ""
+
+
 @dataclass(frozen=True)
 class Mismatch:
     what: str
@@ -166,6 +184,8 @@ class Mismatch:
 
     def __str__(self):
         record = f"record {self.record_id} " if self.record_id else ""
+        if not (record or self.platform):
+            return f"{self.what}: {self.detail}"
         return f"{self.what}: {record}({self.platform} {self.platform_id}): {self.detail}"
 
 
@@ -175,6 +195,7 @@ class VerifyReport:
     versions: int
     records: int
     mismatch: Mismatch | None
+    timestamps: int = 0
 
     @property
     def ok(self) -> bool:
@@ -182,13 +203,17 @@ class VerifyReport:
 
 
 def verify_archive(*, account_ids: list[int] | None = None) -> VerifyReport:
-    """Recompute every chain link and every version hash; stop at the first that does not match."""
+    """Recompute every chain link and every version hash, and check every RFC 3161 timestamp of a
+    chain head; stop at the first that does not match."""
     links = versions = records = 0
     entries = ChainEntry.objects.order_by("account_id", "seq")
     heads = ChainHead.objects.all()
+    stamps = ChainTimestamp.objects.filter(token__isnull=False).order_by("account_id", "seq")
     if account_ids is not None:
         entries = entries.filter(account_id__in=account_ids)
         heads = heads.filter(account_id__in=account_ids)
+        stamps = stamps.filter(account_id__in=account_ids)
+    stamped = {(account, seq): None for account, seq in stamps.values_list("account_id", "seq")}
     version_hashes = {}
     account_id, prev, expected_seq = None, GENESIS, 1
     for entry in entries.iterator(chunk_size=5000):
@@ -219,6 +244,8 @@ def verify_archive(*, account_ids: list[int] | None = None) -> VerifyReport:
                 records,
                 Mismatch("chain", entry.record_id_at_entry, entry.platform, entry.platform_id, problem),
             )
+        if (entry.account_id, entry.seq) in stamped:
+            stamped[(entry.account_id, entry.seq)] = entry.hash
         if entry.kind == ChainEntry.Kind.VERSION:
             version_hashes[(entry.platform, entry.platform_id, entry.version_number)] = entry.payload_sha256
         prev, expected_seq = entry.hash, entry.seq + 1
@@ -232,6 +259,12 @@ def verify_archive(*, account_ids: list[int] | None = None) -> VerifyReport:
                 records,
                 Mismatch("chain", None, "", "", f"the chain of account {head.account_id} was cut short"),
             )
+    timestamps = 0
+    for stamp in stamps.iterator(chunk_size=500):
+        problem = timestamp_problem(stamp, stamped[(stamp.account_id, stamp.seq)])
+        if problem:
+            return VerifyReport(links, versions, records, Mismatch("timestamp", None, "", "", problem), timestamps)
+        timestamps += 1
 
     versions_qs = RecordVersion.objects.select_related(None).order_by("record_id", "number")
     fields = ("record_id", "number", "text", "raw_canonical", "raw_sha256", "sha256")
@@ -269,7 +302,7 @@ def verify_archive(*, account_ids: list[int] | None = None) -> VerifyReport:
             problem = f"version {number} differs from the hash chain"
         if problem:
             return VerifyReport(
-                links, versions, records, Mismatch("version", pk, platform, platform_id, problem)
+                links, versions, records, Mismatch("version", pk, platform, platform_id, problem), timestamps
             )
         latest[record_id] = sha256
         versions += 1
@@ -280,6 +313,7 @@ def verify_archive(*, account_ids: list[int] | None = None) -> VerifyReport:
                 versions,
                 records,
                 Mismatch("record", pk, platform, platform_id, "the record's hash is not its last version's"),
+                timestamps,
             )
         records += 1
-    return VerifyReport(links, versions, records, None)
+    return VerifyReport(links, versions, records, None, timestamps)

@@ -268,6 +268,36 @@ class ChainEntry(models.Model):
         return f"{self.account_id}#{self.seq} {self.kind}"
 
 
+class ChainTimestamp(models.Model):
+    """An RFC 3161 time-stamp token over the head of an account's hash chain at one link.
+
+    The imprint is the SHA-256 of the 32 bytes of that link's hash, so anyone holding the chain (an
+    e-archive package has it) and the TSA's CA certificate can check, without smgov, that the chain
+    up to that link existed no later than the token's time. A row is made when a timestamp is asked
+    for; until the TSA answers it keeps the last error and the number of attempts.
+    """
+
+    account = models.ForeignKey(ServiceAccount, on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    chain_hash = models.CharField(max_length=64)
+    tsa_url = models.TextField()
+    token = models.BinaryField(null=True, editable=False)  # the TimeStampResp (DER) as the TSA sent it
+    gen_time = models.DateTimeField(null=True, blank=True)
+    serial_number = models.CharField(max_length=60, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account", "seq"]
+        verbose_name = _("hash chain timestamp")
+        constraints = [models.UniqueConstraint(fields=["account", "seq"], name="chain_timestamp_unique_seq")]
+
+    def __str__(self):
+        return f"{self.account_id}#{self.seq} {self.gen_time or self.error}"
+
+
 class SecrecyProvision(models.Model):
     """A provision of the Public Access to Information and Secrecy Act (offentlighets- och sekretesslagen,
     OSL) that a masking cites. The list is kept by the registrars in the admin; the common ones are there

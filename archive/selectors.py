@@ -17,12 +17,21 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import Department, Platform, ServiceAccount
 
-from .models import AccessLog, ChainEntry, DisclosureExport, Record, RecordKind, RecordVersion
+from .models import (
+    AccessLog,
+    ChainEntry,
+    ChainHead,
+    ChainTimestamp,
+    DisclosureExport,
+    Record,
+    RecordKind,
+    RecordVersion,
+)
 from .permissions import visible_department_ids, visible_exports, visible_records
 from .search import SEARCH_CONFIG, STEM_SUFFIX, parse_query, searchable_text, tsquery_sql
 
@@ -591,3 +600,59 @@ def export_list(*, user) -> QuerySet[DisclosureExport]:
 
 def export_items(*, export: DisclosureExport):
     return list(export.items.select_related("record", "record__account", "record__department"))
+
+
+# --- trusted timestamps of the hash chain -------------------------------------------------------
+
+
+def chain_heads_without_timestamp() -> QuerySet[ChainHead]:
+    """Chain heads past the first link whose current link has no token yet."""
+    stamped = ChainTimestamp.objects.filter(
+        account_id=OuterRef("account_id"), seq=OuterRef("seq"), token__isnull=False
+    )
+    return ChainHead.objects.filter(seq__gt=0).exclude(Exists(stamped)).order_by("account_id")
+
+
+@dataclass(frozen=True)
+class TimestampStatus:
+    """What a person is told about an account's timestamps: the last token, and a failure since."""
+
+    account: ServiceAccount
+    head_seq: int
+    last: ChainTimestamp | None
+    failing: ChainTimestamp | None
+
+    @property
+    def current(self) -> bool:
+        return self.last is not None and self.last.seq == self.head_seq
+
+
+def chain_timestamp_status(*, accounts: QuerySet[ServiceAccount]) -> list[TimestampStatus]:
+    """Per account with a chain: its newest token and the newest attempt that failed after it."""
+    heads = dict(ChainHead.objects.filter(account__in=accounts, seq__gt=0).values_list("account_id", "seq"))
+    last, failing = {}, {}
+    for stamp in ChainTimestamp.objects.filter(account_id__in=heads).defer("token").order_by("seq"):
+        if stamp.gen_time is not None:
+            last[stamp.account_id] = stamp
+            failing.pop(stamp.account_id, None)
+        elif stamp.error:
+            failing[stamp.account_id] = stamp
+    return [
+        TimestampStatus(account, heads[account.pk], last.get(account.pk), failing.get(account.pk))
+        for account in accounts.filter(pk__in=heads).select_related("department").order_by("display_name")
+    ]
+
+
+def chain_timestamp_failures(*, accounts: QuerySet[ServiceAccount]) -> QuerySet[ChainTimestamp]:
+    """The accounts whose newest timestamp attempt failed (the problem list)."""
+    newer_token = ChainTimestamp.objects.filter(
+        account_id=OuterRef("account_id"), seq__gt=OuterRef("seq"), token__isnull=False
+    )
+    return (
+        ChainTimestamp.objects.filter(account__in=accounts, token__isnull=True)
+        .exclude(error="")
+        .exclude(Exists(newer_token))
+        .select_related("account__department")
+        .defer("token")
+        .order_by("-last_attempt_at")
+    )

@@ -20,6 +20,8 @@ from .integrity import Link, archive_write, chain_append, chain_extend
 from .models import (
     AccessLog,
     ChainEntry,
+    ChainHead,
+    ChainTimestamp,
     DisclosureExport,
     DisclosureItem,
     Record,
@@ -983,3 +985,75 @@ def export_take_out(*, actor, export: DisclosureExport, file_format: str) -> byt
         },
     )
     return content
+
+
+# --- trusted timestamps of the hash chain (RFC 3161) --------------------------------------------
+
+
+def chain_timestamps_queue() -> list[int]:
+    """Queue a timestamp of every account whose chain head has none yet (beat, once a day)."""
+    from django.conf import settings
+
+    from .selectors import chain_heads_without_timestamp
+    from .tasks import chain_timestamp as chain_timestamp_task
+
+    if not settings.SMGOV_TSA_URL:
+        return []
+    account_ids = list(chain_heads_without_timestamp().values_list("account_id", flat=True))
+    for account_id in account_ids:
+        transaction.on_commit(lambda account_id=account_id: chain_timestamp_task.delay(account_id))
+    return account_ids
+
+
+def chain_timestamp(*, account_id: int, at: datetime | None = None) -> ChainTimestamp | None:
+    """Have the head of the account's hash chain timestamped by the TSA (SMGOV_TSA_URL) and keep the
+    token. Returns None when timestamping is off or the chain is empty, the stored row when the head
+    already has a token. A TSA that fails is recorded on the row (shown as the integrity status) and
+    the error raised again, so the task can retry."""
+    from django.conf import settings
+    from django.db.models import F
+    from django.utils import translation
+
+    from .timestamps import TimestampError, token_info, tsa_request
+
+    if not settings.SMGOV_TSA_URL:
+        return None
+    head = ChainHead.objects.filter(account_id=account_id).first()
+    if head is None or head.seq == 0:
+        return None
+    stamp, _created = ChainTimestamp.objects.get_or_create(
+        account_id=account_id,
+        seq=head.seq,
+        defaults={"chain_hash": head.hash, "tsa_url": settings.SMGOV_TSA_URL},
+    )
+    if stamp.token:
+        return stamp
+    now = at or timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            token = tsa_request(chain_hash=stamp.chain_hash, url=settings.SMGOV_TSA_URL)
+        except TimestampError as error:
+            ChainTimestamp.objects.filter(pk=stamp.pk).update(
+                attempts=F("attempts") + 1, last_attempt_at=now, error=str(error)[:2000]
+            )
+            raise
+    return _chain_timestamp_store(stamp=stamp, token=token, info=token_info(token), at=now)
+
+
+@transaction.atomic
+def _chain_timestamp_store(*, stamp: ChainTimestamp, token: bytes, info, at: datetime) -> ChainTimestamp:
+    # Two workers that both got an answer keep the first token: a stored token is never replaced.
+    ChainTimestamp.objects.filter(pk=stamp.pk, token__isnull=True).update(
+        token=token,
+        gen_time=info.gen_time,
+        serial_number=info.serial_number,
+        attempts=stamp.attempts + 1,
+        last_attempt_at=at,
+        error="",
+    )
+    # Earlier heads that never got a token are covered by this one: the chain runs through them.
+    ChainTimestamp.objects.filter(
+        account_id=stamp.account_id, seq__lt=stamp.seq, token__isnull=True
+    ).delete()
+    stamp.refresh_from_db()
+    return stamp

@@ -43,6 +43,7 @@ from archive.integrity import verify_archive
 from archive.models import Record, SourceResponse
 
 from .diary import year_bounds
+from .earchive_integrity import integrity_files, mets_integrity, premis_integrity
 from .models import DiaryEvent, EarchivePackage, EarchivePackageRecord
 from .permissions import can_keep_diary
 
@@ -367,10 +368,15 @@ def _write_package(package: EarchivePackage, root: Path, report: Callable[[int],
         mimetype="text/xml",
         created=made_at,
     )
+    integrity = integrity_files(
+        package=package, contents=contents, root=root, write=_write, rep=REP, made_at=made_at
+    )
+    premis_tree = _premis(package, contents, responses, chain, made_at)
+    premis_integrity(premis_tree, integrity, premis_ns=PREMIS_NS, xsi_ns=XSI_NS, iso=_iso)
     premis = _write(
         root,
         "metadata/preservation/premis.xml",
-        _xml_bytes(_premis(package, contents, responses, chain, made_at)),
+        _xml_bytes(premis_tree),
         mimetype="text/xml",
         created=made_at,
     )
@@ -388,7 +394,7 @@ def _write_package(package: EarchivePackage, root: Path, report: Callable[[int],
         for path in sorted(SCHEMAS.glob("*.xsd"))
     ]
     (root / "METS.xml").write_bytes(
-        _xml_bytes(_root_mets(package, dc, premis, rep_mets, documentation, schemas, made_at))
+        _xml_bytes(_root_mets(package, dc, premis, rep_mets, documentation, schemas, made_at, integrity))
     )
     report(90)
     return contents
@@ -546,7 +552,7 @@ def _group(file_sec, group_id: str, use: str):
     return group
 
 
-def _root_mets(package, dc, premis, rep_mets, documentation, schemas, made_at):
+def _root_mets(package, dc, premis, rep_mets, documentation, schemas, made_at, integrity=None):
     account = package.account
     mets = _mets_root(package, f"{account.display_name} {package.year}", made_at)
     dmd = _sub(mets, METS_NS, "dmdSec", ID="dmd-dc", CREATED=_iso(made_at), STATUS="CURRENT")
@@ -554,6 +560,9 @@ def _root_mets(package, dc, premis, rep_mets, documentation, schemas, made_at):
     amd = _sub(mets, METS_NS, "amdSec", ID="amd")
     digiprov = _sub(amd, METS_NS, "digiprovMD", ID="digiprov-premis", STATUS="CURRENT")
     _md_ref(digiprov, premis, "PREMIS")
+    admids = ["digiprov-premis"]
+    if integrity:
+        admids += mets_integrity(amd, integrity, md_ref=_md_ref, sub=_sub, mets_ns=METS_NS)
     file_sec = _sub(mets, METS_NS, "fileSec", ID="filesec")
     groups = (
         ("grp-documentation", "Documentation", documentation),
@@ -572,7 +581,7 @@ def _root_mets(package, dc, premis, rep_mets, documentation, schemas, made_at):
         "div",
         ID="div-metadata",
         LABEL="Metadata",
-        ADMID="digiprov-premis",
+        ADMID=" ".join(admids),
         DMDID="dmd-dc",
     )
     _sub(

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as account_selectors
 from accounts.permissions import visible_accounts
+from accounts.roles import Area, Scope, scope
+from archive import selectors as archive_selectors
 from harvest import selectors as harvest_selectors
 from moderation import selectors as moderation_selectors
 
@@ -70,6 +72,19 @@ def problems_for(user, *, now=None) -> list[ProblemKind]:
             account_selectors.accounts_overdue_for_check(user=user, now=now),
         ),
     ]
+    # The time-stamp authority is the information unit's, as the platforms' login details are.
+    if scope(user, Area.CREDENTIALS) == Scope.MUNICIPALITY:
+        kinds.append(
+            _kind(
+                "timestamps",
+                _("Hash chains the time-stamp authority has not timestamped"),
+                _(
+                    "smgov keeps asking, with a growing wait; until it answers, the newest records are "
+                    "not covered by a trusted timestamp. Check the TSA address and its service."
+                ),
+                archive_selectors.chain_timestamp_failures(accounts=visible_accounts(user)),
+            )
+        )
     return kinds
 
 

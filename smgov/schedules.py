@@ -99,3 +99,11 @@ BEAT_SCHEDULE["moderation-monitoring-dispose"] = {
     "schedule": crontab(hour=3, minute=10),
     "options": {"expires": 60 * 60},
 }
+
+# Integrity: every day the head of each account's hash chain is timestamped by the RFC 3161 TSA
+# (SMGOV_TSA_URL; off when empty); a TSA that is down is asked again with a growing wait.
+BEAT_SCHEDULE["archive-chain-timestamps-daily"] = {
+    "task": "archive.chain_timestamps_daily",
+    "schedule": crontab(hour=4, minute=20),
+    "options": {"expires": 60 * 60},
+}

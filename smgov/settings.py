@@ -229,6 +229,24 @@ ACCESSIBILITY_CONTACT = env("ACCESSIBILITY_CONTACT", "webbredaktionen@exempelby.
 ACCESSIBILITY_ASSESSED = env("ACCESSIBILITY_ASSESSED", "2026-12-01")
 FEEDBACK_FORM_URL = env("FEEDBACK_FORM_URL", "https://www.exempelby.se/synpunkten")
 
+# Integrity anyone can verify: every day and at each e-archive export the head of each account's hash
+# chain is timestamped by this RFC 3161 time-stamp authority (empty: off); its tokens are checked
+# against the CA certificates in SMGOV_TSA_CA_CERTS (a PEM file), which is required with a TSA.
+SMGOV_TSA_URL = env("SMGOV_TSA_URL", "")
+SMGOV_TSA_CA_CERTS = env("SMGOV_TSA_CA_CERTS", "")
+SMGOV_TSA_TIMEOUT = envint("SMGOV_TSA_TIMEOUT", 20)
+SMGOV_TSA_MAX_RETRIES = envint("SMGOV_TSA_MAX_RETRIES", 8)
+SMGOV_TSA_RETRY_BACKOFF = envint("SMGOV_TSA_RETRY_BACKOFF", 60)
+if SMGOV_TSA_URL and not SMGOV_TSA_CA_CERTS:
+    raise ImproperlyConfigured("SMGOV_TSA_CA_CERTS must name the TSA's CA certificates when SMGOV_TSA_URL is set")
+# PAdES signatures of the PDFs smgov makes (thread snapshots, disclosure files, year reports): the
+# municipality's certificate (PEM, with its chain) and private key (PEM); unset, PDFs are not signed.
+SMGOV_SIGNING_CERT = env("SMGOV_SIGNING_CERT", "")
+SMGOV_SIGNING_KEY = env("SMGOV_SIGNING_KEY", "")
+SMGOV_SIGNING_KEY_PASSPHRASE = env("SMGOV_SIGNING_KEY_PASSPHRASE", "")
+if bool(SMGOV_SIGNING_CERT) != bool(SMGOV_SIGNING_KEY):
+    raise ImproperlyConfigured("SMGOV_SIGNING_CERT and SMGOV_SIGNING_KEY are set together or not at all")
+
 # Celery: see smgov/celery.py for why these values.
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)

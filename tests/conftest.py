@@ -197,3 +197,39 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def test_pki(tmp_path_factory):
+    """A test CA with a TSA certificate and the municipality's signing certificate (tests/tsa.py)."""
+    from tests.tsa import make_pki
+
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def _tsa_server(test_pki):
+    from tests.tsa import LocalTSA, serve_tsa
+
+    tsa = LocalTSA(test_pki)
+    server = serve_tsa(tsa)
+    yield tsa
+    server.shutdown()
+
+
+@pytest.fixture
+def tsa(_tsa_server, settings):
+    """The real local time-stamp authority (openssl ts -reply behind loopback HTTP), turned on."""
+    _tsa_server.down = False
+    _tsa_server.requests.clear()
+    settings.SMGOV_TSA_URL = _tsa_server.url
+    settings.SMGOV_TSA_CA_CERTS = str(_tsa_server.pki.ca_cert)
+    return _tsa_server
+
+
+@pytest.fixture
+def signing(test_pki, settings):
+    """PDFs signed with the municipality's test certificate (issued by the test CA)."""
+    settings.SMGOV_SIGNING_CERT = str(test_pki.signing_cert)
+    settings.SMGOV_SIGNING_KEY = str(test_pki.signing_key)
+    return test_pki

@@ -1,7 +1,8 @@
 """HTML to PDF with headless Chromium: the one printer behind snapshots, disclosure files and reports.
 
-The HTML is a complete document rendered by Django's templates (platform text escaped, platform HTML
-sanitised by the caller). Chromium prints it with JavaScript off and no network: every request the
+Every PDF printed here is signed (PAdES) with the municipality's certificate when one is set
+(smgov/lib/signing.py). The HTML is a complete document rendered by Django's templates (platform
+text escaped, platform HTML sanitised by the caller). Chromium prints it with JavaScript off and no network: every request the
 page would make is refused, so a document can never fetch or leak anything while it is printed.
 """
 
@@ -42,7 +43,15 @@ def html_to_pdf(html: str, *, landscape: bool = False, margin: dict[str, str] | 
 
     Playwright's synchronous API refuses to start in a thread that already runs an event loop (an
     async server, a browser test), so the printing gets a thread of its own, with a bound on the time.
+    The PDF is signed when a signing certificate is set.
     """
     margin = margin or (LANDSCAPE_MARGIN if landscape else PORTRAIT_MARGIN)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_print, html, landscape=landscape, margin=margin).result(timeout=120)
+        return pool.submit(_print_signed, html, landscape=landscape, margin=margin).result(timeout=180)
+
+
+def _print_signed(html: str, *, landscape: bool, margin: dict[str, str]) -> bytes:
+    # Signing runs an event loop of its own (pyHanko), so it too gets the printing thread.
+    from .signing import pdf_sign
+
+    return pdf_sign(_print(html, landscape=landscape, margin=margin))
