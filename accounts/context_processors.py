@@ -57,4 +57,11 @@ def navigation(request):
     best = max((item for item in items if item["active"]), key=lambda item: len(item["url"]), default=None)
     for item in items:
         item["active"] = item is best
-    return {**common, "navigation": items, "user_roles": [Role(code).label for code in sorted(roles)]}
+    # A role that only repeats the person's title ("Anna Berg, Kommunikatör · Kommunikatör") is left out.
+    title = (user.title or "").strip().casefold()
+    labels = [str(Role(code).label) for code in sorted(roles)]
+    return {
+        **common,
+        "navigation": items,
+        "user_roles": [label for label in labels if label.casefold() != title],
+    }

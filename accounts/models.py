@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -278,6 +279,22 @@ class AccountEvent(models.Model):
 
     def __str__(self):
         return f"{self.account}: {self.get_action_display()}"
+
+    @property
+    def comment_display(self) -> str:
+        """The comment in words: the fields changed and the credential replaced by their labels, not
+        the names they are stored under."""
+        if self.action == self.Action.UPDATED:
+            labels = []
+            for name in filter(None, (part.strip() for part in self.comment.split(","))):
+                try:
+                    labels.append(str(ServiceAccount._meta.get_field(name).verbose_name))
+                except FieldDoesNotExist:
+                    labels.append(name)
+            return ", ".join(labels)
+        if self.action == self.Action.CREDENTIAL_SET:
+            return str(CREDENTIAL_LABELS.get(self.comment, self.comment))
+        return self.comment
 
 
 # What each credential kind is, in words; the kinds a platform's connector reads come from platforms.

@@ -8,7 +8,7 @@ class ModerationConfig(AppConfig):
 
     def ready(self):
         from archive.selectors import register_mask_suggester, register_removal_grounds
-        from smgov.lib import notify  # noqa: F401 - registers the check of SMGOV_NOTIFY_CHANNELS
+        from smgov.lib import notify  # noqa: F401 - registers the checks of SMGOV_NOTIFY_CHANNELS and the sender
 
         from . import search
         from .models import GROUND_CHOICES

@@ -137,7 +137,14 @@ class ManualReplyForm(forms.Form):
 
 class ForwardForm(forms.Form):
     to_user = forms.ModelChoiceField(label=_("To a person"), queryset=User.objects.none(), required=False)
-    to_email = forms.EmailField(label=_("or to an e-mail address"), required=False)
+    to_email = forms.EmailField(
+        label=_("or to an e-mail address"),
+        required=False,
+        help_text=_(
+            "They get the comment, your question and a link to answer through without logging in; "
+            "a reply to the e-mail comes to you."
+        ),
+    )
     question = forms.CharField(
         label=_("Question"), widget=forms.Textarea(attrs={"rows": 4}), max_length=limits.NOTE
     )

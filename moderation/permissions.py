@@ -72,6 +72,12 @@ def can_answer_forward(user, forward: Forward) -> bool:
     )
 
 
+def can_answer_forward_by_link(forward: Forward) -> bool:
+    """A question mailed to an outside address is answered through its link alone: once, while the
+    case is open. A question to a person with a login always needs that login."""
+    return forward.to_user_id is None and forward.answered_at is None and forward.case.is_open
+
+
 def can_review_reply(user, reply: Reply) -> bool:
     return (
         _active(user) and reply.reviewer_id == user.pk and user.has_perm("moderation.answer_case", reply.case)

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from guardian.shortcuts import assign_perm
@@ -23,6 +23,7 @@ from archive.models import Record, RecordKind
 from platforms.base import ConnectorError, CredentialsInvalid, NotFound, NotSupported, Published
 from registry import diary
 from registry.models import RegistrationRequest
+from smgov.lib.documents import document_date, document_time
 from smgov.lib.mail import mail_after_commit
 from smgov.lib.notify import Notice, notify
 
@@ -766,23 +767,87 @@ def forward_create(
         Action.FORWARDED,
         _("%(to)s, answer by %(due)s") % {"to": forward.recipient, "due": due_on},
     )
-    values = {"person": actor, "question": question, "due": due_on}
-    if to_user is not None:
-        body = _(
-            "%(person)s asks you a question about a comment. Answer by %(due)s:\n\n%(question)s\n\n%(url)s"
-        ) % {
-            **values,
+    _mail_forward(forward)
+    return forward
+
+
+def _mail_forward(forward: Forward) -> None:
+    """The expert gets the comment itself (who wrote it, when, where), the question, and the link that
+    answers it: a login page for a person with an account, the link alone for an outside address.
+    Replying to the mail reaches the person who asked. Always in Swedish, the municipality's language."""
+    case, actor = forward.case, forward.asked_by
+    record = case.record
+    with translation.override(settings.LANGUAGE_CODE):
+        asker = f"{actor}, {actor.title}" if actor.title else str(actor)
+        if case.is_purged:
+            comment = _("(The content of the comment has been purged.)")
+        else:
+            comment = selectors.plain_text(record.text, record.text_format)
+        values = {
+            "person": asker,
+            "municipality": settings.MUNICIPALITY_NAME,
+            "due": document_date(forward.due_on),
+            "question": forward.question,
+            "author": record.author_name or record.author_handle or _("someone unnamed"),
+            "platform": case.account.get_platform_display(),
+            "account": case.account.display_name,
+            "time": document_time(record.published_at),
+            "comment": comment,
             "url": settings.SITE_URL + forward.get_absolute_url(),
         }
-    else:
-        body = _(
-            "%(person)s asks you a question about a comment. Answer by %(due)s by replying to %(email)s:\n\n%(question)s"
-        ) % {**values, "email": actor.email}
+        parts = [
+            _(
+                "%(person)s at %(municipality)s asks you a question about a comment on %(account)s. "
+                "Please answer by %(due)s."
+            )
+            % values,
+            _("The question:\n%(question)s") % values,
+            _("The comment, written by %(author)s on %(platform)s on %(time)s:\n%(comment)s") % values,
+        ]
+        thread = record.thread if record.thread_id and record.thread_id != record.pk else None
+        links = []
+        if record.permalink and not case.is_purged:
+            links.append(_("The comment on %(platform)s: %(link)s") % {**values, "link": record.permalink})
+        if thread is not None and thread.permalink:
+            links.append(_("The post it was written under: %(link)s") % {"link": thread.permalink})
+        if links:
+            parts.append("\n".join(links))
+        if forward.to_user_id:
+            parts.append(_("Answer here (log in first): %(url)s") % values)
+        else:
+            parts.append(_("Answer here, no login needed: %(url)s") % values)
+        if actor.email:
+            parts.append(
+                _("You can also reply to this e-mail; the answer goes to %(email)s.") % {"email": actor.email}
+            )
+        subject = _("A question about a comment on %(account)s: please answer by %(due)s") % values
+        body = "\n\n".join(str(part) for part in parts)
     mail_after_commit(
-        [to_user.email if to_user else to_email],
-        _("A question from the municipality's social media: answer by %(due)s") % {"due": due_on},
+        [forward.to_user.email if forward.to_user_id else forward.to_email],
+        subject,
         body,
+        reply_to=[actor.email],
     )
+
+
+@transaction.atomic
+def forward_answer_by_link(*, token: str, answer: str) -> Forward:
+    """An outside expert (no login) answers through the link in the mail; the link is the credential,
+    good once, while the case is open. The case history names the address it was sent to."""
+    forward = Forward.objects.select_related("case").filter(token=token).first()
+    if forward is None or not permissions.can_answer_forward_by_link(forward):
+        raise PermissionDenied
+    case = _locked(forward.case)
+    forward = Forward.objects.select_for_update().get(pk=forward.pk)
+    if forward.answered_at is not None:
+        raise ValidationError(_("The question has already been answered."))
+    answer = answer.strip()
+    if not answer:
+        raise ValidationError(_("Write the answer."))
+    forward.answer, forward.answered_at = answer, timezone.now()
+    forward.save(update_fields=["answer", "answered_at"])
+    _event(case, None, Action.FORWARD_ANSWERED, forward.to_email)
+    _after_forward_answer(case, forward, forward.to_email)
     return forward
 
 
@@ -805,13 +870,17 @@ def forward_answer(*, actor: User, forward: Forward, answer: str) -> None:
     forward.answer, forward.answered_at, forward.answered_by = answer, timezone.now(), actor
     forward.save(update_fields=["answer", "answered_at", "answered_by"])
     _event(case, actor, Action.FORWARD_ANSWERED, str(forward.recipient))
+    _after_forward_answer(case, forward, str(actor))
+
+
+def _after_forward_answer(case: Case, forward: Forward, answered_by: str) -> None:
     if case.state == CaseState.WAITING_FOR_EXPERT and not _other_waits(case, forward=forward):
         case.state = CaseState.IN_PROGRESS
         case.save(update_fields=["state", "updated_at"])
     mail_after_commit(
         [forward.asked_by.email],
         _("Your question was answered: %(account)s") % {"account": case.account},
-        _("%(person)s answered your question.\n\n%(url)s") % {"person": actor, "url": _case_url(case)},
+        _("%(person)s answered your question.\n\n%(url)s") % {"person": answered_by, "url": _case_url(case)},
     )
 
 

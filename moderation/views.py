@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -430,29 +431,42 @@ def case_manager_clear(request, pk: int):
 # --- pages for the expert (F9, N5) -----------------------------------------------------------------
 
 
-@login_required
 def forward_answer(request, token: str):
+    """The page the link in the expert's mail opens. A person with a login answers logged in; an
+    outside address answers through the link alone, once, while the case is open."""
     forward = get_object_or_404(
         Forward.objects.select_related("case__record", "case__account", "asked_by"), token=token
     )
-    if not permissions.can_answer_forward(request.user, forward):
+    by_link = forward.to_user_id is None
+    if not by_link and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not by_link and not permissions.can_answer_forward(request.user, forward):
         raise PermissionDenied
+    case = forward.case
+    open_to_answer = permissions.can_answer_forward_by_link(forward) if by_link else not forward.answered_at
     form = forms.AnswerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and open_to_answer and form.is_valid():
         try:
-            services.forward_answer(actor=request.user, forward=forward, answer=form.cleaned_data["answer"])
+            if by_link:
+                services.forward_answer_by_link(token=token, answer=form.cleaned_data["answer"])
+            else:
+                services.forward_answer(
+                    actor=request.user, forward=forward, answer=form.cleaned_data["answer"]
+                )
             messages.success(request, _("Thank you: your answer was sent back to the case."))
             return redirect("moderation:forward_answer", token=token)
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
-    case = forward.case
+    show_comment = open_to_answer and not case.is_purged
     return render(
         request,
         "moderation/forward_answer.html",
         {
             "forward": forward,
             "case": case,
-            "text": "" if case.is_purged else selectors.plain_text(case.record.text, case.record.text_format),
+            "record": case.record,
+            "open_to_answer": open_to_answer,
+            "text": selectors.plain_text(case.record.text, case.record.text_format) if show_comment else "",
             "form": form,
         },
         status=400 if form.errors else 200,

@@ -342,6 +342,45 @@ class DisposalBatch(models.Model):
         return f"{self.department} {self.created_at:%Y-%m-%d} ({self.get_state_display()})"
 
 
+class DisposalRun(models.Model):
+    """A dry run a registrar asked for, made by a worker: its progress while it runs (kept here, so the
+    page shows it and a restarted worker loses nothing), then what it found."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Stopped")
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="disposal_runs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    cutoff = models.DateField(help_text=_("Records whose retention ended before this date."))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    result = models.JSONField(
+        default=dict, blank=True, help_text=_("Per document class: records disposable now, the next date.")
+    )
+    batch = models.ForeignKey(
+        DisposalBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.department} {self.created_at:%Y-%m-%d %H:%M} ({self.get_state_display()})"
+
+    def get_absolute_url(self):
+        return reverse("registry:diary_disposal_run", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+
 class DisposalCandidate(models.Model):
     """A record the dry run found disposable; checked again when the batch is approved."""
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from .models import (
     DisposalBatch,
     DisposalCandidate,
     DisposalLog,
+    DisposalRun,
     DocumentClass,
     EarchivePackage,
     EarchivePackageRecord,
@@ -176,6 +177,114 @@ def disposal_propose_all(*, cutoff: date | None = None) -> list[DisposalBatch]:
         if batch is not None:
             batches.append(batch)
     return batches
+
+
+# --- the dry run a registrar asks for, made by a worker with its progress ----------------------------
+
+CLASSIFY_CHUNK = 500
+
+
+@transaction.atomic
+def disposal_run_start(*, actor, department: Department, cutoff: date | None = None) -> DisposalRun:
+    """Queue a dry run of the department for a worker; its page shows the progress, then the result."""
+    _check_disposer(actor, department)
+    run = DisposalRun.objects.create(
+        department=department, requested_by=actor, cutoff=cutoff or timezone.localdate()
+    )
+    from .tasks import disposal_run
+
+    transaction.on_commit(lambda: disposal_run.delay(run.pk))
+    return run
+
+
+def _run_progress(run_id: int, **fields) -> None:
+    # Committed at once (outside the work), so the page that polls sees it.
+    DisposalRun.objects.filter(pk=run_id).update(**fields)
+
+
+def next_due(*, department: Department, cutoff: date) -> dict[int, tuple[date, int]]:
+    """Per document class: the first date on or after ``cutoff`` on which records of the department
+    fall due, and how many fall due then (records nothing keeps for ever)."""
+    later = (
+        Record.objects.filter(
+            department=department,
+            legal_hold=False,
+            classification__document_class__permanent=False,
+            classification__retention_until__gte=cutoff,
+        )
+        .exclude(Exists(DiaryDocument.objects.filter(record=OuterRef("pk"))))
+        .values("classification__document_class")
+    )
+    firsts = {
+        row["classification__document_class"]: row["first"]
+        for row in later.annotate(first=Min("classification__retention_until")).order_by()
+    }
+    counts = {}
+    for class_id, first in firsts.items():
+        counts[class_id] = (
+            first,
+            later.filter(classification__document_class=class_id, classification__retention_until=first)
+            .order_by()
+            .aggregate(n=Count("pk"))["n"],
+        )
+    return counts
+
+
+def disposal_run_execute(*, run_id: int) -> DisposalRun:
+    """Make the dry run: classify the department's new records, propose what may be disposed of now,
+    and find when the next records of each class fall due. Progress is written as it goes; a run
+    delivered again after it finished is left as it is."""
+    run = DisposalRun.objects.select_related("department", "requested_by").get(pk=run_id)
+    if run.state == DisposalRun.State.DONE:
+        return run
+    _run_progress(run_id, state=DisposalRun.State.RUNNING, progress=1, error="")
+    department = run.department
+    try:
+        pending = Record.objects.filter(department=department, classification__isnull=True)
+        total = pending.count()
+        done, last = 0, 0
+        while chunk := list(pending.filter(pk__gt=last).order_by("pk")[:CLASSIFY_CHUNK]):
+            for record in chunk:
+                retention_assign(record=record)  # without a class in the plan it stays kept
+            done, last = done + len(chunk), chunk[-1].pk
+            _run_progress(run_id, progress=1 + int(69 * min(done, total) / max(total, 1)))
+        batch = disposal_propose(actor=run.requested_by, department=department, cutoff=run.cutoff)
+        _run_progress(run_id, progress=85, batch=batch)
+        due = next_due(department=department, cutoff=run.cutoff)
+        summary = batch.summary if batch else {}
+        classes = [
+            {
+                "code": document_class.code,
+                "name": document_class.name,
+                "permanent": document_class.permanent,
+                "count": summary.get(document_class.code, {}).get("count", 0),
+                "next_due": due[document_class.pk][0].isoformat() if document_class.pk in due else None,
+                "next_due_count": due[document_class.pk][1] if document_class.pk in due else 0,
+            }
+            for document_class in DocumentClass.objects.order_by("code")
+        ]
+        result = {"classes": classes, "total": sum(entry["count"] for entry in classes)}
+    except PermissionDenied:
+        _run_progress(
+            run_id,
+            state=DisposalRun.State.FAILED,
+            error=_("The person who started the dry run may no longer dispose of this department's records."),
+            finished_at=timezone.now(),
+        )
+        raise
+    except Exception:
+        _run_progress(
+            run_id,
+            state=DisposalRun.State.FAILED,
+            error=_("The dry run stopped before it was done. Nothing was disposed of; start it again."),
+            finished_at=timezone.now(),
+        )
+        raise
+    _run_progress(
+        run_id, state=DisposalRun.State.DONE, progress=100, result=result, finished_at=timezone.now()
+    )
+    run.refresh_from_db()
+    return run
 
 
 @transaction.atomic

@@ -36,6 +36,13 @@ def retention_nightly() -> int:
     return len(disposal_propose_all())
 
 
+@shared_task(name="registry.disposal_run", soft_time_limit=25 * 60, time_limit=30 * 60, acks_late=True)
+def disposal_run(run_id: int) -> int:
+    from .retention import disposal_run_execute
+
+    return disposal_run_execute(run_id=run_id).progress
+
+
 @shared_task(name="archive.samlingsakt_yearly", soft_time_limit=5 * 60, time_limit=6 * 60)
 def samlingsakt_yearly() -> int:
     from .diary import samlingsakt_create_for_year

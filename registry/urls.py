@@ -26,6 +26,7 @@ urlpatterns = [
     path("poster/<int:record>/bevarande/", views.legal_hold, name="diary_legal_hold"),
     path("gallring/", views.disposal, name="diary_disposal"),
     path("gallring/provkorning/", views.disposal_propose, name="diary_disposal_propose"),
+    path("gallring/provkorning/<int:pk>/", views.disposal_run, name="diary_disposal_run"),
     path("gallring/<int:pk>/", views.disposal_batch, name="diary_disposal_batch"),
     path("gallring/<int:pk>/godkann/", views.disposal_approve, name="diary_disposal_approve"),
     path("e-arkiv/", views.earchive_packages, name="diary_earchive"),

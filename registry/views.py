@@ -2,6 +2,7 @@
 document classes, legal hold and disposal. Thin: permission, form, one service, message."""
 
 import csv
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,6 +32,7 @@ from .models import (
     DiaryCase,
     DiaryDocument,
     DisposalBatch,
+    DisposalRun,
     DocumentClass,
     EarchivePackage,
     RegistrationRequest,
@@ -421,16 +423,28 @@ def disposal(request):
 @login_required
 @require_POST
 def disposal_propose(request):
+    """Start a dry run; a worker makes it while its page shows the progress."""
     department = get_object_or_404(Department, pk=request.POST.get("department") or 0)
     if not can_dispose(request.user, department):
         raise PermissionDenied
-    retention.retention_assign_missing()
-    batch = retention.disposal_propose(actor=request.user, department=department)
-    if batch is None:
-        messages.info(request, _("Nothing may be disposed of now."))
-        return redirect("registry:diary_disposal")
-    messages.success(request, _("A dry run was made. Review it before approving."))
-    return redirect("registry:diary_disposal_batch", pk=batch.pk)
+    run = retention.disposal_run_start(actor=request.user, department=department)
+    return redirect(run)
+
+
+@login_required
+def disposal_run(request, pk):
+    """The dry run's progress (polled by the page while it runs), then what it found."""
+    run = get_object_or_404(DisposalRun.objects.select_related("department", "requested_by", "batch"), pk=pk)
+    if not can_dispose(request.user, run.department):
+        raise PermissionDenied
+    classes = [
+        {**entry, "next_due": date.fromisoformat(entry["next_due"]) if entry.get("next_due") else None}
+        for entry in run.result.get("classes", [])
+    ]
+    context = {"run": run, "classes": classes}
+    if request.htmx:
+        return render(request, "registry/_disposal_run_status.html", context)
+    return render(request, "registry/disposal_run.html", context)
 
 
 def _batch_for(request, pk) -> DisposalBatch:

@@ -6,7 +6,9 @@ has to be given, or start-up fails with a message naming the variable.
 """
 
 from datetime import timedelta
+from email.utils import formataddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -199,8 +201,6 @@ EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "smgov <noreply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Mail after a change is sent by a Celery task (retried while the mail server is down); off, the
 # same task runs in-process.
 MAIL_QUEUE = envbool("MAIL_QUEUE", True)
@@ -223,6 +223,14 @@ CREDENTIALS_KEYS = [
 # The municipality's own links, used in saved replies and on the public page.
 MUNICIPALITY_NAME = env("MUNICIPALITY_NAME", "Exempelby kommun")
 MUNICIPALITY_WEBSITE = env("MUNICIPALITY_WEBSITE", "https://www.exempelby.se")
+# Mail comes from the municipality by name, from an address that can be answered (a check warns of
+# one on localhost): SMGOV_MAIL_FROM is the address, DEFAULT_FROM_EMAIL the whole sender if given.
+SMGOV_MAIL_FROM = env(
+    "SMGOV_MAIL_FROM",
+    "sociala-medier@" + (urlsplit(MUNICIPALITY_WEBSITE).hostname or "localhost").removeprefix("www."),
+)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", formataddr((MUNICIPALITY_NAME, SMGOV_MAIL_FROM)))
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The accessibility statement (tillgänglighetsredogörelse, required by the DOS law): whom to tell about a
 # barrier and when the service was last assessed.
 ACCESSIBILITY_CONTACT = env("ACCESSIBILITY_CONTACT", "webbredaktionen@exempelby.se")

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
-from accounts.permissions import visible_accounts
+from accounts.permissions import can_manage_credentials, visible_accounts
 from accounts.roles import Area, Role, Scope, has_role, roles_of, scope
 from moderation import permissions as moderation_permissions
 from moderation import selectors as moderation_selectors
@@ -46,29 +46,8 @@ def dashboard(request):
         },
         {"title": _("Overdue checks"), "count": len(overdue_checks), "alert": bool(overdue_checks)},
     ]
-    problems = {kind.key: kind for kind in problem_selectors.problems_for(user)}
-    harvest = problems["harvest"]
-    cards.insert(
-        0,
-        {
-            "title": _("Accounts whose harvest is not working"),
-            "count": harvest.count,
-            "alert": bool(harvest.count),
-            "url": reverse("problems") + "#harvest",
-            "link_text": _("See what is wrong") if harvest.count else _("Every account is being harvested."),
-        },
-    )
-    total = sum(kind.count for kind in problems.values())
-    cards.insert(
-        0,
-        {
-            "title": _("Problems to act on"),
-            "count": total,
-            "alert": bool(total),
-            "url": reverse("problems"),
-            "link_text": _("Open the problem list") if total else _("All is well."),
-        },
-    )
+    if scope(user, Area.PROBLEMS) != Scope.NONE:
+        _problem_cards(user, cards)
     if moderation_permissions.can_use_inbox(user):
         counts = moderation_selectors.inbox_counts(user=user)
         cards.insert(
@@ -122,13 +101,53 @@ def dashboard(request):
     )
 
 
+def _problem_cards(user, cards: list) -> None:
+    """The problem list's cards, first on the start page, for those whose work has a problem list."""
+    problems = {kind.key: kind for kind in problem_selectors.problems_for(user)}
+    harvest = problems["harvest"]
+    cards.insert(
+        0,
+        {
+            "title": _("Accounts whose harvest is not working"),
+            "count": harvest.count,
+            "alert": bool(harvest.count),
+            "url": reverse("problems") + "#harvest",
+            "link_text": _("See what is wrong") if harvest.count else _("Every account is being harvested."),
+        },
+    )
+    total = sum(kind.count for kind in problems.values())
+    cards.insert(
+        0,
+        {
+            "title": _("Problems to act on"),
+            "count": total,
+            "alert": bool(total),
+            "url": reverse("problems"),
+            "link_text": _("Open the problem list") if total else _("All is well."),
+        },
+    )
+
+
 @login_required
 def problems(request):
     """Everything that went wrong and waits for the person, each with the next step."""
     if scope(request.user, Area.PROBLEMS) == Scope.NONE:
         raise PermissionDenied
     kinds = problem_selectors.problems_for(request.user)
-    return render(request, "problems.html", {"kinds": kinds, "total": sum(kind.count for kind in kinds)})
+    # Only the information unit and an account's administrators renew its login details; others are
+    # told whom to ask instead of being sent to a page they may not open.
+    renewable = {
+        credential.pk
+        for kind in kinds
+        if kind.key == "credentials"
+        for credential in kind.rows
+        if can_manage_credentials(request.user, credential.account)
+    }
+    return render(
+        request,
+        "problems.html",
+        {"kinds": kinds, "total": sum(kind.count for kind in kinds), "renewable": renewable},
+    )
 
 
 @never_cache

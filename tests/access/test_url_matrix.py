@@ -23,7 +23,7 @@ from archive import services as archive_services
 from moderation import services as moderation_services
 from moderation.models import FlagRule, MonitoringHit, SavedReply, Watch
 from registry import diary, retention
-from registry.models import DiaryDocument, DocumentClass, EarchivePackage
+from registry.models import DiaryDocument, DisposalRun, DocumentClass, EarchivePackage
 from reports.models import ReportPdf
 from tests.moderation.conftest import open_case
 from tests.registry.conftest import make_thread
@@ -156,6 +156,7 @@ SPECS = {
     "registry:diary_disposal": S(Area.DISPOSAL, change=True),
     "registry:diary_disposal_propose": P(Area.DISPOSAL),
     "registry:diary_disposal_batch": S(Area.DISPOSAL, "batch", change=True),
+    "registry:diary_disposal_run": S(Area.DISPOSAL, "disposal_run", change=True),
     "registry:diary_disposal_approve": P(Area.DISPOSAL, "batch"),
     # reports
     "reports:statistics": S(Area.STATISTICS),
@@ -331,6 +332,11 @@ def world(org, settings, tmp_path):
             "snapshot": [snapshot.pk],
             "department_year": [department.pk, 2026],
             "batch": [batch.pk],
+            "disposal_run": [
+                DisposalRun.objects.create(
+                    department=department, requested_by=keeper, cutoff=date(2026, 1, 1)
+                ).pk
+            ],
             "earchive_package": [_finished_package(account, side, keeper)],
             **_watch_and_hit(department, requester),
         }

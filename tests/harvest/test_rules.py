@@ -116,3 +116,12 @@ def test_the_account_page_include_renders(client, org, rf):
     html = render_to_string("harvest/_account_status.html", {"account": org.account}, request=request)
 
     assert 'id="harvest-status"' in html and "csrfmiddlewaretoken" in html
+
+
+def test_the_panel_does_not_say_the_connection_works_before_any_harvest_has(client, org):
+    from harvest.models import HarvestState
+
+    HarvestState.objects.update_or_create(account=org.account, defaults={"status": "ok"})
+    client.force_login(org.alice)
+    html = client.get(reverse("harvest:account_status", args=[org.account.pk])).content.decode()
+    assert "Inte insamlat ännu" in html and "Fungerar" not in html

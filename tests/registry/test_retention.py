@@ -226,12 +226,22 @@ def test_f12_municipal_registrar_edits_a_class_and_dates_follow(org, client):
     assert bad.status_code == 200 and not DocumentClass.objects.filter(code="X").exists()
 
 
-def test_f12_disposal_pages_dry_run_and_approve(org, client, old_records):
+def test_f12_disposal_pages_dry_run_and_approve(org, client, old_records, django_capture_on_commit_callbacks):
+    from registry.models import DisposalRun
+    from registry.tasks import disposal_run
+
     client.force_login(org.registrar)
-    response = client.post(reverse("registry:diary_disposal_propose"), {"department": org.own.pk})
+    with django_capture_on_commit_callbacks():
+        response = client.post(reverse("registry:diary_disposal_propose"), {"department": org.own.pk})
+    run = DisposalRun.objects.get()
+    assert response["Location"] == run.get_absolute_url()
+    disposal_run.apply(args=[run.pk])  # what the worker does
     batch = DisposalBatch.objects.get(state="proposed")
-    assert response["Location"] == reverse("registry:diary_disposal_batch", args=[batch.pk])
-    page = client.get(response["Location"])
+    assert (
+        reverse("registry:diary_disposal_batch", args=[batch.pk])
+        in client.get(run.get_absolute_url()).content.decode()
+    )
+    page = client.get(reverse("registry:diary_disposal_batch", args=[batch.pk]))
     assert page.status_code == 200 and 'data-count="SM-KOM">3<' in page.content.decode()
     assert 'data-confirm="' in page.content.decode()
     client.post(reverse("registry:diary_disposal_approve", args=[batch.pk]))
