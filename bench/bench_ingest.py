@@ -10,7 +10,7 @@ savepoint of its own, what a page the database refuses is stored by) is measured
 One page is stored first and not timed: a worker's database connection is long-lived, and a new one
 loads the Swedish dictionary (about a second) at its first search vector.
 
-Runs in its own database, created and dropped here.
+Runs in its own database, copied from the migrated template (bench/scratch.py) and dropped here.
 
     python -m bench.bench_ingest [--pages 20] [--per-page 100] [--quick]
 """
@@ -22,12 +22,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import Result
+from bench import Result, scratch
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "smgov_bench_ingest"
@@ -48,27 +47,6 @@ STAGES = {
 }
 
 
-def _admin_dsn() -> tuple[str, str]:
-    url = os.environ.get("DATABASE_URL") or (
-        f"postgres://smgov@127.0.0.1:{os.environ.get('SMGOV_PG_PORT', '25432')}/smgov"
-    )
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{DB_NAME}"))
-
-
-def _database(action: str) -> None:
-    import psycopg2
-
-    admin, _ = _admin_dsn()
-    connection = psycopg2.connect(admin)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if action == "create":
-            cursor.execute(f"CREATE DATABASE {DB_NAME}")
-    connection.close()
-
-
 def run(
     quick: bool = False, pages: int | None = None, per_page: int = PER_PAGE, profile: bool | None = None
 ) -> list[Result]:
@@ -79,11 +57,11 @@ def run(
     fallback = QUICK_FALLBACK_PAGES if quick else FALLBACK_PAGES
     if profile is None:
         profile = os.environ.get("SMGOV_BENCH_PROFILE") == "1"
-    _database("create")
+    scratch.create(DB_NAME)
     try:
         env = dict(
             os.environ,
-            DATABASE_URL=_admin_dsn()[1],
+            DATABASE_URL=scratch.database_url(DB_NAME),
             DJANGO_SETTINGS_MODULE="smgov.settings",
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
             HARVEST_DOWNLOAD_MEDIA="false",
@@ -107,7 +85,7 @@ def run(
             )
         out = done.stdout
     finally:
-        _database("drop")
+        scratch.drop(DB_NAME)
     measured = json.loads(out.strip().splitlines()[-1])
     items, stages = measured["items"], measured["stages"]
     total = sum(stages.values())
@@ -217,11 +195,8 @@ def _inner(pages: int, per_page: int, fallback_pages: int, profile: bool = False
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    call_command("migrate", verbosity=0)
 
     from accounts.models import Department, ServiceAccount
     from archive.models import Record
