@@ -19,15 +19,13 @@ static file's requests per second.
 import http.client
 import multiprocessing
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench import Result, scratch
+from bench import Result, scratch, servers
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "smgov_bench_web"
@@ -169,12 +167,6 @@ def _inbox(client, requests: int) -> dict[str, tuple[float, int]]:
     return measured
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _load_process(port: int, path: str, headers: dict, seconds: float, threads: int, out) -> None:
     count = [0] * threads
     errors = [0] * threads
@@ -225,40 +217,9 @@ def _requests_per_second(port: int, path: str, seconds: float, headers: dict | N
     return sum(count for count, _errors in done) / elapsed
 
 
-def _gunicorn(settings_dict, port: int) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        DATABASE_URL=(
-            f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{BENCH_DB}"
-        ),
-        DJANGO_SETTINGS_MODULE="smgov.settings",
-        DEBUG="false",
-        PYTHONPATH=str(ROOT),
-        # Its own Redis database for the cached page (SMGOV_BENCH_REDIS_DB, default 8).
-        CACHE_URL=f"redis://127.0.0.1:{os.environ.get('SMGOV_REDIS_PORT', '26379')}/"
-        f"{os.environ.get('SMGOV_BENCH_REDIS_DB', '8')}",
-    )
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
-        [sys.executable, "-m", "gunicorn", "smgov.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/konton/")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError("gunicorn did not answer: " + server.stderr.read().decode()[-500:])
-
-
-def _konton(settings_dict, seconds: float) -> list[Result]:
-    port = _free_port()
-    server = _gunicorn(settings_dict, port)
+def _konton(seconds: float) -> list[Result]:
+    port = servers.free_port()
+    server = servers.gunicorn(scratch.database_url(BENCH_DB), port)
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         connection.request("GET", "/konton/")
@@ -274,8 +235,7 @@ def _konton(settings_dict, seconds: float) -> list[Result]:
         page = _requests_per_second(port, "/konton/", seconds)
         conditional = _requests_per_second(port, "/konton/", seconds, {"If-None-Match": etag})
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        servers.stop(server)
     detail = {"clients": LOAD_PROCESSES * LOAD_THREADS, "seconds": seconds, "gunicorn_workers": 2}
     print(
         f"  /konton/ target >= {KONTON_TARGET} of the static file: {'met' if page >= KONTON_TARGET * static else 'NOT met'}",
@@ -297,7 +257,6 @@ def run(quick: bool = False) -> list[Result]:
     default = connections["default"]
     default.close()
     default.settings_dict["NAME"] = BENCH_DB
-    settings_dict = default.settings_dict
     started = time.monotonic()
     scratch.create(BENCH_DB)
     print(f"  {BENCH_DB} ready in {time.monotonic() - started:.0f} s", flush=True)
@@ -329,7 +288,7 @@ def run(quick: bool = False) -> list[Result]:
             flush=True,
         )
         default.close()
-        results += _konton(settings_dict, QUICK_LOAD_SECONDS if quick else LOAD_SECONDS)
+        results += _konton(QUICK_LOAD_SECONDS if quick else LOAD_SECONDS)
         return results
     finally:
         default.close()
