@@ -165,8 +165,9 @@ class _StageTimer:
         self.statements = dict.fromkeys(self.statements, 0)
 
 
-def _recorded_pages(pages: int, per_page: int):
-    """Mastodon context pages built from the recorded comment, each with its own ids and text."""
+def _recorded_pages(pages: int, per_page: int, first: int = 0):
+    """Mastodon context pages built from the recorded comment, each with its own ids and text
+    (numbered from ``first``)."""
     template = json.loads((ROOT / "tests/fixtures/mastodon/context.json").read_text("utf-8"))["descendants"][
         0
     ]
@@ -175,7 +176,7 @@ def _recorded_pages(pages: int, per_page: int):
     for p in range(pages):
         descendants = []
         for i in range(per_page):
-            n = p * per_page + i
+            n = first + p * per_page + i
             status = json.loads(json.dumps(template))
             status["id"] = str(200_000_000_000_000_000 + n)
             status["content"] = f"<p>Fråga {n}: när plogas gata {n % 211}? Bussen kom inte fram i morse.</p>"
