@@ -14,6 +14,7 @@ import pkgutil
 import platform
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,6 +52,7 @@ def main(argv: list[str]) -> int:
         except Exception as error:  # one benchmark failing should not hide the others
             failed += 1
             print(f"{module.__name__} failed: {error!r}", file=sys.stderr, flush=True)
+            traceback.print_exc()
         print(f"== {module.__name__}: {time.monotonic() - started:.1f} s ==", flush=True)
     RESULTS.write_text(
         json.dumps(

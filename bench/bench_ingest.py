@@ -10,7 +10,7 @@ savepoint of its own, what a page the database refuses is stored by) is measured
 One page is stored first and not timed: a worker's database connection is long-lived, and a new one
 loads the Swedish dictionary (about a second) at its first search vector.
 
-Runs in its own database, created and dropped here.
+Runs in its own database, copied from the migrated template (bench/scratch.py) and dropped here.
 
     python -m bench.bench_ingest [--pages 20] [--per-page 100] [--quick]
 """
@@ -22,17 +22,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import Result
+from bench import Result, scratch
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "smgov_bench_ingest"
 PAGES, QUICK_PAGES, PER_PAGE = 20, 4, 100
 FALLBACK_PAGES, QUICK_FALLBACK_PAGES = 3, 1
+# The second size, in pages stored after the first: linear in the page count if its rate holds.
+LARGER = 4
 # The stages of the page pipeline, timed by wrapping these functions in the measuring process.
 STAGES = {
     "prepare": [("archive.services", "_prepared")],
@@ -40,61 +41,65 @@ STAGES = {
     "versions": [("archive.services", "_versions_insert"), ("archive.services", "_records_new_version")],
     "chain": [("archive.services", "chain_extend")],
     "links": [("archive.services", "_relatives_link")],
-    "cases": [("moderation.services", "cases_open")],
+    "cases": [("moderation.services", "cases_open"), ("moderation.services", "older_items_note")],
+    "flags": [("moderation.services", "_screen")],
+    "audit": [("moderation.services", "_opened_events")],
 }
 
 
-def _admin_dsn() -> tuple[str, str]:
-    url = os.environ.get("DATABASE_URL") or (
-        f"postgres://smgov@127.0.0.1:{os.environ.get('SMGOV_PG_PORT', '25432')}/smgov"
-    )
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{DB_NAME}"))
-
-
-def _database(action: str) -> None:
-    import psycopg2
-
-    admin, _ = _admin_dsn()
-    connection = psycopg2.connect(admin)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        if action == "create":
-            cursor.execute(f"CREATE DATABASE {DB_NAME}")
-    connection.close()
-
-
-def run(quick: bool = False, pages: int | None = None, per_page: int = PER_PAGE) -> list[Result]:
+def run(
+    quick: bool = False, pages: int | None = None, per_page: int = PER_PAGE, profile: bool | None = None
+) -> list[Result]:
     """Create the bench database, measure in a fresh process, drop the database; print the split
-    by stage and return the results."""
+    by stage and return the results. With ``profile`` (or SMGOV_BENCH_PROFILE=1) a cProfile of
+    the timed pages is printed too."""
     pages = pages or (QUICK_PAGES if quick else PAGES)
     fallback = QUICK_FALLBACK_PAGES if quick else FALLBACK_PAGES
-    _database("create")
+    if profile is None:
+        profile = os.environ.get("SMGOV_BENCH_PROFILE") == "1"
+    scratch.create(DB_NAME)
     try:
         env = dict(
             os.environ,
-            DATABASE_URL=_admin_dsn()[1],
+            DATABASE_URL=scratch.database_url(DB_NAME),
             DJANGO_SETTINGS_MODULE="smgov.settings",
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
             HARVEST_DOWNLOAD_MEDIA="false",
             DEBUG="false",  # as in production: no query log kept in memory
             PYTHONPATH=str(ROOT),
         )
-        out = subprocess.run(  # noqa: S603 - our own interpreter and module
+        done = subprocess.run(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "bench.bench_ingest", "--inner", f"--pages={pages}",
-             f"--per-page={per_page}", f"--fallback-pages={fallback}"],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-        ).stdout  # fmt: skip
+             f"--per-page={per_page}", f"--fallback-pages={fallback}", *(["--profile"] if profile else [])],
+            cwd=ROOT, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode:
+            raise RuntimeError(
+                done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode
+            )
+        if profile:
+            print(
+                done.stderr[done.stderr.find("   Ordered by") :]
+                if "Ordered by" in done.stderr
+                else done.stderr
+            )
+        out = done.stdout
     finally:
-        _database("drop")
+        scratch.drop(DB_NAME)
     measured = json.loads(out.strip().splitlines()[-1])
     items, stages = measured["items"], measured["stages"]
     total = sum(stages.values())
+    small, large = measured["sizes"]
     print(
-        f"  {items} items in {measured['pages']} pages of {per_page}; per item, by stage: "
+        f"  {items} items in {measured['pages']} pages of {per_page} ({small} pages, then {large}); "
+        "per item, by stage: "
         + ", ".join(f"{name} {seconds / items * 1e6:.0f} µs" for name, seconds in stages.items())
-        + f" (total {total / items * 1e6:.0f} µs); statements per page {measured['statements_per_page']}",
+        + f" (total {total / items * 1e6:.0f} µs)",
+        flush=True,
+    )
+    print(
+        f"  statements per page {measured['statements_per_page']}, by stage: "
+        + ", ".join(f"{name} {n:g}" for name, n in measured["stage_statements_per_page"].items()),
         flush=True,
     )
     detail = {
@@ -102,52 +107,67 @@ def run(quick: bool = False, pages: int | None = None, per_page: int = PER_PAGE)
         "pages": measured["pages"],
         "per_page": per_page,
         "statements_per_page": measured["statements_per_page"],
+        "stage_statements_per_page": measured["stage_statements_per_page"],
         "stage_seconds": {name: round(seconds, 4) for name, seconds in stages.items()},
         "stage_us_per_item": {name: round(seconds / items * 1e6, 1) for name, seconds in stages.items()},
     }
     return [
         Result("ingest pipeline", measured["pipeline_items_per_s"], "items/s", "raw COPY",
                measured["copy_items_per_s"], detail),
-        Result("ingest pipeline, second half of the pages", measured["second_half_items_per_s"], "items/s",
-               "ingest pipeline, first half", measured["first_half_items_per_s"]),
+        Result(f"ingest pipeline over {large} pages", measured["large_items_per_s"], "items/s",
+               f"ingest pipeline over {small} pages", measured["small_items_per_s"]),
         Result("ingest item by item (a refused page)", measured["fallback_items_per_s"], "items/s",
                "raw COPY", measured["copy_items_per_s"], {"items": measured["fallback_items"]}),
     ]  # fmt: skip
 
 
 class _StageTimer:
-    """Adds up the time spent in each stage's functions (outermost calls only)."""
+    """Adds up the time spent in each stage's functions and the statements they send. A stage
+    called inside another (the flags inside the cases) counts for itself, not for the outer one."""
 
     def __init__(self) -> None:
         import importlib
 
+        from django.db import connection
+
         self.seconds = dict.fromkeys(["parse", *STAGES, "other"], 0.0)
-        self.depth = 0
+        self.statements = dict.fromkeys(self.seconds, 0)
+        self.stack: list[str] = []
         for stage, functions in STAGES.items():
             for module_name, name in functions:
                 module = importlib.import_module(module_name)
                 setattr(module, name, self._timed(stage, getattr(module, name)))
+        connection.execute_wrappers.append(self._count)
+
+    def _count(self, execute, sql, params, many, context):
+        if not sql.startswith(("SAVEPOINT", "RELEASE")):
+            self.statements[self.stack[-1] if self.stack else "other"] += 1
+        return execute(sql, params, many, context)
 
     def _timed(self, stage, function):
         def timed(*args, **kwargs):
-            if self.depth:
-                return function(*args, **kwargs)
-            self.depth += 1
+            outer = self.stack[-1] if self.stack else None
+            self.stack.append(stage)
             started = time.perf_counter()
             try:
                 return function(*args, **kwargs)
             finally:
-                self.seconds[stage] += time.perf_counter() - started
-                self.depth -= 1
+                spent = time.perf_counter() - started
+                self.stack.pop()
+                self.seconds[stage] += spent
+                if outer is not None:
+                    self.seconds[outer] -= spent
 
         return timed
 
     def reset(self) -> None:
         self.seconds = dict.fromkeys(self.seconds, 0.0)
+        self.statements = dict.fromkeys(self.statements, 0)
 
 
-def _recorded_pages(pages: int, per_page: int):
-    """Mastodon context pages built from the recorded comment, each with its own ids and text."""
+def _recorded_pages(pages: int, per_page: int, first: int = 0):
+    """Mastodon context pages built from the recorded comment, each with its own ids and text
+    (numbered from ``first``)."""
     template = json.loads((ROOT / "tests/fixtures/mastodon/context.json").read_text("utf-8"))["descendants"][
         0
     ]
@@ -156,7 +176,7 @@ def _recorded_pages(pages: int, per_page: int):
     for p in range(pages):
         descendants = []
         for i in range(per_page):
-            n = p * per_page + i
+            n = first + p * per_page + i
             status = json.loads(json.dumps(template))
             status["id"] = str(200_000_000_000_000_000 + n)
             status["content"] = f"<p>Fråga {n}: när plogas gata {n % 211}? Bussen kom inte fram i morse.</p>"
@@ -166,19 +186,18 @@ def _recorded_pages(pages: int, per_page: int):
     return post_id, bodies
 
 
-def _inner(pages: int, per_page: int, fallback_pages: int) -> None:
+def _inner(pages: int, per_page: int, fallback_pages: int, profile: bool = False) -> None:
+    import cProfile
     import hashlib
     import io
+    import pstats
     from datetime import UTC, datetime
 
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    call_command("migrate", verbosity=0)
 
     from accounts.models import Department, ServiceAccount
     from archive.models import Record
@@ -192,11 +211,14 @@ def _inner(pages: int, per_page: int, fallback_pages: int) -> None:
         platform="mastodon", display_name="Bench", department=department, purpose="-", target_audience="-",
         state="active", platform_id="109318473626781234",
     )  # fmt: skip
-    state = HarvestState.objects.create(account=account)
+    # A harvest after the first: every new comment gets its inbox case (the first harvest of an
+    # account in use before archives its history without cases).
+    state = HarvestState.objects.create(account=account, last_success_at=datetime.now(UTC))
     run_row = HarvestRun.objects.create(account=account, started_at=datetime.now(UTC))
     connector = MastodonConnector(base_url="http://bench.invalid", platform_id=account.platform_id)
     pipeline = _Run(account=account, state=state, run=run_row, connector=connector, full=False)
-    post_id, bodies = _recorded_pages(1 + pages + fallback_pages, per_page)
+    sizes = (pages, LARGER * pages)
+    post_id, bodies = _recorded_pages(1 + sum(sizes) + fallback_pages, per_page)
     timer = _StageTimer()
 
     def parse(body: bytes) -> Page:
@@ -219,21 +241,31 @@ def _inner(pages: int, per_page: int, fallback_pages: int) -> None:
     timer.reset()
     first_id = Record.objects.order_by("-pk").values_list("pk", flat=True).first()
 
+    profiler = cProfile.Profile() if profile else None
     page_seconds = []
-    for body in bodies[1 : 1 + pages]:
+    for body in bodies[1 : 1 + sum(sizes)]:
+        if profiler:
+            profiler.enable()
         started = time.perf_counter()
         pipeline.store_page(parse(body), lambda results: None)
         page_seconds.append(time.perf_counter() - started)
+        if profiler:
+            profiler.disable()
     pipeline_seconds = sum(page_seconds)
     last_id = Record.objects.order_by("-pk").values_list("pk", flat=True).first()
     stages = dict(timer.seconds)
-    stages["other"] = pipeline_seconds - sum(stages.values())
-    items = pages * per_page
+    stages["other"] = pipeline_seconds - sum(v for k, v in stages.items() if k != "other")
+    stage_statements = dict(timer.statements)
+    items = sum(sizes) * per_page
+    if profiler:
+        report = io.StringIO()
+        pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(40)
+        print(report.getvalue(), file=sys.stderr)
 
     # The item-by-item path, as a page the database refused is stored.
     started = time.perf_counter()
-    for body in bodies[1 + pages :]:
-        pipeline._store_page(parse(body), lambda results: None, one_by_one=True)
+    for body in bodies[1 + sum(sizes) :]:
+        pipeline._store_page(parse(body), lambda results: None, {}, one_by_one=True)
     fallback_seconds = time.perf_counter() - started
 
     # The rows of the timed pages, copied raw: records (with their search vectors) and versions, under new ids.
@@ -267,19 +299,24 @@ def _inner(pages: int, per_page: int, fallback_pages: int) -> None:
         cursor.copy_expert(f"COPY archive_record ({', '.join(record_cols)}) FROM STDIN", records)
         cursor.copy_expert(f"COPY archive_recordversion ({', '.join(version_cols)}) FROM STDIN", versions)
         copy_seconds = time.perf_counter() - started
-    half = len(page_seconds) // 2
+    small = page_seconds[: sizes[0]]
+    large = page_seconds[sizes[0] :]
     print(
         json.dumps(
             {
-                "pages": pages,
+                "pages": sum(sizes),
+                "sizes": sizes,
                 "items": items,
                 "pipeline_items_per_s": items / pipeline_seconds,
                 "copy_items_per_s": items / copy_seconds,
-                "first_half_items_per_s": half * per_page / sum(page_seconds[:half]),
-                "second_half_items_per_s": (pages - half) * per_page / sum(page_seconds[half:]),
+                "small_items_per_s": len(small) * per_page / sum(small),
+                "large_items_per_s": len(large) * per_page / sum(large),
                 "fallback_items": fallback_pages * per_page,
                 "fallback_items_per_s": fallback_pages * per_page / fallback_seconds,
                 "statements_per_page": statements,
+                "stage_statements_per_page": {
+                    k: round(v / sum(sizes), 1) for k, v in stage_statements.items()
+                },
                 "stages": stages,
             }
         )
@@ -293,9 +330,10 @@ if __name__ == "__main__":
     parser.add_argument("--per-page", type=int, default=PER_PAGE)
     parser.add_argument("--fallback-pages", type=int, default=FALLBACK_PAGES, help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the timed pages")
     args = parser.parse_args()
     if args.inner:
-        _inner(args.pages, args.per_page, args.fallback_pages)
+        _inner(args.pages, args.per_page, args.fallback_pages, args.profile)
     else:
-        for result in run(quick=args.quick, pages=args.pages, per_page=args.per_page):
+        for result in run(quick=args.quick, pages=args.pages, per_page=args.per_page, profile=args.profile):
             print(result.line())

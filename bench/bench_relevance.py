@@ -136,7 +136,12 @@ def _cold_first_search(registrar, rounds: int = 3) -> None:
         warm.append(first_search())
     median = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
     print(
-        _line("first search on a new connection", median([w[1] for w in warm]), median([c[1] for c in cold]), " ms")
+        _line(
+            "first search on a new connection",
+            median([w[1] for w in warm]),
+            median([c[1] for c in cold]),
+            " ms",
+        )
     )
     print(_line("opening a connection", median([w[0] for w in warm]), median([c[0] for c in cold]), " ms"))
     print(

@@ -16,7 +16,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench import Result
+from bench import Result, scratch
 
 BENCH_DB = os.environ.get("SMGOV_BENCH_DB", "smgov_bench")
 RECORDS = int(os.environ.get("SMGOV_BENCH_RECORDS", "1000000"))
@@ -24,6 +24,9 @@ ROUNDS = int(os.environ.get("SMGOV_BENCH_ROUNDS", "5"))
 # `make bench QUICK=1`: a small archive, two rounds.
 QUICK_RECORDS, QUICK_ROUNDS = 10_000, 2
 SEED = 20261102
+# Targets: a results page with its facet counts, and the first query on a new connection.
+TARGET_MS, COLD_TARGET_MS = 60, 200
+COLD_QUERIES = 8
 
 DEPARTMENTS = [
     ("Kommunstyrelseförvaltningen", "KS"),
@@ -172,16 +175,6 @@ def _switch_to_bench(connections) -> dict:
     default.close()
     default.settings_dict["NAME"] = BENCH_DB
     return default.settings_dict
-
-
-def _create_database(settings_dict) -> None:
-    admin = _admin_connection(settings_dict)
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    finally:
-        admin.close()
 
 
 def _drop_database(settings_dict) -> None:
@@ -364,7 +357,7 @@ def _load(connections, accounts, count: int) -> None:
                     author_platform_id, text, text_format, escaped, media, permalink, published_at, first_seen_at,
                     last_seen_at, removed_at, removal_ground, removal_reason, deleted_on_platform_at,
                     legal_hold, raw_json, raw_canonical, raw_sha256, content_sha256, version_count,
-                    search_vector, labels, created_at, escaped)
+                    search_vector, labels, created_at)
                 SELECT id, account_id, department_id, platform, platform_id, kind, is_own, thread_id,
                     NULL, '', '', author_name, author_handle, '', text, 'plain', false, '[]', '', published_at,
                     published_at, published_at, removed_at, removal_ground, '', deleted_on_platform_at,
@@ -374,18 +367,28 @@ def _load(connections, accounts, count: int) -> None:
                         ARRAY['outcome:' || {CASE_STATE.replace("%", "%%")}]
                         || CASE WHEN {CASE_PHONE.replace("%", "%%")} THEN ARRAY['flag:personal_data', 'flag:phone'] ELSE '{{}}' END
                     ELSE '{{}}' END::varchar[],
-                    published_at, false
+                    published_at
                 FROM bench_staging WHERE id %% 2 = %s
                 """,  # noqa: S608 - constants only
                 [part],
             )
         session.close()
 
-    threads = [threading.Thread(target=insert, args=(part,)) for part in (0, 1)]
+    failures = []
+
+    def insert_or_fail(part: int) -> None:
+        try:
+            insert(part)
+        except Exception as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=insert_or_fail, args=(part,)) for part in (0, 1)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise failures[0]
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE archive_record ENABLE TRIGGER ALL")
         cursor.execute("DROP TABLE bench_staging")
@@ -430,9 +433,9 @@ def _fill_cases() -> None:
             INSERT INTO moderation_case (
                 record_id, account_id, department_id, platform, state, deadline, priority,
                 has_personal_data, has_ground, needs_manager, platform_action, platform_error,
-                opened_at, updated_at, closed_at)
+                attention, opened_at, updated_at, closed_at)
             SELECT id, account_id, department_id, platform, {CASE_STATE},
-                published_at + interval '1 day', 0, {CASE_PHONE}, false, false, '', '',
+                published_at + interval '1 day', 0, {CASE_PHONE}, false, false, '', '', false,
                 published_at, published_at, CASE WHEN {CASE_STATE} = 'new' THEN NULL ELSE published_at END
             FROM archive_record WHERE kind = 'comment'
             """  # noqa: S608 - constants only
@@ -569,6 +572,23 @@ def _measure(departments, users, *, rounds: int, records: int) -> list[Result]:
             timings[label]["sql"].append(sql_ms)
             if naive_ms is not None:
                 timings[label]["naive"].append(naive_ms)
+    # The first query on a new connection (a web worker's connection is closed after each request
+    # unless CONN_MAX_AGE keeps it): connecting, the session set-up and the query, both ways.
+    cold, cold_sql = [], []
+    for _label, spec, who in QUERIES[:COLD_QUERIES]:
+        filters = _filters(spec, departments)
+        connection.close()
+        started = time.perf_counter()
+        record_search(user=users[who], filters=filters, use_cache=False)
+        cold.append((time.perf_counter() - started) * 1000)
+        connection.close()
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(AUTHOR_SIMILARITY)]
+            )
+            _plain_sql(cursor, filters=filters, user=users[who])
+        cold_sql.append((time.perf_counter() - started) * 1000)
     results = []
     all_selector, all_sql, all_warm = [], [], []
     for label, values in timings.items():
@@ -591,14 +611,24 @@ def _measure(departments, users, *, rounds: int, records: int) -> list[Result]:
     size = {"records": records, "runs": len(all_selector)}
     results.append(
         Result(f"search all queries at {records:,} records p95", _pct(all_selector, 0.95), "ms",
-               "plain SQL p95", _pct(all_sql, 0.95), {**size, "target_ms": 150})
+               "plain SQL p95", _pct(all_sql, 0.95), {**size, "target_ms": TARGET_MS})
     )  # fmt: skip
     results.append(
         Result("search all queries, facets cached, p95", _pct(all_warm, 0.95), "ms",
                "plain SQL p95", _pct(all_sql, 0.95), size)
     )  # fmt: skip
-    target = "met" if _pct(all_selector, 0.95) <= 150 else "NOT met"
-    print(f"  target p95 <= 150 ms for a results page with its facet counts: {target}", flush=True)
+    results.append(
+        Result("search, first query on a new connection, p95", _pct(cold, 0.95), "ms",
+               "plain SQL on a new connection p95", _pct(cold_sql, 0.95),
+               {"queries": len(cold), "target_ms": COLD_TARGET_MS})
+    )  # fmt: skip
+    target = "met" if _pct(all_selector, 0.95) <= TARGET_MS else "NOT met"
+    cold_target = "met" if _pct(cold, 0.95) <= COLD_TARGET_MS else "NOT met"
+    print(
+        f"  target p95 <= {TARGET_MS} ms for a results page with its facet counts: {target}; "
+        f"first query on a new connection p95 <= {COLD_TARGET_MS} ms: {cold_target}",
+        flush=True,
+    )
     return results
 
 
@@ -606,17 +636,14 @@ def run(quick: bool = False) -> list[Result]:
     records = QUICK_RECORDS if quick and "SMGOV_BENCH_RECORDS" not in os.environ else RECORDS
     rounds = QUICK_ROUNDS if quick and "SMGOV_BENCH_ROUNDS" not in os.environ else ROUNDS
     connections = _django()
-    from django.core.management import call_command
-
     settings_dict = _switch_to_bench(connections)
     reuse = os.environ.get("SMGOV_BENCH_REUSE") == "1"
     if not reuse:
-        _create_database(settings_dict)
+        started = time.monotonic()
+        scratch.create(BENCH_DB)
+        print(f"  {BENCH_DB} ready in {time.monotonic() - started:.0f} s", flush=True)
     try:
         if not reuse:
-            started = time.monotonic()
-            call_command("migrate", verbosity=0)
-            print(f"  migrated {BENCH_DB} in {time.monotonic() - started:.0f} s", flush=True)
             departments, accounts, users = _people_and_accounts()
             _load(connections, accounts, records)
             _fill_cases()

@@ -180,5 +180,7 @@ def score(search) -> dict[str, Scores]:
             entry.found += len(hits)
             entry.found_relevant += len(hits & query.relevant)
             if hits != query.relevant:
-                entry.misses.append((query.text, sorted(query.relevant - hits), sorted(hits - query.relevant)))
+                entry.misses.append(
+                    (query.text, sorted(query.relevant - hits), sorted(hits - query.relevant))
+                )
     return scores

@@ -463,12 +463,11 @@ class _Run:
         """The one place where new records go to the moderation inbox; moderation decides which
         need a case (incoming comments and replies do, own posts do not; historical ones are listed
         apart)."""
-        current = []
+        historical, current = [], []
         for result in results:
-            if self.historical(result.record.published_at):
-                moderation_services.case_open(record=result.record, historical=True)
-            else:
-                current.append(result.record)
+            (historical if self.historical(result.record.published_at) else current).append(result.record)
+        if historical:
+            moderation_services.older_items_note(records=historical)
         moderation_services.cases_open(records=current)
 
     # posts ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from guardian.shortcuts import assign_perm
 from accounts.models import User
 from accounts.roles import Role
 from archive import services as archive_services
+from archive.bulk import insert_rows
 from archive.models import Record, RecordKind
 from platforms.base import ConnectorError, CredentialsInvalid, NotFound, NotSupported, Published
 from registry import diary
@@ -142,61 +143,113 @@ def case_open(*, record: Record, historical: bool = False) -> Case | None:
 
 
 def _note_older_personal_data(record: Record) -> None:
-    if OlderItemFlag.objects.filter(record=record).exists():
+    older_items_note(records=[record])
+
+
+@transaction.atomic
+def older_items_note(*, records: Iterable[Record]) -> None:
+    """`case_open(historical=True)` for a page of records, in a fixed number of statements: the
+    personal data screened in those that would have a case, unless they have one or were noted
+    before, is kept in one insert (see ``OlderItemFlag``)."""
+    wanted = [record for record in records if _opens_case(record)]
+    if not wanted:
         return
-    flags = [flag for flag in _screen(record)[0] if flag.kind in PERSONAL_DATA_KINDS]
-    OlderItemFlag.objects.bulk_create(
-        OlderItemFlag(
-            record=record,
-            department_id=record.department_id,
-            kind=flag.kind.value,
-            matched=flag.matched,
-            start=flag.start,
-            end=flag.end,
-            explanation=flag.explanation,
-        )
-        for flag in flags
+    pks = [record.pk for record in wanted]
+    done = set(Case.objects.filter(record__in=pks).values_list("record_id", flat=True))
+    done |= set(OlderItemFlag.objects.filter(record__in=pks).values_list("record_id", flat=True))
+    rules = selectors.active_flag_rules()
+    rows = []
+    for record in wanted:
+        if record.pk in done:
+            continue
+        done.add(record.pk)
+        rows += [
+            (
+                record.pk,
+                record.department_id,
+                flag.kind.value,
+                flag.matched,
+                flag.start,
+                flag.end,
+                flag.explanation,
+            )
+            for flag in _screen(record, rules=rules)[0]
+            if flag.kind in PERSONAL_DATA_KINDS
+        ]
+    insert_rows(
+        OlderItemFlag,
+        ("record", "department", "kind", "matched", "start", "end", "explanation"),
+        rows,
+        defaults=True,
     )
 
 
 @transaction.atomic
-def cases_open(*, records: Iterable[Record]) -> list[Case]:
+def cases_open(*, records: Iterable[Record]) -> list[int]:
     """`case_open` for a page of newly received records, in a fixed number of statements.
 
     The flags of each are computed here; the cases, their flags and their "opened" events are each
-    inserted in one statement, and the statement triggers put the labels on the records once per
-    insert. A record that has its case already keeps it. Returns the cases opened."""
+    inserted in one statement straight from their values (no model instance per row), and the
+    statement triggers put the labels on the records once per insert. A record that has its case
+    already keeps it. Returns the ids of the cases opened."""
     wanted = [record for record in records if _opens_case(record)]
     if not wanted:
         return []
     have = set(Case.objects.filter(record__in=[r.pk for r in wanted]).values_list("record_id", flat=True))
     rules = selectors.active_flag_rules()
-    opened = []
+    rows, screened = [], []
     for record in wanted:
         if record.pk in have:
             continue
         have.add(record.pk)
         flags, has_personal_data, has_ground, high = _screen(record, rules=rules)
-        case = Case(
-            record=record,
-            account=record.account,
-            department_id=record.department_id,
-            platform=record.platform,
-            deadline=record.published_at + record.account.response_time,
-            priority=Priority.HIGH if high else Priority.NORMAL,
-            has_personal_data=has_personal_data,
-            has_ground=has_ground,
-        )
-        opened.append((case, flags))
-    Case.objects.bulk_create([case for case, _flags in opened])
-    CaseFlag.objects.bulk_create([row for case, flags in opened for row in _flag_rows(case, flags)])
-    CaseEvent.objects.bulk_create(
-        [CaseEvent(case=case, actor=None, action=CaseEvent.Action.OPENED) for case, _flags in opened]
+        rows.append(
+            (
+                record.pk, record.account_id, record.department_id, record.platform,
+                record.published_at + record.account.response_time,
+                Priority.HIGH if high else Priority.NORMAL, has_personal_data, has_ground,
+            )
+        )  # fmt: skip
+        screened.append(flags)
+    ids = insert_rows(Case, _CASE_FIELDS, rows, defaults=True, returning="id")
+    insert_rows(
+        CaseFlag,
+        _FLAG_FIELDS,
+        [_flag_values(case_id, flag) for case_id, flags in zip(ids, screened, strict=True) for flag in flags],
+        defaults=True,
     )
-    for case, flags in opened:
-        if case.has_ground:
-            _notify_unlawful(case, sorted({flag.ground for flag in flags if flag.ground}))
-    return [case for case, _flags in opened]
+    _opened_events(ids)
+    unlawful = {case_id: flags for case_id, flags in zip(ids, screened, strict=True) if _grounds(flags)}
+    if unlawful:
+        for case in Case.objects.filter(pk__in=unlawful).select_related("account"):
+            _notify_unlawful(case, _grounds(unlawful[case.pk]))
+    return ids
+
+
+_CASE_FIELDS = (
+    "record", "account", "department", "platform", "deadline", "priority", "has_personal_data", "has_ground",
+)  # fmt: skip
+_FLAG_FIELDS = ("case", "kind", "ground", "matched", "start", "end", "explanation")
+
+
+def _flag_values(case_id: int, flag) -> tuple:
+    return (
+        case_id, flag.kind.value, flag.ground.value if flag.ground else "", flag.matched, flag.start, flag.end,
+        flag.explanation,
+    )  # fmt: skip
+
+
+def _grounds(flags) -> list:
+    return sorted({flag.ground for flag in flags if flag.ground})
+
+
+def _opened_events(case_ids: list[int]) -> None:
+    insert_rows(
+        CaseEvent,
+        ("case", "action"),
+        [(case_id, CaseEvent.Action.OPENED) for case_id in case_ids],
+        defaults=True,
+    )
 
 
 def _screen(record: Record, *, rules=None):

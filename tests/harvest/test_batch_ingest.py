@@ -13,7 +13,7 @@ from archive.integrity import verify_archive
 from archive.models import ChainEntry, Record
 from harvest.models import HarvestRun, HarvestState
 from harvest.services import _Run
-from moderation.models import Case, CaseEvent
+from moderation.models import Case, CaseEvent, OlderItemFlag
 from platforms.base import Author, Item, ItemKind, Page, Response
 from platforms.mastodon import MastodonConnector
 
@@ -166,3 +166,26 @@ def test_labels_of_a_new_comment_are_those_of_its_case_and_flags(pipeline):
     phone = Record.objects.get(platform_id=comment(2).platform_id)
     assert plain.labels == ["outcome:new"]
     assert set(phone.labels) == {"outcome:new", "flag:personal_data", "flag:phone"}
+
+
+def test_n21_a_first_harvest_notes_a_page_of_100_older_comments_in_as_many_statements_as_10(org, settings):
+    """The first harvest of an account in use before archives its history without cases, and keeps
+    the personal data found in it (F14) for the communicators: a page at a time, not item by item."""
+    settings.HARVEST_HISTORICAL_FACTOR = 3
+    account = org.account
+    account.platform, account.platform_id = "mastodon", ACCOUNT_ID
+    account.save()
+    state = HarvestState.objects.create(account=account)
+    run = HarvestRun.objects.create(account=account, started_at=PUBLISHED + timedelta(days=30))
+    connector = MastodonConnector(base_url="https://social.example", platform_id=ACCOUNT_ID)
+    first = _Run(account=account, state=state, run=run, connector=connector, full=False)
+    phone = "<p>Ring mig på 070-123 45 67, det gäller Kyrkvägen.</p>"
+    statements(first, [post(), comment(0, phone)])
+
+    ten = statements(first, [comment(n, phone) for n in range(1, 11)])
+    hundred = statements(first, [comment(n, phone) for n in range(11, 111)])
+
+    assert hundred == ten
+    assert Case.objects.count() == 0
+    assert OlderItemFlag.objects.filter(kind="phone").values("record").distinct().count() == 111
+    assert verify_archive().ok
