@@ -206,7 +206,10 @@ class RSSConnector(Connector):
             "_embed": "author",
         }
         response = self.request("GET", urljoin(api, "posts"), params=params, headers=auth)
-        for post in self.parsed(response, lambda posts: list(posts), response.json()):
+        posts = response.json()
+        if not isinstance(posts, list):
+            raise MalformedResponse(f"rss: {response.url}: not a list of posts", response)
+        for post in posts:
             raw = post.get("content", {}).get("raw", "")
             if post.get("title", {}).get("raw") == title and raw.endswith(body):
                 return Published(self.parsed(response, self._published, post), response)
