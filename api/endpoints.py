@@ -134,6 +134,13 @@ def _page_links(request, number: int, pages: int) -> dict:
 
 
 PAGE = OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1.")
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _id(value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise exceptions.NotFound
+    return int(value)
 
 
 class PublicAccounts(ReadEndpoint):
@@ -233,9 +240,11 @@ class RecordDetail(ReadEndpoint):
     @extend_schema(
         operation_id="record",
         summary="One record of the archive, with its versions",
+        parameters=[ID],
         responses={200: serializers.RecordDetailSerializer, **ERRORS, **NOT_FOUND},
     )
-    def get(self, request, pk: int):
+    def get(self, request, pk: str):
+        pk = _id(pk)
         record = get_object_or_404(Record, pk=pk)
         if not archive_permissions.can_view_record(request.user, record):
             raise exceptions.PermissionDenied
@@ -300,9 +309,11 @@ class DiaryCaseDetail(ReadEndpoint):
     @extend_schema(
         operation_id="diary_case",
         summary="One diary case with its documents",
+        parameters=[ID],
         responses={200: serializers.DiaryCaseDetailSerializer, **ERRORS, **NOT_FOUND},
     )
-    def get(self, request, pk: int):
+    def get(self, request, pk: str):
+        pk = _id(pk)
         case = get_object_or_404(DiaryCase.objects.select_related("department"), pk=pk)
         if not registry_permissions.can_keep_diary(request.user, case.department):
             raise exceptions.PermissionDenied
