@@ -31,7 +31,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 8
+EXAMPLES = 5
 ROLES = ["anonymous", *Role.values]
 PUBLIC = "/api/v1/accounts/"
 
