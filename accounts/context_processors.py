@@ -27,6 +27,7 @@ NAVIGATION = [
     ("registry:diary_disposal", _("Disposal"), Area.DISPOSAL),
     ("reports:statistics", _("Statistics"), Area.STATISTICS),
     ("signin:lockouts", _("Blocked logins"), Area.LOCKOUTS),
+    ("api:tokens", _("API tokens"), Area.API_TOKENS),
 ]
 
 

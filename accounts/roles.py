@@ -51,6 +51,7 @@ class Area(models.TextChoices):
     YEARLY_REPORT = "yearly_report", _("Yearly report for central management")
     LOCKOUTS = "lockouts", _("Blocked logins")
     MONITORING = "monitoring", _("Monitoring")
+    API_TOKENS = "api_tokens", _("API tokens")
 
 
 N, A, D, M = Scope.NONE, Scope.ADMINISTERED, Scope.DEPARTMENT, Scope.MUNICIPALITY
@@ -122,6 +123,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.STATISTICS: (M, N),
         Area.LOCKOUTS: (M, M),
         Area.MONITORING: (M, M),
+        Area.API_TOKENS: (M, M),
     },
 }
 

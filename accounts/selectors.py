@@ -420,6 +420,28 @@ def _build_public_listing() -> list[dict]:
     return listing
 
 
+# The fields of each account in the open data (JSON, CSV and the REST API), in this order.
+PUBLIC_FIELDS = [
+    "id",
+    "name",
+    "platform",
+    "platform_name",
+    "handle",
+    "url",
+    "department",
+    "department_code",
+    "municipality",
+    "purpose",
+    "target_audience",
+    "response_time_hours",
+    "response_time_text",
+    "parent_id",
+    "parent_name",
+    "active_since",
+    "updated_at",
+]
+
+
 def public_listing() -> list[dict]:
     """Every active account as plain data (JSON-safe), ordered by department, platform, name."""
     # Platform names are translated, so each language has its own copy.

@@ -106,27 +106,6 @@ def public_list(request):
     return _public_response(response)
 
 
-PUBLIC_FIELDS = [
-    "id",
-    "name",
-    "platform",
-    "platform_name",
-    "handle",
-    "url",
-    "department",
-    "department_code",
-    "municipality",
-    "purpose",
-    "target_audience",
-    "response_time_hours",
-    "response_time_text",
-    "parent_id",
-    "parent_name",
-    "active_since",
-    "updated_at",
-]
-
-
 def _public_response(response):
     patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
     response["Access-Control-Allow-Origin"] = "*"
@@ -142,7 +121,7 @@ def public_json(request):
         "count": len(listing),
         "accounts": [
             {
-                **{name: account[name] for name in PUBLIC_FIELDS},
+                **{name: account[name] for name in selectors.PUBLIC_FIELDS},
                 "children": [c["id"] for c in account["children"]],
             }
             for account in listing
@@ -156,9 +135,9 @@ def public_csv(request):
     response["Content-Disposition"] = 'attachment; filename="konton.csv"'
     response.write("\ufeff")  # so Excel reads the file as UTF-8
     writer = csv.writer(response)
-    writer.writerow(PUBLIC_FIELDS)
+    writer.writerow(selectors.PUBLIC_FIELDS)
     for account in selectors.public_listing():
-        writer.writerow(["" if account[name] is None else account[name] for name in PUBLIC_FIELDS])
+        writer.writerow(["" if account[name] is None else account[name] for name in selectors.PUBLIC_FIELDS])
     return _public_response(response)
 
 

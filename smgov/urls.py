@@ -24,6 +24,8 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("accounts.urls")),
     path("statistik/", include("reports.urls")),
+    # The REST API, which reads every app (reports too): included by name only, like reports.
+    path("api/", include("api.urls")),
     path("inkorg/", include("moderation.urls")),
     path("insamling/", include("harvest.urls")),
     # Meta's webhook callback (Facebook Pages, Instagram): signed by the app secret, not logged in.

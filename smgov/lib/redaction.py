@@ -1,8 +1,9 @@
 """Secrets never reach a log: every log record is redacted the moment it is made.
 
-Two kinds of secret are taken out of a record's message and of its exception text:
+Three kinds of secret are taken out of a record's message and of its exception text:
 - the value of any credential-shaped query parameter or header (``access_token=…``, ``key=…``,
   ``Authorization: Bearer …``), whoever wrote the line (urllib3's retry warnings print whole URLs);
+- smgov's own API tokens (``smgov_…``), wherever they appear;
 - every value the credential vault has handed out in this process (``remember_secret``), wherever it
   appears.
 
@@ -42,6 +43,8 @@ _PARAM = re.compile(
 _HEADER = re.compile(
     r"(?i)(?P<name>authorization|x-api-key)(?P<sep>['\"]?\s*[:=]\s*['\"]?)(?P<scheme>bearer\s+|basic\s+)?(?P<value>[^\s'\",}]+)"
 )
+# smgov's own API tokens carry a prefix of their own, so one is recognised wherever it is written.
+_API_TOKEN = re.compile(r"smgov_[A-Za-z0-9_-]{20,}")
 # Short values would redact ordinary words; vault secrets are long.
 MIN_SECRET_LENGTH = 8
 
@@ -63,6 +66,7 @@ def redact(text: str) -> str:
         return text
     text = _PARAM.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
     text = _HEADER.sub(lambda m: f"{m['name']}{m['sep']}{m['scheme'] or ''}{REDACTED}", text)
+    text = _API_TOKEN.sub(REDACTED, text)
     # Longest first, so a secret containing another is replaced whole.
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:

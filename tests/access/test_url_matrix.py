@@ -55,6 +55,7 @@ class Spec:
     redirects: bool = False  # a permitted person may be sent on (302) to their own page
     refused: int = 403  # for OWNED: what everyone else gets
     method_first: bool = False  # POST-only checked before the login: anonymous GET gets 405 too
+    api: bool = False  # a REST API endpoint: the anonymous get 401 (no login page to be sent to)
 
 
 def S(area, obj=None, **kw):
@@ -206,6 +207,17 @@ SPECS = {
     "moderation:hit_respond": P(Area.MONITORING, "hit"),
     "moderation:hit_no_action": P(Area.MONITORING, "hit"),
     "moderation:hit_save_record": P(Area.MONITORING, "hit"),
+    # the REST API, crawled here with a login; with a token a GET also writes the token's use log
+    # (api_apitokenuse, and its last use), the one exception, checked in tests/api/test_api.py
+    "api:schema": S(PUBLIC),
+    "api:docs": S(PUBLIC),
+    "api:tokens": S(Area.API_TOKENS, change=True),
+    "api:public_accounts": S(PUBLIC),
+    "api:records": S(Area.ARCHIVE, api=True),
+    "api:record": S(Area.ARCHIVE, "record", api=True),
+    "api:diary_cases": S(Area.DIARY, change=True, api=True),
+    "api:diary_case": S(Area.DIARY, "diary_case", change=True, api=True),
+    "api:statistics": S(Area.STATISTICS, api=True),
 }
 
 
@@ -437,6 +449,8 @@ def expected(spec: Spec, person, org, world, obj_key) -> set[int]:
             return {302}
         return {200} if Role.INFORMATION_UNIT in roles_of(person) else {403}
     if person is None:
+        if spec.api:
+            return {401}
         return {405} if spec.method_first else {302}
     if spec.post_only:
         return {405}
