@@ -263,11 +263,11 @@ class MastodonConnector(Connector):
         attachment = response.json()
         media_id = self.parsed(response, lambda: str(attachment["id"]))
         for _check in range(self.media_checks):
-            if response.status != 202 and self.parsed(response, lambda: attachment.get("url")):
+            if _ready(response, attachment):
                 return media_id
             time.sleep(self.media_check_wait)
             response, attachment = self.get_json(f"/api/v1/media/{media_id}")
-        if response.status == 200 and attachment.get("url"):
+        if _ready(response, attachment):
             return media_id
         raise TransientError(f"mastodon: the upload {media_id} was still being processed", response)
 
@@ -445,6 +445,11 @@ def _html_text(content: str) -> str:
 
 def _words(text: str) -> str:
     return " ".join(text.split())
+
+
+def _ready(response: Response, attachment: Any) -> bool:
+    """Whether an uploaded attachment is processed: 200 with its ``url`` (202 or no url: not yet)."""
+    return response.status == 200 and isinstance(attachment, dict) and bool(attachment.get("url"))
 
 
 def _letters(text: str) -> str:
