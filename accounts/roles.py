@@ -51,6 +51,7 @@ class Area(models.TextChoices):
     YEARLY_REPORT = "yearly_report", _("Yearly report for central management")
     LOCKOUTS = "lockouts", _("Blocked logins")
     MONITORING = "monitoring", _("Monitoring")
+    PUBLISHING = "publishing", _("Publishing")
 
 
 N, A, D, M = Scope.NONE, Scope.ADMINISTERED, Scope.DEPARTMENT, Scope.MUNICIPALITY
@@ -64,6 +65,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.PROBLEMS: (D, D),
         Area.INBOX: (D, D),
         Area.MONITORING: (D, D),
+        Area.PUBLISHING: (D, D),
         Area.ARCHIVE: (D, N),
     },
     Role.WEB_COMMUNICATOR: {
@@ -74,6 +76,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.PROBLEMS: (M, M),
         Area.INBOX: (M, M),
         Area.MONITORING: (M, M),
+        Area.PUBLISHING: (M, M),
         Area.ARCHIVE: (M, N),
         Area.EXPORTS: (M, M),
         Area.STATISTICS: (M, N),
