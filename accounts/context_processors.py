@@ -18,6 +18,7 @@ NAVIGATION = [
     ("problems", _("Problems"), Area.PROBLEMS),
     ("moderation:inbox", _("Inbox"), Area.INBOX),
     ("moderation:monitoring", _("Monitoring"), Area.MONITORING),
+    ("moderation:posts", _("Publish"), Area.PUBLISHING),
     ("accounts:list", _("Accounts"), Area.ACCOUNTS),
     ("accounts:decisions", _("Decisions"), Area.DECISIONS),
     ("accounts:overview", _("Where we are active"), Area.OVERVIEW),

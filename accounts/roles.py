@@ -54,6 +54,9 @@ class Area(models.TextChoices):
     API_TOKENS = "api_tokens", _("API tokens")
 
 
+    PUBLISHING = "publishing", _("Publishing")
+
+
 N, A, D, M = Scope.NONE, Scope.ADMINISTERED, Scope.DEPARTMENT, Scope.MUNICIPALITY
 
 # role -> area -> (sees, changes). An area left out is (nothing, nothing).
@@ -65,6 +68,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.PROBLEMS: (D, D),
         Area.INBOX: (D, D),
         Area.MONITORING: (D, D),
+        Area.PUBLISHING: (D, D),
         Area.ARCHIVE: (D, N),
     },
     Role.WEB_COMMUNICATOR: {
@@ -75,6 +79,7 @@ ACCESS: dict[str, dict[str, tuple[Scope, Scope]]] = {
         Area.PROBLEMS: (M, M),
         Area.INBOX: (M, M),
         Area.MONITORING: (M, M),
+        Area.PUBLISHING: (M, M),
         Area.ARCHIVE: (M, N),
         Area.EXPORTS: (M, M),
         Area.STATISTICS: (M, N),

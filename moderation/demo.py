@@ -208,3 +208,73 @@ def seed_demo_monitoring(*, now=None) -> int:
             actor=communicator, hit=criticism, question="Ska vi bemöta kritiken om skolskjutsen i tidningen?"
         )
     return watch.hits.count()
+
+
+# Publishing: a draft waiting for review, a scheduled post and a published one, for the department
+# of the first communicator whose department has a head and an active account.
+DEMO_POSTS = [
+    "Skridskobanan på torget spolas i veckan. Vi hoppas kunna öppna den till helgen!",
+    "Biblioteket har öppet hus på lördag klockan 11–15. Välkomna!",
+    "Nu är vinterns första snöröjning klar på huvudgatorna. Tack för ert tålamod.",
+]
+
+
+@transaction.atomic
+def seed_demo_publishing(*, now=None) -> int:
+    """Three posts in three states; returns the number of posts the department has."""
+    from accounts.models import User
+    from accounts.roles import Role
+
+    from . import publishing
+    from .models import PostDraft
+
+    now = now or timezone.now()
+    communicator = (
+        User.objects.filter(groups__name=Role.COMMUNICATOR, is_active=True, department__head__isnull=False)
+        .select_related("department__head")
+        .order_by("pk")
+        .first()
+    )
+    if communicator is None:
+        return 0
+    department = communicator.department
+    account = (
+        ServiceAccount.objects.filter(department=department, state=AccountState.ACTIVE).order_by("pk").first()
+    )
+    if account is None:
+        return 0
+    posts = PostDraft.objects.filter(department=department)
+    if posts.exists():
+        return posts.count()
+    reviewer = department.head
+
+    def compose(text):
+        return publishing.post_draft_save(
+            actor=communicator, department=department, accounts=[account], text=text
+        )
+
+    def approved(text):
+        draft = compose(text)
+        publishing.post_send_for_review(actor=communicator, draft=draft, reviewer=reviewer)
+        publishing.post_review(actor=reviewer, draft=draft, approve=True, note="Ser bra ut.")
+        draft.refresh_from_db()
+        return draft
+
+    waiting = compose(DEMO_POSTS[0])
+    publishing.post_send_for_review(actor=communicator, draft=waiting, reviewer=reviewer)
+    scheduled = approved(DEMO_POSTS[1])
+    tomorrow = timezone.localtime(now).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    publishing.post_schedule(actor=communicator, draft=scheduled, publish_at=tomorrow)
+    # The demo platform only reads, so the published post is one published by hand, with its address.
+    published = approved(DEMO_POSTS[2])
+    target = published.targets.get()
+    target.state = target.State.MANUAL
+    target.save(update_fields=["state"])
+    published.state = PostDraft.State.PUBLISHING
+    published.save(update_fields=["state"])
+    publishing.post_target_record_manual(
+        actor=communicator,
+        target=target,
+        permalink=f"{settings.SITE_URL.rstrip('/')}/demo-plattform/snorojning",
+    )
+    return posts.count()

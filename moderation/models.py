@@ -651,3 +651,205 @@ class MonitoringEvent(models.Model):
 
     def __str__(self):
         return f"{self.watch_id}: {self.get_action_display()}"
+
+
+# --- Publishing: the municipality's own posts, composed, screened, reviewed and published ----------
+
+
+class PostDraft(models.Model):
+    """A post the department means to publish on one or more of its active accounts (F5).
+
+    Before it goes out it is screened like an incoming comment (F13/N23: every finding removed or
+    confirmed), a photo or video needs the consent answer first (F15), and a named colleague or
+    expert approves it (N5); an edit after the approval needs a new one. Each account it goes to is
+    a ``PostTarget`` with its own text and outcome."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("Waiting for review")
+        RETURNED = "returned", _("Returned by the reviewer")
+        APPROVED = "approved", _("Approved")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHING = "publishing", _("Being published")
+        PUBLISHED = "published", _("Published")
+
+    class Consent(models.TextChoices):
+        NONE = "", _("Not answered")
+        CONSENT = "consent", _("Those recognisable have consented")
+        NO_PEOPLE = "no_people", _("No recognisable people")
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="post_drafts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("text"))
+    link = models.URLField(_("link"), max_length=1000, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
+    # Bumped by every edit; an approval holds for the version it was given to.
+    version = models.PositiveIntegerField(default=1)
+    consent = models.CharField(_("consent"), max_length=20, choices=Consent.choices, blank=True)
+    consent_note = models.TextField(_("where the consent is kept"), blank=True)
+    consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    consent_at = models.DateTimeField(null=True, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="posts_to_review",
+    )
+    review_note = models.TextField(_("the reviewer's comment"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_version = models.PositiveIntegerField(null=True, blank=True)
+    publish_at = models.DateTimeField(_("publish at"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        indexes = [models.Index(fields=["department", "state"], name="postdraft_department_state")]
+
+    def __str__(self):
+        return self.text[:60]
+
+    def get_absolute_url(self):
+        return reverse("moderation:post", args=[self.pk])
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_version is not None and self.approved_version == self.version
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state not in (self.State.PUBLISHING, self.State.PUBLISHED)
+
+
+class PostMedia(models.Model):
+    """A photo or video of a draft, with the text that describes it to those who cannot see it."""
+
+    draft = models.ForeignKey(PostDraft, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to="posts/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(default=0)
+    alt_text = models.CharField(_("description (alt text)"), max_length=1500)
+
+    class Meta:
+        ordering = ["draft", "pk"]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
+
+
+class PostTarget(models.Model):
+    """One account a draft goes to: its own text (within the platform's limit) and what happened."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Not yet published")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHING = "publishing", _("Being published")
+        HELD = "held", _("Held")
+        FAILED = "failed", _("Publishing failed")
+        MANUAL = "manual", _("To be published by hand")
+        PUBLISHED = "published", _("Published")
+        PUBLISHED_BY_HAND = "published_by_hand", _("Published by hand")
+
+    draft = models.ForeignKey(PostDraft, on_delete=models.CASCADE, related_name="targets")
+    account = models.ForeignKey(ServiceAccount, on_delete=models.PROTECT, related_name="post_targets")
+    text = models.TextField(_("text"))
+    state = models.CharField(max_length=20, choices=State.choices, default=State.WAITING)
+    held_reason = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    record = models.ForeignKey(
+        Record, null=True, blank=True, on_delete=models.SET_NULL, related_name="post_targets"
+    )
+    platform_post_id = models.CharField(max_length=300, blank=True)
+    permalink = models.URLField(max_length=1000, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["draft", "account__display_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "account"], name="posttarget_one_per_account")
+        ]
+        indexes = [models.Index(fields=["state"], name="posttarget_state")]
+
+    def __str__(self):
+        return f"{self.draft_id}: {self.account}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in (self.State.PUBLISHED, self.State.PUBLISHED_BY_HAND)
+
+
+class PostFinding(models.Model):
+    """What the screening found in a draft's text (F13/N23, F14): removed from the text, or
+    confirmed by the author as fit to publish."""
+
+    draft = models.ForeignKey(PostDraft, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(max_length=30, choices=FLAG_KIND_CHOICES)
+    ground = models.CharField(max_length=30, choices=GROUND_CHOICES, blank=True)
+    matched = models.TextField()
+    explanation = models.CharField(max_length=300)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["draft", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.matched}"
+
+
+class PostEvent(models.Model):
+    """The history of a post: every change, by whom and when, written with the change."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("draft saved")
+        EDITED = "edited", _("draft changed")
+        FINDING_CONFIRMED = "finding_confirmed", _("finding confirmed: may be published")
+        CONSENT = "consent", _("consent answered")
+        SENT_FOR_REVIEW = "sent_for_review", _("sent for review")
+        APPROVED = "approved", _("approved")
+        RETURNED = "returned", _("returned by the reviewer")
+        SCHEDULED = "scheduled", _("scheduled")
+        PUBLISHING = "publishing", _("being published")
+        PUBLISHED = "published", _("published")
+        HELD = "held", _("held")
+        FAILED = "failed", _("publishing failed")
+        MANUAL = "manual", _("to be published by hand")
+        PUBLISHED_BY_HAND = "published_by_hand", _("published by hand")
+        RETRIED = "retried", _("tried again")
+        NOTIFIED = "notified", _("notification sent")
+
+    draft = models.ForeignKey(PostDraft, on_delete=models.CASCADE, related_name="events")
+    target = models.ForeignKey(
+        PostTarget, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=30, choices=Action.choices)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.draft_id}: {self.get_action_display()}"

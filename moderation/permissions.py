@@ -8,9 +8,9 @@ django-guardian object permission on that one case, for the answer page and the 
 
 from django.db.models import QuerySet
 
-from accounts.roles import Role, has_role
+from accounts.roles import Area, Role, Scope, department_scope, has_role, in_scope, scope
 
-from .models import Case, Forward, MonitoringHit, Reply, Watch
+from .models import Case, Forward, MonitoringHit, PostDraft, Reply, Watch
 
 HANDLERS = (Role.COMMUNICATOR, Role.WEB_COMMUNICATOR)
 
@@ -177,3 +177,45 @@ def can_handle_hit(user, hit) -> bool:
 def can_answer_hit(user, hit) -> bool:
     """N9: the head of the hit's department."""
     return _active(user) and hit.department.head_id == user.pk
+
+
+# Publishing: the department's communicators and the web communicator compose, send for review and
+# publish the department's posts (F5, N5); the named reviewer reviews the one post sent to them.
+
+
+def can_use_publishing(user) -> bool:
+    return _active(user) and scope(user, Area.PUBLISHING) != Scope.NONE
+
+
+def publishing_department_ids(user) -> list[int] | None:
+    """The departments whose posts a person sees and composes: None means every department."""
+    if not can_use_publishing(user):
+        return []
+    return department_scope(user, Area.PUBLISHING, change=True)
+
+
+def visible_posts(user) -> QuerySet[PostDraft]:
+    ids = publishing_department_ids(user)
+    return PostDraft.objects.all() if ids is None else PostDraft.objects.filter(department_id__in=ids)
+
+
+def can_compose_for(user, department_id: int | None) -> bool:
+    return (
+        department_id is not None
+        and can_use_publishing(user)
+        and in_scope(user, Area.PUBLISHING, department_id, change=True)
+    )
+
+
+def can_handle_post(user, draft) -> bool:
+    """Edit, screen, answer consent, send for review, publish: the department's composers."""
+    return can_compose_for(user, draft.department_id)
+
+
+def can_review_post(user, draft) -> bool:
+    """N5: only the person the post was sent to, while it waits for them."""
+    return _active(user) and draft.reviewer_id == user.pk
+
+
+def can_view_post(user, draft) -> bool:
+    return can_handle_post(user, draft) or can_review_post(user, draft)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import monitoring, services
+from . import monitoring, publishing, services
 
 
 @shared_task(name="moderation.publish_reply", soft_time_limit=60, time_limit=90, acks_late=True)
@@ -45,3 +45,17 @@ def monitoring_digest() -> int:
 @shared_task(name="moderation.monitoring_dispose", soft_time_limit=300, time_limit=360, acks_late=True)
 def monitoring_dispose() -> int:
     return monitoring.hits_dispose()
+
+
+# --- publishing the municipality's own posts ----------------------------------------------------------
+
+
+@shared_task(name="moderation.publish_post_target", soft_time_limit=300, time_limit=360, acks_late=True)
+def publish_post_target(target_id: int) -> None:
+    publishing.post_target_publish_run(target_id=target_id)
+
+
+@shared_task(name="moderation.posts_release_due", soft_time_limit=60, time_limit=90, acks_late=True)
+def posts_release_due() -> int:
+    """Hand the scheduled posts whose time has come to their tasks."""
+    return publishing.posts_release_due()

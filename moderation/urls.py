@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import monitoring_views, views
+from . import monitoring_views, publishing_views, views
 
 app_name = "moderation"
 urlpatterns = [
@@ -41,4 +41,31 @@ urlpatterns = [
     path("bevakning/traff/<int:pk>/svar/", monitoring_views.hit_respond, name="hit_respond"),
     path("bevakning/traff/<int:pk>/ingen-atgard/", monitoring_views.hit_no_action, name="hit_no_action"),
     path("bevakning/traff/<int:pk>/spara/", monitoring_views.hit_save_record, name="hit_save_record"),
+    path("publicera/", publishing_views.post_list, name="posts"),
+    path("publicera/ny/", publishing_views.post_new, name="post_new"),
+    path("publicera/kalender/", publishing_views.post_calendar, name="post_calendar"),
+    path("publicera/granska/<int:pk>/", publishing_views.post_review, name="post_review"),
+    path("publicera/<int:pk>/", publishing_views.post_detail, name="post"),
+    path("publicera/<int:pk>/andra/", publishing_views.post_edit, name="post_edit"),
+    path("publicera/<int:pk>/ta-bort/", publishing_views.post_delete, name="post_delete"),
+    path(
+        "publicera/<int:pk>/fynd/<int:finding_id>/",
+        publishing_views.post_finding_confirm,
+        name="post_finding_confirm",
+    ),
+    path("publicera/<int:pk>/samtycke/", publishing_views.post_consent, name="post_consent"),
+    path("publicera/<int:pk>/granskning/", publishing_views.post_send_review, name="post_send_review"),
+    path("publicera/<int:pk>/publicera/", publishing_views.post_publish, name="post_publish"),
+    path("publicera/<int:pk>/schemalagg/", publishing_views.post_schedule, name="post_schedule"),
+    path(
+        "publicera/<int:pk>/konto/<int:target_id>/igen/",
+        publishing_views.post_target_retry,
+        name="post_target_retry",
+    ),
+    path(
+        "publicera/<int:pk>/konto/<int:target_id>/manuellt/",
+        publishing_views.post_target_manual,
+        name="post_target_manual",
+    ),
+    path("publicera/<int:pk>/fil/<int:media_id>/", publishing_views.post_media, name="post_media"),
 ]

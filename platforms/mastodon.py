@@ -11,12 +11,14 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from requests.utils import parse_header_links
+from urllib3 import encode_multipart_formdata
 
 from .base import (
     Author,
@@ -36,6 +38,8 @@ from .base import (
     Profile,
     Published,
     Response,
+    TransientError,
+    Upload,
     parse_time,
     retry_after_seconds,
     same_origin,
@@ -63,6 +67,14 @@ class MastodonConnector(Connector):
     # counts only its user name, not the server after it (Mastodon's own counting).
     reply_limit = 500
     count_unit = "mastodon"
+    # Posts: the same 500 (counted the same way) and four attachments, a default server's limits.
+    publishes_posts = True
+    post_limit = 500
+    post_media_limit = 4
+    # A video is processed after its upload; how often and how long apart its state is asked for.
+    media_checks = 10
+    media_check_wait = 2.0
+    recent_posts = 20  # the account's latest posts looked through for one already published
 
     @classmethod
     def count_text(cls, text: str) -> int:
@@ -211,6 +223,69 @@ class MastodonConnector(Connector):
         )
         status = response.json()
         return Published(self.parsed(response, self._item, status, thread_id), response)
+
+    def publish_post(
+        self, text: str, *, media: Sequence[Upload] = (), link: str = "", key: str = ""
+    ) -> Published:
+        """Upload each photo or video with its description (``POST /api/v2/media``), then post the
+        status with their ids (``POST /api/v1/statuses``). Mastodon has no link field: a link not
+        already in the text goes on a line of its own at the end, where the server makes its card."""
+        if not self.credentials.get("access_token"):
+            raise CredentialsInvalid("mastodon: publishing a post needs an access_token")
+        status_text = post_text(text, link)
+        already = self._own_post(status_text)
+        if already is not None:
+            return already
+        media_ids = [self._upload(upload) for upload in media]
+        fields: list[tuple[str, str]] = [("status", status_text), ("visibility", "public")]
+        fields += [("media_ids[]", media_id) for media_id in media_ids]
+        response = self.request(
+            "POST",
+            self.url("/api/v1/statuses"),
+            data=fields,
+            headers={"Idempotency-Key": key or hashlib.sha256(status_text.encode()).hexdigest()},
+        )
+        status = response.json()
+        return Published(self.parsed(response, lambda: self._item(status, status["id"])), response)
+
+    def _upload(self, upload: Upload) -> str:
+        """One attachment uploaded with its description; a video the server is still processing
+        (202, no ``url`` yet) is asked for until it is ready, since a status cannot carry it before."""
+        body, content_type = encode_multipart_formdata(
+            [
+                ("description", upload.alt_text),
+                ("file", (upload.filename, upload.data, upload.content_type)),
+            ]
+        )
+        response = self.request(
+            "POST", self.url("/api/v2/media"), data=body, headers={"Content-Type": content_type}
+        )
+        attachment = response.json()
+        media_id = self.parsed(response, lambda: str(attachment["id"]))
+        for _check in range(self.media_checks):
+            if _ready(response, attachment):
+                return media_id
+            time.sleep(self.media_check_wait)
+            response, attachment = self.get_json(f"/api/v1/media/{media_id}")
+        if _ready(response, attachment):
+            return media_id
+        raise TransientError(f"mastodon: the upload {media_id} was still being processed", response)
+
+    def _own_post(self, status_text: str) -> Published | None:
+        """This account's recent post saying ``status_text``, if it is there already: a task run
+        again after its worker died between the server's answer and our commit."""
+        response, statuses = self.get_json(
+            f"/api/v1/accounts/{self._account_id()}/statuses",
+            params={"exclude_replies": "true", "exclude_reblogs": "true", "limit": self.recent_posts},
+        )
+        wanted = _letters(status_text)
+        for status in self.parsed(response, lambda: list(statuses)):
+            if (
+                self._is_own(status.get("account") or {})
+                and _letters(_html_text(status.get("content") or "")) == wanted
+            ):
+                return Published(self.parsed(response, self._item, status, status["id"]), response)
+        return None
 
     def _own_reply(self, parent_id: str, text: str, thread_id: str) -> Published | None:
         """This account's reply to ``parent_id`` saying ``text``, if it is there already."""
@@ -370,3 +445,23 @@ def _html_text(content: str) -> str:
 
 def _words(text: str) -> str:
     return " ".join(text.split())
+
+
+def _ready(response: Response, attachment: Any) -> bool:
+    """Whether an uploaded attachment is processed: 200 with its ``url`` (202 or no url: not yet)."""
+    return response.status == 200 and isinstance(attachment, dict) and bool(attachment.get("url"))
+
+
+def _letters(text: str) -> str:
+    """A text without any whitespace: Mastodon's HTML splits a link into spans and paragraphs,
+    so only the characters themselves are compared."""
+    return "".join(text.split())
+
+
+def post_text(text: str, link: str = "") -> str:
+    """The status as posted: the text, and the link on a line of its own unless the text has it."""
+    text = text.strip()
+    link = link.strip()
+    if not link or link in text:
+        return text
+    return f"{text}\n\n{link}" if text else link

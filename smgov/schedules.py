@@ -107,3 +107,11 @@ BEAT_SCHEDULE["archive-chain-timestamps-daily"] = {
     "schedule": crontab(hour=4, minute=20),
     "options": {"expires": 60 * 60},
 }
+
+# Publishing: the scheduled posts whose time has come are handed to their tasks; each post's time
+# lives on the post (moderation.PostDraft.publish_at).
+BEAT_SCHEDULE["moderation-posts-release-due"] = {
+    "task": "moderation.posts_release_due",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}

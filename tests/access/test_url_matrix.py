@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.roles import Area, Role, Scope, role_scope, roles_of
 from archive import services as archive_services
+from moderation import publishing
 from moderation import services as moderation_services
 from moderation.models import FlagRule, MonitoringHit, SavedReply, Watch
 from registry import diary, retention
@@ -218,6 +219,24 @@ SPECS = {
     "api:diary_cases": S(Area.DIARY, change=True, api=True),
     "api:diary_case": S(Area.DIARY, "diary_case", change=True, api=True),
     "api:statistics": S(Area.STATISTICS, api=True),
+
+
+    # publishing
+    "moderation:posts": S(Area.PUBLISHING),
+    "moderation:post_new": S(Area.PUBLISHING, change=True),
+    "moderation:post_calendar": S(Area.PUBLISHING),
+    "moderation:post_review": S(OWNED, "post_review"),
+    "moderation:post": S(Area.PUBLISHING, "post", change=True),
+    "moderation:post_edit": S(Area.PUBLISHING, "post", change=True),
+    "moderation:post_delete": S(Area.PUBLISHING, "post", change=True),
+    "moderation:post_finding_confirm": P(Area.PUBLISHING, "post_finding"),
+    "moderation:post_consent": P(Area.PUBLISHING, "post"),
+    "moderation:post_send_review": P(Area.PUBLISHING, "post"),
+    "moderation:post_publish": P(Area.PUBLISHING, "post"),
+    "moderation:post_schedule": P(Area.PUBLISHING, "post"),
+    "moderation:post_target_retry": P(Area.PUBLISHING, "post_target"),
+    "moderation:post_target_manual": P(Area.PUBLISHING, "post_target"),
+    "moderation:post_media": S(Area.PUBLISHING, "post_media", change=True),
 }
 
 
@@ -351,6 +370,7 @@ def world(org, settings, tmp_path):
             ],
             "earchive_package": [_finished_package(account, side, keeper)],
             **_watch_and_hit(department, requester),
+            **_post(department, account, requester),
         }
         w[side, "department"] = department.pk
     # Per-person objects: a question forwarded to Hedda, a reply for her to review, Wilma's report PDF.
@@ -364,6 +384,10 @@ def world(org, settings, tmp_path):
     )
     case2 = open_case(org.account)
     reply = moderation_services.reply_submit(actor=org.alice, case=case2, text="Hej!", reviewer=org.head)
+    to_review = publishing.post_draft_save(
+        actor=org.alice, department=org.own, accounts=[org.account], text="Isbanan öppnar i helgen."
+    )
+    publishing.post_send_for_review(actor=org.alice, draft=to_review, reviewer=org.head)
     report_pdf = ReportPdf.objects.create(
         year=2026, department=None, requested_by=org.web, status=ReportPdf.Status.DONE, pdf=b"%PDF-1.4"
     )
@@ -372,6 +396,7 @@ def world(org, settings, tmp_path):
         "case_forward": [case.pk, forward.pk],
         "forward_token": [forward.token],
         "reply_id": [reply.pk],
+        "post_review": [to_review.pk],
         "report_pdf": [report_pdf.pk],
         "saved_reply": [SavedReply.objects.first().pk],
         "flag_rule": [FlagRule.objects.first().pk],
@@ -380,7 +405,12 @@ def world(org, settings, tmp_path):
     }
     for side in ("own", "other"):
         w[side].update(shared)
-    w["owners"] = {"forward_token": org.head, "reply_id": org.head, "report_pdf": org.web}
+    w["owners"] = {
+        "forward_token": org.head,
+        "reply_id": org.head,
+        "report_pdf": org.web,
+        "post_review": org.head,
+    }
     return w
 
 
@@ -395,6 +425,23 @@ def _watch_and_hit(department, person) -> dict:
         published_at=timezone.now(),
     )
     return {"watch": [watch.pk], "hit": [hit.pk]}
+
+
+def _post(department, account, person) -> dict:
+    draft = publishing.post_draft_save(
+        actor=person,
+        department=department,
+        accounts=[account],
+        text="Ring oss på 070-123 45 67 om isbanan.",
+        media=[publishing.NewMedia("isbanan.jpg", "image/jpeg", b"\xff\xd8 jpeg", "Isbanan på torget")],
+    )
+    finding, target, media = draft.findings.get(), draft.targets.get(), draft.media.get()
+    return {
+        "post": [draft.pk],
+        "post_finding": [draft.pk, finding.pk],
+        "post_target": [draft.pk, target.pk],
+        "post_media": [draft.pk, media.pk],
+    }
 
 
 def _finished_package(account, side: str, keeper) -> int:

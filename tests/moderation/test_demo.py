@@ -28,3 +28,14 @@ def test_n8_demo_has_a_watch_with_hits_one_waiting_for_the_head(org):
     watch = Watch.objects.get()
     assert watch.is_active and watch.sources.count() == 2
     assert MonitoringHit.objects.filter(state=HitState.WAITING_FOR_MANAGER).count() == 1
+
+
+def test_n5_demo_has_a_post_waiting_for_review_a_scheduled_one_and_a_published_one(org):
+    from moderation.demo import seed_demo_publishing
+    from moderation.models import PostDraft
+
+    assert seed_demo_publishing() == 3
+    assert seed_demo_publishing() == 3
+    states = sorted(PostDraft.objects.values_list("state", flat=True))
+    assert states == ["in_review", "published", "scheduled"]
+    assert PostDraft.objects.get(state="in_review").reviewer == org.head

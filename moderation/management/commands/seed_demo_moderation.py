@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from moderation.demo import seed_demo_moderation, seed_demo_monitoring
+from moderation.demo import seed_demo_moderation, seed_demo_monitoring, seed_demo_publishing
 
 
 class Command(BaseCommand):
@@ -12,4 +12,7 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             count = seed_demo_moderation()
             hits = seed_demo_monitoring()
-        self.stdout.write(self.style.SUCCESS(f"{count} cases in the demo inbox, {hits} monitoring hits."))
+            posts = seed_demo_publishing()
+        self.stdout.write(
+            self.style.SUCCESS(f"{count} cases in the demo inbox, {hits} monitoring hits, {posts} posts.")
+        )
