@@ -25,6 +25,7 @@ from .models import (
     DisclosureExport,
     DisclosureItem,
     Record,
+    RecordKind,
     RecordVersion,
     SecrecyProvision,
     SourceResponse,
@@ -187,6 +188,8 @@ _ITEM_COLUMNS = (
     ("raw_sha256", ""),
     ("content_sha256", ""),
     ("labels", "::varchar(60)[]"),
+    ("parent_id", "::bigint"),
+    ("thread_id", "::bigint"),
 )
 # The same for every item of the page.
 _PAGE_COLUMNS = (
@@ -239,15 +242,20 @@ def _records_upsert(
     and whether it is new. Known records are locked in platform-id order, so two writers of
     overlapping pages cannot deadlock."""
     placeholders = "(" + ", ".join(["%s"] * (len(_ITEM_COLUMNS) + 2)) + ")"
+    known = _known_relatives(account.platform, page)
     params: list = []
     for prepared, new_labels in zip(page, labels, strict=True):
         item = prepared.item
+        relatives = (None, None)
+        if item.kind != RecordKind.POST:  # a new comment comes in linked to what is archived already
+            relatives = (known.get(item.parent_platform_id), known.get(item.thread_platform_id))
         params += [
             item.platform_id, item.kind, item.is_own, item.parent_platform_id or "",
             item.thread_platform_id or "", item.author_name, item.author_handle, item.author_platform_id,
             item.text, item.text_format, item.escaped, _json("media", item.media), item.permalink,
             item.published_at, item.edited_at, _json("raw_json", item.raw), prepared.raw_canonical,
-            prepared.raw_sha256, prepared.first_sha256, list(new_labels), prepared.words, prepared.names,
+            prepared.raw_sha256, prepared.first_sha256, list(new_labels), *relatives, prepared.words,
+            prepared.names,
         ]  # fmt: skip
     page_values = [
         account.pk, account.department_id, account.platform, seen_at, seen_at,
@@ -281,6 +289,24 @@ def _records_upsert(
             )
         stored[record.platform_id] = (record, inserted)
     return stored
+
+
+def _known_relatives(platform: str, page: list[_Prepared]) -> dict[str, int]:
+    """The ids of the archived records the page's comments answer or belong to, by platform id, read
+    before the upsert: a comment inserted with its parent and thread is not written a second time by
+    `_relatives_link` (each write of a record maintains all of its indexes)."""
+    wanted = {
+        platform_id
+        for entry in page
+        if entry.item.kind != RecordKind.POST
+        for platform_id in (entry.item.parent_platform_id, entry.item.thread_platform_id)
+        if platform_id
+    }
+    if not wanted:
+        return {}
+    return dict(
+        Record.objects.filter(platform=platform, platform_id__in=wanted).values_list("platform_id", "pk")
+    )
 
 
 _NEW_VERSION_SQL = """
