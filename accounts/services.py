@@ -298,10 +298,24 @@ def account_resume(*, actor: User, account: ServiceAccount) -> None:
     _move(account, actor, AccountState.ACTIVE, Action.RESUMED, allowed_from={AccountState.PAUSED})
 
 
+# What must be true before an account is retired, registered by the apps that know (the registry:
+# the account's final e-archive package is made). Each check takes the account and returns the
+# reason it may not be retired yet, or "" when it may; accounts imports no other app.
+RETIRE_CHECKS: list = []
+
+
+def register_retire_check(check) -> None:
+    """``check(account) -> str``: a reason, shown to the person, or "" to let the retirement go on."""
+    RETIRE_CHECKS.append(check)
+
+
 @transaction.atomic
 def account_retire(*, actor: User, account: ServiceAccount, comment: str = "") -> None:
     if not permissions.can_manage_account(actor, account):
         raise PermissionDenied
+    problems = [problem for problem in (check(account) for check in RETIRE_CHECKS) if problem]
+    if problems:
+        raise ValidationError(problems)
     _move(
         account,
         actor,

@@ -7,6 +7,10 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Diary")
 
     def ready(self):
-        from . import search
+        from accounts.services import register_retire_check
+
+        from . import earchive, search
 
         search.register()
+        # Archive before close: an account is retired only after its final e-archive package.
+        register_retire_check(earchive.earchive_retire_check)

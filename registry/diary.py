@@ -241,6 +241,81 @@ def diary_case_register(
 
 
 @transaction.atomic
+def diary_case_register_numbered(
+    *,
+    actor,
+    record: Record,
+    series_code: str,
+    year: int,
+    number: int,
+    title: str = "",
+    at: datetime | None = None,
+) -> DiaryCase:
+    """Register the thread of `record` under a diary number given outside smgov (the
+    municipality's case-management system): the same case and documents as a registration here,
+    without a snapshot, which the case-management system keeps. smgov's own next number in the
+    series comes after the highest number given to it."""
+    at = at or timezone.now()
+    _check_keeper_strict(actor, record.department)
+    root = thread_root(record)
+    department = root.department
+    if series_code != department.series_code:
+        raise DiaryError(
+            _("The diary number's series is not the thread's department's (%(series)s).")
+            % {"series": department.series_code}
+        )
+    existing = thread_registered_case(root)
+    if existing is not None:
+        raise DiaryError(
+            _("The thread is already registered in %(number)s.") % {"number": existing.diary_number}
+        )
+    counter = _lock_counter(series_code=series_code, year=year)
+    taken = DiaryCase.objects.filter(series_code=series_code, year=year, number=number).first()
+    if taken is not None:
+        raise DiaryError(
+            _("The diary number %(number)s is already used (%(title)s).")
+            % {"number": taken.diary_number, "title": taken.title}
+        )
+    if number > counter.last_number:
+        counter.last_number = number
+        counter.save(update_fields=["last_number"])
+    case = DiaryCase.objects.create(
+        department=department,
+        series_code=series_code,
+        year=year,
+        number=number,
+        title=title.strip() or default_case_title(root),
+        kind=DiaryCase.Kind.CASE,
+        thread=root,
+        registered_by=actor,
+        registered_at=at,
+    )
+    _file_thread(
+        actor=actor,
+        case=case,
+        root=root,
+        request=None,
+        snapshot=False,
+        outcome=RegistrationDecision.Outcome.REGISTERED,
+        action=DiaryEvent.Action.CASE_REGISTERED,
+        detail=f"{case.diary_number} (given in the case-management system)",
+        at=at,
+    )
+    for request in RegistrationRequest.objects.filter(
+        record__in=thread_records(root), handled_at__isnull=True
+    ).select_for_update():
+        _close_request(
+            actor=actor,
+            request=request,
+            outcome=RegistrationDecision.Outcome.REGISTERED,
+            case=case,
+            note="",
+            at=at,
+        )
+    return case
+
+
+@transaction.atomic
 def diary_case_attach(
     *,
     actor,
@@ -460,6 +535,7 @@ __all__ = [
     "diary_add_new_thread_records",
     "diary_case_attach",
     "diary_case_register",
+    "diary_case_register_numbered",
     "record_registered",
     "registration_not_needed",
     "samlingsakt_get_or_create",

@@ -34,11 +34,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from accounts.models import ServiceAccount
+from accounts.models import Department, ServiceAccount
 from archive.integrity import verify_archive
 from archive.models import Record, SourceResponse
 
@@ -82,6 +83,7 @@ class PackageFile:
 class Contents:
     records: list[Record] = field(default_factory=list)
     data: list[PackageFile] = field(default_factory=list)
+    renderings: dict[int, str] = field(default_factory=dict)  # first record of a thread → its PDF
 
 
 def _q(ns: str, name: str) -> str:
@@ -127,13 +129,34 @@ def earchive_year_records(*, account: ServiceAccount, year: int):
     start, end = year_bounds(year)
     return (
         Record.objects.filter(account=account, published_at__gte=start, published_at__lt=end)
+        .select_related("account", "department")
+        .order_by("published_at", "pk")
+        .prefetch_related("versions", "media_files")
+    )
+
+
+def earchive_package_records(package: EarchivePackage):
+    """The records a package holds: the account's or the department's of the year, or for an
+    account's final package every record of the account."""
+    Scope = EarchivePackage.Scope
+    if package.scope == Scope.ACCOUNT_YEAR:
+        return earchive_year_records(account=package.account, year=package.year)
+    if package.scope == Scope.ACCOUNT_FINAL:
+        records = Record.objects.filter(account=package.account)
+    else:
+        start, end = year_bounds(package.year)
+        records = Record.objects.filter(
+            department=package.department, published_at__gte=start, published_at__lt=end
+        )
+    return (
+        records.select_related("account", "department")
         .order_by("published_at", "pk")
         .prefetch_related("versions", "media_files")
     )
 
 
 def earchive_changes(*, package: EarchivePackage) -> dict:
-    """What changed since the last delivered package of the same account and year."""
+    """What changed since the last delivered package of the same scope."""
     now = {item.record_id: item for item in package.items.all()}
     if package.previous_id is None:
         return {"previous": None, "added": len(now), "changed": 0, "gone": 0, "unchanged": 0}
@@ -160,35 +183,96 @@ def earchive_changes(*, package: EarchivePackage) -> dict:
     }
 
 
+def earchive_final_package(account: ServiceAccount) -> EarchivePackage | None:
+    return (
+        EarchivePackage.objects.filter(
+            account=account, scope=EarchivePackage.Scope.ACCOUNT_FINAL, status=EarchivePackage.Status.DONE
+        )
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def earchive_retire_check(account: ServiceAccount) -> str:
+    """Archive before close: an account with records is retired only after its final package (every
+    record as it is now) has been made. Registered with the account register's retirement."""
+    records = Record.objects.filter(account=account)
+    if not records.exists():
+        return ""
+    final = earchive_final_package(account)
+    if final is None:
+        return _(
+            "The account cannot be retired before its final package for the e-archive is made. A registrar "
+            "of %(department)s makes it under Diary → E-archive (“An account's final package”); then retire "
+            "the account."
+        ) % {"department": account.department}
+    delivered = EarchivePackageRecord.objects.filter(
+        package=final,
+        record_id=OuterRef("pk"),
+        content_sha256=OuterRef("content_sha256"),
+        version_count=OuterRef("version_count"),
+    )
+    changed = records.alias(
+        delivered=Exists(delivered.filter(removed=False)),
+        delivered_removed=Exists(delivered.filter(removed=True)),
+    ).exclude(
+        Q(removed_at__isnull=True, delivered=True) | Q(removed_at__isnull=False, delivered_removed=True)
+    )
+    count = changed.count()
+    if count:
+        return _(
+            "%(count)s records of the account are new or changed since its final package for the e-archive "
+            "was made: a registrar makes a new final package under Diary → E-archive; then retire the account."
+        ) % {"count": count}
+    return ""
+
+
 # --- writes ------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def earchive_package_create(
-    *, actor, account: ServiceAccount, year: int, at: datetime | None = None
+    *,
+    actor,
+    account: ServiceAccount | None = None,
+    department: Department | None = None,
+    year: int | None = None,
+    final: bool = False,
+    at: datetime | None = None,
 ) -> EarchivePackage:
-    """Order a package of the account's records of the year. `actor` is None when the command line
-    orders it (whoever runs manage.py already holds the archive)."""
-    if actor is not None and not can_keep_diary(actor, account.department):
+    """Order a package of the account's records of the year, of the department's records of the
+    year (no account), or the account's final package of all its records (`final`). `actor` is None
+    when the command line orders it (whoever runs manage.py already holds the archive)."""
+    Scope = EarchivePackage.Scope
+    scope = Scope.ACCOUNT_FINAL if final else Scope.ACCOUNT_YEAR if account else Scope.DEPARTMENT_YEAR
+    department = account.department if account is not None else department
+    if department is None:
+        raise EarchiveError(_("Choose an account or a department."))
+    if actor is not None and not can_keep_diary(actor, department):
         raise PermissionDenied
-    if not 1900 <= year <= timezone.localdate().year:
+    if final:
+        year = None
+        if account is None:
+            raise EarchiveError(_("A final package is made of one account."))
+    elif year is None or not 1900 <= year <= timezone.localdate().year:
         raise EarchiveError(_("Choose a year that has begun."))
+    same = {"scope": scope, "account": account, "year": year}
+    if scope == Scope.DEPARTMENT_YEAR:
+        same["department"] = department
     return EarchivePackage.objects.create(
-        account=account,
-        year=year,
+        **(same | {"department": department}),
         objid=f"uuid-{uuid.uuid4()}",
         created_by=actor,
         created_at=at or timezone.now(),
-        previous=EarchivePackage.objects.filter(
-            account=account, year=year, status=EarchivePackage.Status.DONE
-        ).first(),
+        previous=EarchivePackage.objects.filter(**same, status=EarchivePackage.Status.DONE).first(),
     )
 
 
 @transaction.atomic
-def earchive_package_queue(*, actor, account: ServiceAccount, year: int) -> EarchivePackage:
-    """Order a package and have a worker make it; the page shows its progress."""
-    package = earchive_package_create(actor=actor, account=account, year=year)
+def earchive_package_queue(*, actor, **scope) -> EarchivePackage:
+    """Order a package (the scope as for `earchive_package_create`) and have a worker make it; the
+    page shows its progress."""
+    package = earchive_package_create(actor=actor, **scope)
     from .tasks import earchive_package_make
 
     transaction.on_commit(lambda: earchive_package_make.delay(package.pk))
@@ -206,7 +290,7 @@ def earchive_package_build(
     """Make the package: write it under `out_dir/<OBJID>/` (or a temporary folder), validate it,
     and keep it zipped with the package row. Raises EarchiveError, and marks the package failed,
     when it does not validate."""
-    package = EarchivePackage.objects.select_related("account__department").get(pk=package_id)
+    package = EarchivePackage.objects.select_related("account", "department").get(pk=package_id)
     if package.status == EarchivePackage.Status.DONE:
         return package
 
@@ -266,8 +350,8 @@ def _package_done(*, package: EarchivePackage, contents: Contents, archive: byte
     DiaryEvent.objects.create(
         action=DiaryEvent.Action.EARCHIVE_PACKAGED,
         actor=package.created_by,
-        department=package.account.department,
-        detail=f"{package.objid}: {package.account_id} {package.year}, {len(contents.records)} records",
+        department=package.department,
+        detail=f"{package.objid}: {package.label}, {len(contents.records)} records",
     )
     return package
 
@@ -286,11 +370,13 @@ def _zip(root: Path) -> bytes:
 
 
 def _write_package(package: EarchivePackage, root: Path, report: Callable[[int], None]) -> Contents:
-    account = package.account
     made_at = timezone.now()
-    contents = Contents(records=list(earchive_year_records(account=account, year=package.year)))
+    contents = Contents(records=list(earchive_package_records(package)))
     report(10)
-    chain = verify_archive(account_ids=[account.pk])
+    accounts = (
+        [package.account_id] if package.account_id else sorted({r.account_id for r in contents.records})
+    )
+    chain = verify_archive(account_ids=accounts)
     if not chain.ok:
         raise EarchiveError(
             _("The archive of the account does not verify: %(problem)s") % {"problem": chain.mismatch}
@@ -310,9 +396,12 @@ def _write_package(package: EarchivePackage, root: Path, report: Callable[[int],
             )
         responses[response.pk] = (response, path if response.body else "")
     report(40)
+    renderings = _write_renderings(package, root, contents, made_at)
     catalogue = []
     for index, record in enumerate(contents.records):
         entry = _record_entry(record)
+        if record.pk in renderings:
+            entry["rendering"] = renderings[record.pk][len(REP) + 1 :]
         for version in record.versions.all():
             if version.raw_canonical:
                 file = _write(
@@ -400,25 +489,73 @@ def _write_package(package: EarchivePackage, root: Path, report: Callable[[int],
     return contents
 
 
+def _write_renderings(package: EarchivePackage, root: Path, contents: Contents, made_at) -> dict[int, str]:
+    """A PDF of every thread in the package (its records that went into the package), printed
+    like the diary's snapshots: representations/rep1/data/renderings/thread-<id>.pdf."""
+    from django.template.loader import render_to_string
+
+    from smgov.lib.pdf import html_to_pdf_each
+
+    from .snapshot import safe_record_html
+
+    threads: dict[int, list[Record]] = {}
+    for record in contents.records:
+        threads.setdefault(record.thread_id or record.pk, []).append(record)
+    documents = []
+    with translation.override("sv"):
+        for thread_pk, members in threads.items():
+            first = next((record for record in members if record.pk == thread_pk), members[0])
+            documents.append(
+                (
+                    first.pk,
+                    render_to_string(
+                        "registry/thread_rendering.html",
+                        {
+                            "title": f"{first.get_kind_display()} {first.platform}:{first.platform_id}",
+                            "municipality": settings.MUNICIPALITY_NAME,
+                            "root": first,
+                            "items": [{"record": r, "html": safe_record_html(r)} for r in members],
+                            "made_at": made_at,
+                            "package_id": package.objid,
+                        },
+                    ),
+                )
+            )
+
+    def deliver(record_pk: int, pdf: bytes) -> None:
+        path = f"{REP}/data/renderings/thread-{record_pk}.pdf"
+        contents.data.append(_write(root, path, pdf, mimetype="application/pdf", created=made_at))
+        contents.renderings[record_pk] = path
+
+    html_to_pdf_each(documents, deliver)
+    return contents.renderings
+
+
 def _documentation(package: EarchivePackage, contents: Contents) -> str:
     """A short description of the package for the archivist who receives it, in Swedish."""
-    account = package.account
     with translation.override("sv"):
+        facts = {
+            "municipality": settings.MUNICIPALITY_NAME,
+            "department": package.department.name,
+            "count": len(contents.records),
+            "year": package.year,
+        }
         return (
             "\n\n".join(
                 [
-                    _("Information package for the e-archive: %(account)s, %(year)s")
-                    % {"account": str(account), "year": package.year},
-                    _(
-                        "%(municipality)s, %(department)s. %(count)s records drawn up or received in %(year)s "
-                        "(Europe/Stockholm time)."
+                    _("Information package for the e-archive: %(label)s") % {"label": package.label},
+                    (
+                        _(
+                            "%(municipality)s, %(department)s. %(count)s records drawn up or received in "
+                            "%(year)s (Europe/Stockholm time)."
+                        )
+                        if package.year
+                        else _(
+                            "%(municipality)s, %(department)s. The account's final package: all its %(count)s "
+                            "records, up to its retirement."
+                        )
                     )
-                    % {
-                        "municipality": settings.MUNICIPALITY_NAME,
-                        "department": account.department.name,
-                        "count": len(contents.records),
-                        "year": package.year,
-                    },
+                    % facts,
                     _(
                         "The package follows E-ARK CSIP/SIP 2.x as adopted by FGS Paketstruktur 2.0. "
                         "representations/rep1/data/responses/ holds the API responses exactly as received; "
@@ -426,6 +563,10 @@ def _documentation(package: EarchivePackage, contents: Contents) -> str:
                         "downloaded media files; records.json lists every record with its dates, author, "
                         "removal and hashes. metadata/preservation/premis.xml records each capture, version, "
                         "removal and the verification of the archive's hash chain."
+                    ),
+                    _(
+                        "renderings/thread-<id>.pdf is a PDF rendering of each thread, printed from its "
+                        "records in the package; records.json names it under the thread's first record."
                     ),
                 ]
             )
@@ -499,7 +640,7 @@ def _mets_root(package: EarchivePackage, label: str, made_at: datetime, schema_p
     )
     header.set(_q(CSIP_NS, "OAISPACKAGETYPE"), "SIP")
     archivist = _sub(header, METS_NS, "agent", ROLE="ARCHIVIST", TYPE="ORGANIZATION")
-    _sub(archivist, METS_NS, "name", package.account.department.name)
+    _sub(archivist, METS_NS, "name", package.department.name)
     creator = _sub(header, METS_NS, "agent", ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
     _sub(creator, METS_NS, "name", SOFTWARE)
     note = _sub(creator, METS_NS, "note", SOFTWARE_VERSION)
@@ -553,8 +694,7 @@ def _group(file_sec, group_id: str, use: str):
 
 
 def _root_mets(package, dc, premis, rep_mets, documentation, schemas, made_at, integrity=None):
-    account = package.account
-    mets = _mets_root(package, f"{account.display_name} {package.year}", made_at)
+    mets = _mets_root(package, package.label, made_at)
     dmd = _sub(mets, METS_NS, "dmdSec", ID="dmd-dc", CREATED=_iso(made_at), STATUS="CURRENT")
     _md_ref(dmd, dc, "DC")
     amd = _sub(mets, METS_NS, "amdSec", ID="amd")
@@ -606,9 +746,7 @@ def _root_mets(package, dc, premis, rep_mets, documentation, schemas, made_at, i
 
 
 def _representation_mets(package, data: list[PackageFile], made_at):
-    mets = _mets_root(
-        package, f"{package.account.display_name} {package.year}: rep1", made_at, "../../schemas/"
-    )
+    mets = _mets_root(package, f"{package.label}: rep1", made_at, "../../schemas/")
     mets.set("OBJID", f"{package.objid}-rep1")
     file_sec = _sub(mets, METS_NS, "fileSec", ID="filesec-rep1")
     group = _group(file_sec, "grp-data", "Data")
@@ -624,25 +762,38 @@ def _dublin_core(package, contents: Contents, made_at):
     account = package.account
     root = etree.Element(_q(OAI_DC_NS, "dc"), nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS})
     own = sum(record.is_own for record in contents.records)
-    _sub(root, DC_NS, "title", f"{account.display_name} ({account.get_platform_display()}) {package.year}")
-    _sub(root, DC_NS, "creator", account.department.name)
+    years = sorted({timezone.localtime(record.published_at).year for record in contents.records})
+    coverage = str(package.year) if package.year else (f"{years[0]}/{years[-1]}" if years else "")
+    where = (
+        f"on the account {account.handle or account.display_name}"
+        if account is not None
+        else f"on the accounts of {package.department.name}"
+    )
+    when = f"in {package.year}" if package.year else "up to the account's retirement"
+    title = (
+        f"{account.display_name} ({account.get_platform_display()}) {package.year or ''}".strip()
+        if account is not None
+        else package.label
+    )
+    _sub(root, DC_NS, "title", title)
+    _sub(root, DC_NS, "creator", package.department.name)
     _sub(root, DC_NS, "publisher", settings.MUNICIPALITY_NAME)
     _sub(
         root,
         DC_NS,
         "description",
-        f"{len(contents.records)} records drawn up or received in {package.year} on the account "
-        f"{account.handle or account.display_name}: {own} drawn up by the municipality, "
-        f"{len(contents.records) - own} received from the public.",
+        f"{len(contents.records)} records drawn up or received {when} {where}: {own} drawn up by the "
+        f"municipality, {len(contents.records) - own} received from the public.",
     )
-    _sub(root, DC_NS, "date", str(package.year))
+    _sub(root, DC_NS, "date", str(package.year) if package.year else timezone.localdate(made_at).isoformat())
     _sub(root, DC_NS, "type", "Text")
     _sub(root, DC_NS, "format", "application/json")
     _sub(root, DC_NS, "identifier", package.objid)
-    if account.profile_url:
+    if account is not None and account.profile_url:
         _sub(root, DC_NS, "source", account.profile_url)
     _sub(root, DC_NS, "language", "sv")
-    _sub(root, DC_NS, "coverage", str(package.year))
+    if coverage:
+        _sub(root, DC_NS, "coverage", coverage)
     return root
 
 
@@ -749,6 +900,14 @@ def _premis(package, contents: Contents, responses: dict, chain, made_at):
         if file.path.startswith(f"{REP}/data/records/") or file.path.startswith(f"{REP}/data/media/"):
             record_pk = file.path[len(f"{REP}/data/") :].split("/")[1]
             file_object(file.path, within=f"record-{record_pk}")
+    for record_pk, path in contents.renderings.items():
+        file_object(path, within=f"record-{record_pk}")
+        event(
+            "creation",
+            made_at,
+            "A PDF rendering of the thread, printed from its records in the package",
+            [("filepath", path), ("local", f"record-{record_pk}")],
+        )
     event(
         "fixity check",
         made_at,

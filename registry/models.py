@@ -229,6 +229,8 @@ class DiaryEvent(models.Model):
         DISPOSAL_PROPOSED = "disposal_proposed", _("disposal proposed")
         DISPOSAL_APPROVED = "disposal_approved", _("disposal approved")
         EARCHIVE_PACKAGED = "earchive_packaged", _("package for the e-archive made")
+        DIARY_EXPORTED = "diary_exported", _("diary exported")
+        NUMBERS_IMPORTED = "numbers_imported", _("diary numbers imported")
 
     action = models.CharField(max_length=30, choices=Action.choices)
     actor = models.ForeignKey(
@@ -426,9 +428,10 @@ class DisposalLog(models.Model):
 
 
 class EarchivePackage(models.Model):
-    """An information package (E-ARK SIP, as FGS Paketstruktur adopts it) of one account's records
-    of one year, delivered to the e-archive. Its rows name every record that went into it, so the
-    next package of the same year can say what changed."""
+    """An information package (E-ARK SIP, as FGS Paketstruktur adopts it) delivered to the
+    e-archive: one account's records of one year, a department's records of one year, or the final
+    package of an account that is to be retired (all its records). Its rows name every record that
+    went into it, so the next package of the same scope can say what changed."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -436,8 +439,17 @@ class EarchivePackage(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
-    account = models.ForeignKey(ServiceAccount, on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField(_("year"))
+    class Scope(models.TextChoices):
+        ACCOUNT_YEAR = "account_year", _("An account's year")
+        DEPARTMENT_YEAR = "department_year", _("A department's year")
+        ACCOUNT_FINAL = "account_final", _("An account's final package (all its records)")
+
+    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.ACCOUNT_YEAR)
+    account = models.ForeignKey(
+        ServiceAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     objid = models.CharField(max_length=60, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
@@ -453,7 +465,7 @@ class EarchivePackage(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("The last delivered package of the same account and year."),
+        help_text=_("The last delivered package of the same scope."),
     )
     file = models.FileField(upload_to="earchive/%Y/", blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
@@ -465,9 +477,26 @@ class EarchivePackage(models.Model):
         verbose_name = _("e-archive package")
         verbose_name_plural = _("e-archive packages")
         indexes = [models.Index(fields=["account", "year", "status"], name="earchive_account_year")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope="account_year", account__isnull=False, year__isnull=False)
+                | models.Q(scope="department_year", account__isnull=True, year__isnull=False)
+                | models.Q(scope="account_final", account__isnull=False, year__isnull=True),
+                name="earchive_package_scope_fields",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.objid} ({self.year})"
+        return f"{self.objid} ({self.label})"
+
+    @property
+    def label(self) -> str:
+        """What the package holds, in words: "Konto 2025", "Förvaltning 2025", "Konto, slutpaket"."""
+        if self.scope == self.Scope.DEPARTMENT_YEAR:
+            return f"{self.department} {self.year}"
+        if self.scope == self.Scope.ACCOUNT_FINAL:
+            return _("%(account)s, final package") % {"account": self.account}
+        return f"{self.account} {self.year}"
 
 
 class EarchivePackageRecord(models.Model):
@@ -489,3 +518,37 @@ class EarchivePackageRecord(models.Model):
 
     def __str__(self):
         return f"{self.package_id}: {self.platform}:{self.platform_id}"
+
+
+class DiaryExport(models.Model):
+    """The diary of one department and year written for the case-management system: FGS
+    Ärendehantering 2.0 (E-ARK CITS ERMS) XML and a CSV of the same cases and documents."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    identifier = models.CharField(max_length=60, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    xml_file = models.FileField(upload_to="diary-export/%Y/", blank=True)
+    xml_sha256 = models.CharField(max_length=64, blank=True)
+    csv_file = models.FileField(upload_to="diary-export/%Y/", blank=True)
+    csv_sha256 = models.CharField(max_length=64, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("diary export")
+        verbose_name_plural = _("diary exports")
+
+    def __str__(self):
+        return f"{self.department.series_code} {self.year} ({self.identifier})"

@@ -57,3 +57,10 @@ def earchive_package_make(package_id: int) -> str:
     from .earchive import earchive_package_build
 
     return earchive_package_build(package_id=package_id).sha256
+
+
+@shared_task(name="registry.diary_export_make", soft_time_limit=20 * 60, time_limit=25 * 60, acks_late=True)
+def diary_export_make(export_id: int) -> str:
+    from .diary_export import diary_export_build
+
+    return diary_export_build(export_id=export_id).xml_sha256

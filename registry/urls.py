@@ -34,4 +34,9 @@ urlpatterns = [
     path("e-arkiv/<int:pk>/", views.earchive_package, name="diary_earchive_package"),
     path("e-arkiv/<int:pk>/status/", views.earchive_package_status, name="diary_earchive_status"),
     path("e-arkiv/<int:pk>/fil/", views.earchive_package_file, name="diary_earchive_file"),
+    path("export/", views.diary_exports, name="diary_exports"),
+    path("export/bestall/", views.diary_export_order, name="diary_export_order"),
+    path("export/<int:pk>/xml/", views.diary_export_xml, name="diary_export_xml"),
+    path("export/<int:pk>/csv/", views.diary_export_csv, name="diary_export_csv"),
+    path("diarienummer/import/", views.diary_numbers_import, name="diary_numbers_import"),
 ]

@@ -19,9 +19,11 @@ from django.views.decorators.http import require_POST
 from accounts.models import Department, ServiceAccount
 from archive.models import Record
 
-from . import diary, earchive, retention, selectors
+from . import diary, diary_export, diary_import, earchive, retention, selectors
 from .forms import (
     AttachForm,
+    DiaryExportForm,
+    DiaryNumbersImportForm,
     DocumentClassForm,
     EarchiveOrderForm,
     LegalHoldForm,
@@ -31,6 +33,7 @@ from .forms import (
 from .models import (
     DiaryCase,
     DiaryDocument,
+    DiaryExport,
     DisposalBatch,
     DisposalRun,
     DocumentClass,
@@ -485,18 +488,21 @@ def disposal_approve(request, pk):
 
 
 def _earchive_form(request, data=None):
-    accounts = ServiceAccount.objects.filter(department__in=_keeper_departments(request)).order_by(
+    departments = _keeper_departments(request)
+    accounts = ServiceAccount.objects.filter(department__in=departments).order_by(
         "department__name", "display_name"
     )
-    return EarchiveOrderForm(data, accounts=accounts, initial={"year": timezone.localdate().year - 1})
+    return EarchiveOrderForm(
+        data, accounts=accounts, departments=departments, initial={"year": timezone.localdate().year - 1}
+    )
 
 
 @login_required
 def earchive_packages(request):
     """Packages for the e-archive of the departments whose diary the person keeps, and the order form."""
     departments = _keeper_departments(request)
-    packages = EarchivePackage.objects.filter(account__department__in=departments).select_related(
-        "account", "created_by"
+    packages = EarchivePackage.objects.filter(department__in=departments).select_related(
+        "account", "department", "created_by"
     )
     return render(
         request,
@@ -511,14 +517,12 @@ def earchive_order(request):
     form = _earchive_form(request, request.POST)
     if not form.is_valid():
         departments = _keeper_departments(request)
-        packages = EarchivePackage.objects.filter(account__department__in=departments)
+        packages = EarchivePackage.objects.filter(department__in=departments)
         return render(
             request, "registry/earchive.html", {"page": _page(request, packages), "form": form}, status=400
         )
     try:
-        package = earchive.earchive_package_queue(
-            actor=request.user, account=form.cleaned_data["account"], year=form.cleaned_data["year"]
-        )
+        package = earchive.earchive_package_queue(actor=request.user, **form.scope_arguments())
     except earchive.EarchiveError as error:
         messages.error(request, str(error))
         return redirect("registry:diary_earchive")
@@ -528,9 +532,9 @@ def earchive_order(request):
 
 def _package_for(request, pk) -> EarchivePackage:
     package = get_object_or_404(
-        EarchivePackage.objects.select_related("account__department", "created_by", "previous"), pk=pk
+        EarchivePackage.objects.select_related("account", "department", "created_by", "previous"), pk=pk
     )
-    if not can_keep_diary(request.user, package.account.department):
+    if not can_keep_diary(request.user, package.department):
         raise PermissionDenied
     return package
 
@@ -557,3 +561,109 @@ def earchive_package_file(request, pk):
         filename=f"{package.objid}.zip",
         content_type="application/zip",
     )
+
+
+def _diary_export_page(request, form, status=200):
+    departments = _keeper_departments(request)
+    exports = DiaryExport.objects.filter(department__in=departments).select_related(
+        "department", "created_by"
+    )
+    return render(
+        request, "registry/diary_exports.html", {"page": _page(request, exports), "form": form}, status=status
+    )
+
+
+def _diary_export_form(request, data=None):
+    return DiaryExportForm(
+        data, departments=_keeper_departments(request), initial={"year": timezone.localdate().year}
+    )
+
+
+@login_required
+def diary_exports(request):
+    """The diary of a department and year for the case-management system, and the import of numbers."""
+    return _diary_export_page(request, _diary_export_form(request))
+
+
+@login_required
+@require_POST
+def diary_export_order(request):
+    form = _diary_export_form(request, request.POST)
+    if not form.is_valid():
+        return _diary_export_page(request, form, status=400)
+    try:
+        export = diary_export.diary_export_order(
+            actor=request.user, department=form.cleaned_data["department"], year=form.cleaned_data["year"]
+        )
+    except diary_export.DiaryExportError as error:
+        messages.error(request, str(error))
+        return redirect("registry:diary_exports")
+    if export.status == DiaryExport.Status.DONE:
+        messages.success(request, _("The diary was exported."))
+    else:
+        messages.info(request, _("The export is being made; it is listed below when it is ready."))
+    return redirect("registry:diary_exports")
+
+
+def _export_file(request, pk, field: str, content_type: str):
+    export = get_object_or_404(DiaryExport.objects.select_related("department"), pk=pk)
+    if not can_keep_diary(request.user, export.department):
+        raise PermissionDenied
+    file = getattr(export, field)
+    if export.status != DiaryExport.Status.DONE or not file:
+        raise Http404
+    return FileResponse(
+        file.open("rb"), as_attachment=True, filename=file.name.rsplit("/", 1)[-1], content_type=content_type
+    )
+
+
+@login_required
+def diary_export_xml(request, pk):
+    return _export_file(request, pk, "xml_file", "application/xml")
+
+
+@login_required
+def diary_export_csv(request, pk):
+    return _export_file(request, pk, "csv_file", "text/csv; charset=utf-8")
+
+
+@login_required
+def diary_numbers_import(request):
+    """Upload a CSV of diary numbers given in the case-management system, see every line's problems,
+    and confirm. The upload and the preview write nothing; the confirmation imports the good lines."""
+    departments = _keeper_departments(request)
+    form = DiaryNumbersImportForm()
+    context = {"form": form}
+    if request.method == "POST" and request.POST.get("confirm"):
+        data = request.POST.get("data", "").encode("utf-8")
+        try:
+            cases = diary_import.diary_numbers_import(actor=request.user, data=data, departments=departments)
+        except (diary_import.ImportFileError, diary.DiaryError) as error:
+            messages.error(request, str(error))
+            return redirect("registry:diary_numbers_import")
+        messages.success(
+            request,
+            _("%(count)s threads were linked to their diary numbers.") % {"count": len(cases)},
+        )
+        return redirect("registry:diary_cases")
+    if request.method == "POST":
+        form = DiaryNumbersImportForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            raw = form.cleaned_data["file"].read(diary_import.MAX_BYTES + 1)
+            try:
+                lines = diary_import.import_preview(data=raw, departments=departments)
+            except diary_import.ImportFileError as error:
+                form.add_error("file", str(error))
+            else:
+                good = [line for line in lines if line.ok]
+                context |= {
+                    "lines": lines,
+                    "good": len(good),
+                    "bad": len(lines) - len(good),
+                    # The file as read, to be imported as previewed when the registrar confirms.
+                    "data": diary_import.decode(raw),
+                }
+        status = 200 if form.is_valid() else 400
+        return render(request, "registry/diary_numbers_import.html", context, status=status)
+    return render(request, "registry/diary_numbers_import.html", context)

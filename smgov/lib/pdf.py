@@ -55,3 +55,31 @@ def _print_signed(html: str, *, landscape: bool, margin: dict[str, str]) -> byte
     from .signing import pdf_sign
 
     return pdf_sign(_print(html, landscape=landscape, margin=margin))
+
+
+def _print_many(documents, deliver, *, landscape: bool, margin: dict[str, str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS)
+        try:
+            context = browser.new_context(java_script_enabled=False, offline=True)
+            page = context.new_page()
+            page.route("**/*", lambda route: route.abort())
+            for key, html in documents:
+                page.set_content(html, wait_until="load", timeout=TIMEOUT_MS)
+                deliver(key, page.pdf(format="A4", landscape=landscape, print_background=True, margin=margin))
+        finally:
+            browser.close()
+
+
+def html_to_pdf_each(documents: list[tuple[object, str]], deliver, *, landscape: bool = False) -> None:
+    """Print many HTML documents with one browser, as `html_to_pdf` prints one: `deliver(key, pdf)`
+    is called for each `(key, html)` in turn (from the printing thread; it should only write files)."""
+    if not documents:
+        return
+    margin = LANDSCAPE_MARGIN if landscape else PORTRAIT_MARGIN
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_print_many, documents, deliver, landscape=landscape, margin=margin).result(
+            timeout=120 + 10 * len(documents)
+        )

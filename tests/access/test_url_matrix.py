@@ -197,6 +197,11 @@ SPECS = {
     "registry:diary_earchive_package": S(Area.DIARY, "earchive_package"),
     "registry:diary_earchive_status": S(Area.DIARY, "earchive_package"),
     "registry:diary_earchive_file": S(Area.DIARY, "earchive_package"),
+    "registry:diary_exports": S(Area.DIARY),
+    "registry:diary_export_order": P(Area.DIARY),
+    "registry:diary_export_xml": S(Area.DIARY, "diary_export"),
+    "registry:diary_export_csv": S(Area.DIARY, "diary_export"),
+    "registry:diary_numbers_import": S(Area.DIARY),
     "archive:export_mask_suggestion": P(Area.EXPORTS, "export_item"),
     # monitoring
     "moderation:monitoring": S(Area.MONITORING),
@@ -369,6 +374,7 @@ def world(org, settings, tmp_path):
                 ).pk
             ],
             "earchive_package": [_finished_package(account, side, keeper)],
+            "diary_export": [_finished_diary_export(department, keeper)],
             **_watch_and_hit(department, requester),
             **_post(department, account, requester),
         }
@@ -447,6 +453,7 @@ def _post(department, account, person) -> dict:
 def _finished_package(account, side: str, keeper) -> int:
     package = EarchivePackage.objects.create(
         account=account,
+        department=account.department,
         year=2026,
         objid=f"sip-{side}",
         created_by=keeper,
@@ -455,6 +462,13 @@ def _finished_package(account, side: str, keeper) -> int:
     )
     package.file.save(f"sip-{side}.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=True)
     return package.pk
+
+
+def _finished_diary_export(department, keeper) -> int:
+    from registry.diary_export import diary_export_build, diary_export_create
+
+    export = diary_export_create(actor=keeper, department=department, year=2026)
+    return diary_export_build(export_id=export.pk).pk
 
 
 def _person(org, role):
