@@ -9,7 +9,8 @@ site's layout, where it is shown. A URL name
 without a spec in SPECS, or whose spec names an object the sample data lacks, fails here as it
 fails there: a new page cannot go unchecked. One browser, one context per role; the
 communicator's inbox and case are checked again at 390 px wide, where they must not scroll sideways.
-Folded sections are unfolded first, so the forms inside them are checked too.
+Folded sections are unfolded first, so the forms inside them are checked too, and the forms for
+something new are checked again sent back empty, with their errors.
 """
 
 from django.urls import reverse
@@ -33,6 +34,23 @@ MORE = {"moderation:case": ("case_reply", "case_forward")}
 NARROW = {"width": 390, "height": 844}
 NARROW_PAGES = ("moderation:inbox", "moderation:case")
 NOT_FOUND = "/finns-inte/"
+# Forms for something new, sent back empty: their errors are checked too (an empty form saves
+# nothing), once, with the first person who may open them.
+SENT_EMPTY = (
+    "accounts:request",
+    "moderation:saved_reply_new",
+    "moderation:flag_rule_new",
+    "moderation:watch_new",
+    "registry:diary_document_class_new",
+)
+SEND_EMPTY = """() => {
+  const form = document.querySelector('main form[method=post]');
+  form.noValidate = true;
+  form.querySelectorAll('input[type=text], input[type=url], input[type=email], textarea').forEach(field => {
+    field.value = '';
+  });
+  form.requestSubmit();
+}"""
 # Folded sections (the case's actions) are checked unfolded: axe passes over what is not shown.
 OPEN_FOLDED = "document.querySelectorAll('details').forEach(details => { details.open = true })"
 
@@ -93,6 +111,7 @@ def _violations(page, where: str, within: str | None = None) -> list[str]:
 
 def test_every_page_of_every_role_has_no_wcag_violations(browser, live_server, org, world):  # noqa: F811
     found, wrong, unfilled, wide = [], [], set(), []
+    sent = set()
     kinds = {}  # URL name -> "page", "part" (HTML without a document around it) or "file"
     for role, person in _people(org):
         context = browser.new_context(
@@ -112,7 +131,7 @@ def test_every_page_of_every_role_has_no_wcag_violations(browser, live_server, o
             if name not in kinds or kinds[name] == "part":
                 answer = context.request.get(url)
                 if answer.status not in allowed:
-                    wrong.append(f"{role} {url}: {answer.status}")
+                    wrong.append(f"{role} {url}: {answer.status}, not what the role table allows")
                     continue
                 html = answer.headers.get("content-type", "").startswith("text/html")
                 kinds[name] = "file" if not html else "page" if "<html" in answer.text() else "part"
@@ -126,7 +145,7 @@ def test_every_page_of_every_role_has_no_wcag_violations(browser, live_server, o
                 continue
             response = page.goto(url)
             if response.status not in allowed:
-                wrong.append(f"{role} {url}: {response.status}")
+                wrong.append(f"{role} {url}: {response.status}, not what the role table allows")
             if page.url in visited:  # sent on to a page already checked
                 continue
             visited.add(page.url)
@@ -138,6 +157,14 @@ def test_every_page_of_every_role_has_no_wcag_violations(browser, live_server, o
                 if page.evaluate("document.documentElement.scrollWidth") > NARROW["width"]:
                     wide.append(f"{role} {url}")
                 page.set_viewport_size({"width": 1280, "height": 720})
+            if name in SENT_EMPTY and name not in sent:
+                sent.add(name)
+                with page.expect_navigation():
+                    page.evaluate(SEND_EMPTY)
+                if page.locator(".field-errors, .message--error, [role=alert]").count() == 0:
+                    wrong.append(f"{role} {url} sent empty: no error shown")
+                page.evaluate(OPEN_FOLDED)
+                found += _violations(page, f"{role} {url} sent empty")
         for url, status in ((refused, 403), (NOT_FOUND, 404)):
             if url is not None:
                 assert page.goto(url).status == status, (role, url)
@@ -148,7 +175,8 @@ def test_every_page_of_every_role_has_no_wcag_violations(browser, live_server, o
             f"{name}: no spec or sample object in tests/access/test_url_matrix.py"
             for name in sorted(unfilled)
         ),
-        *(f"{answer}, not what the role table allows" for answer in wrong),
+        *wrong,
+        *(f"{name}: no person opened it to send it empty" for name in sorted(set(SENT_EMPTY) - sent)),
         *found,
         *(f"{url} scrolls sideways at 390 px" for url in wide),
     ]
