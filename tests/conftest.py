@@ -20,6 +20,8 @@ TESTS = Path(__file__).resolve().parent
 SLOW = {
     # 10,000 cases in one bulk insert: the record-label statement triggers take minutes here.
     "tests/moderation/test_views.py::test_inbox_queries_do_not_grow_with_10000_open_cases",
+    # axe-core over every page of every role: some 200 checks, a few minutes.
+    "tests/e2e/test_axe_every_page.py::test_every_page_of_every_role_has_no_wcag_violations",
 }
 
 

@@ -19,14 +19,28 @@ CHROMIUM_ARGS = [
 ]
 
 
-def axe_violations(page) -> list:
-    """WCAG 2.1 A and AA violations on the current page, as axe-core reports them."""
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def axe_script() -> str:
+    """axe-core itself, to inject into a page (or into every page of a context, `add_init_script`)."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(
-        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    return Axe().axe_script
+
+
+def axe_violations(page, within: str | None = None) -> list:
+    """WCAG 2.1 A and AA violations on the current page (or within the element `within` selects), as
+    axe-core reports them."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_script())
+    return page.evaluate(
+        "([within, options]) => axe.run(within || document, options).then(results => results.violations)",
+        [within, AXE_OPTIONS],
     )
-    return results.response["violations"]
 
 
 def log_in(page, username: str, password: str = "correct-horse-battery-9") -> None:
