@@ -1,10 +1,11 @@
-"""What lets the receiving archivist verify an e-archive package without smgov: the account's hash
-chain and its RFC 3161 timestamps, as preservation metadata of the package.
+"""What lets the receiving archivist verify an e-archive package without smgov: the hash chain of
+each account whose records it holds and their RFC 3161 timestamps, as preservation metadata.
 
-    metadata/preservation/hash-chain.json         every link of the account's chain up to its head,
-                                                  and every version of the package's records with
-                                                  the text and hashes its link was made from
-    metadata/preservation/timestamps/link-<n>.tsr the TSA's TimeStampResp over link n's hash
+    metadata/preservation/hash-chain.json   every link of each account's chain up to its head
+                                            ("chains"), and every version of the package's records
+                                            with the text and hashes its link was made from
+    metadata/preservation/timestamps/account-<a>-link-<n>.tsr
+                                            the TSA's TimeStampResp over link n's hash of account a
 
 `scripts/verify_package.py` checks them (standard library and `cryptography` only): each link's
 hash, each version file against its link, and each token's imprint, signature and certificate.
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 CHAIN_FILE = "metadata/preservation/hash-chain.json"
 TIMESTAMPS = "metadata/preservation/timestamps"
 TSR_MIMETYPE = "application/timestamp-reply"
-FORMAT = "smgov hash chain 1"
+FORMAT = "smgov hash chain 2"
 
 
 def _at(value) -> str:
@@ -35,21 +36,81 @@ def _at(value) -> str:
 
 
 def integrity_files(*, package, contents, root, write, rep: str, made_at) -> dict:
-    """Timestamp the account's chain head (when a TSA is set), then write the chain and every token
-    of the account into the package. Returns {"chain": PackageFile, "tokens": [(stamp, PackageFile)],
+    """Timestamp the chain head of every account whose records the package holds (one for an
+    account's package, each of the department's for a department's), then write the chains and
+    their tokens into the package. Returns {"chain": PackageFile, "tokens": [(stamp, PackageFile)],
     "failure": str}; a TSA that does not answer leaves the package without the newest token and is
     retried by the daily task."""
-    account_id = package.account_id
-    failure = ""
-    if settings.SMGOV_TSA_URL:
-        try:
-            chain_timestamp(account_id=account_id)
-        except TimestampError as error:
-            failure = str(error)
-            logger.warning("earchive_timestamp_failed", extra={"account": account_id, "error": failure})
-            from archive.tasks import chain_timestamp as chain_timestamp_task
+    if package.account_id:
+        account_ids = [package.account_id]
+    else:
+        account_ids = sorted({record.account_id for record in contents.records})
+    failures = []
+    chains = []
+    tokens = []
+    for account_id in account_ids:
+        failure = _timestamp_head(account_id)
+        if failure:
+            failures.append(failure)
+        chain, account_tokens = _account_chain(account_id, root=root, write=write)
+        chains.append(chain)
+        tokens += account_tokens
+    versions = []
+    for record in contents.records:
+        for version in record.versions.all():
+            path = f"{rep}/data/records/{record.pk}/version-{version.number}.json"
+            versions.append(
+                {
+                    "record": record.pk,
+                    "account": record.account_id,
+                    "platform": record.platform,
+                    "platform_id": record.platform_id,
+                    "number": version.number,
+                    "text": version.text,
+                    "raw_sha256": version.raw_sha256,
+                    "sha256": version.sha256,
+                    "file": path if version.raw_canonical else None,
+                    "latest": version.number == record.version_count,
+                    "purged": record.purged_at is not None,
+                }
+            )
+    document = {
+        "format": FORMAT,
+        "hash": "sha256(canonical JSON of [account, seq, kind, platform, platform_id, version_number, "
+        "payload_sha256, prev_hash, at]); canonical JSON: UTF-8, no spaces, non-ASCII kept",
+        "version_hash": "sha256(canonical JSON of [platform, platform_id, number, text, raw_sha256]); "
+        "raw_sha256 is the SHA-256 of the version's file",
+        "timestamp_imprint": "SHA-256 of the 32 bytes of the link's hash",
+        "chains": chains,
+        "versions": versions,
+    }
+    chain = write(
+        root,
+        CHAIN_FILE,
+        json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"),
+        mimetype="application/json",
+        created=made_at,
+    )
+    return {"chain": chain, "tokens": tokens, "failure": "; ".join(failures)}
 
-            chain_timestamp_task.apply_async(args=[account_id], countdown=settings.SMGOV_TSA_RETRY_BACKOFF)
+
+def _timestamp_head(account_id: int) -> str:
+    """Have the account's chain head timestamped when a TSA is set; the failure, if any."""
+    if not settings.SMGOV_TSA_URL:
+        return ""
+    try:
+        chain_timestamp(account_id=account_id)
+    except TimestampError as error:
+        logger.warning("earchive_timestamp_failed", extra={"account": account_id, "error": str(error)})
+        from archive.tasks import chain_timestamp as chain_timestamp_task
+
+        chain_timestamp_task.apply_async(args=[account_id], countdown=settings.SMGOV_TSA_RETRY_BACKOFF)
+        return str(error)
+    return ""
+
+
+def _account_chain(account_id: int, *, root, write) -> tuple[dict, list]:
+    """One account's chain up to its head, and its tokens written as files."""
     head = ChainHead.objects.filter(account_id=account_id).first()
     head_seq = head.seq if head else 0
     links = [
@@ -68,46 +129,21 @@ def integrity_files(*, package, contents, root, write, rep: str, made_at) -> dic
         .order_by("seq")
         .iterator(chunk_size=5000)
     ]
-    versions = []
-    for record in contents.records:
-        for version in record.versions.all():
-            path = f"{rep}/data/records/{record.pk}/version-{version.number}.json"
-            versions.append(
-                {
-                    "record": record.pk,
-                    "platform": record.platform,
-                    "platform_id": record.platform_id,
-                    "number": version.number,
-                    "text": version.text,
-                    "raw_sha256": version.raw_sha256,
-                    "sha256": version.sha256,
-                    "file": path if version.raw_canonical else None,
-                    "latest": version.number == record.version_count,
-                    "purged": record.purged_at is not None,
-                }
-            )
     tokens = []
     stamps = ChainTimestamp.objects.filter(account_id=account_id, seq__lte=head_seq, token__isnull=False)
     for stamp in stamps.order_by("seq"):
         file = write(
             root,
-            f"{TIMESTAMPS}/link-{stamp.seq}.tsr",
+            f"{TIMESTAMPS}/account-{account_id}-link-{stamp.seq}.tsr",
             bytes(stamp.token),
             mimetype=TSR_MIMETYPE,
             created=stamp.gen_time,
         )
         tokens.append((stamp, file))
-    document = {
-        "format": FORMAT,
+    chain = {
         "account": account_id,
-        "hash": "sha256(canonical JSON of [account, seq, kind, platform, platform_id, version_number, "
-        "payload_sha256, prev_hash, at]); canonical JSON: UTF-8, no spaces, non-ASCII kept",
-        "version_hash": "sha256(canonical JSON of [platform, platform_id, number, text, raw_sha256]); "
-        "raw_sha256 is the SHA-256 of the version's file",
-        "timestamp_imprint": "SHA-256 of the 32 bytes of the link's hash",
         "head": {"seq": head_seq, "hash": head.hash if head else None},
         "links": links,
-        "versions": versions,
         "timestamps": [
             {
                 "seq": stamp.seq,
@@ -119,14 +155,7 @@ def integrity_files(*, package, contents, root, write, rep: str, made_at) -> dic
             for stamp, file in tokens
         ],
     }
-    chain = write(
-        root,
-        CHAIN_FILE,
-        json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"),
-        mimetype="application/json",
-        created=made_at,
-    )
-    return {"chain": chain, "tokens": tokens, "failure": failure}
+    return chain, tokens
 
 
 def _q(ns: str, name: str) -> str:
@@ -189,7 +218,7 @@ def premis_integrity(premis, integrity: dict, *, premis_ns: str, xsi_ns: str, is
     chain_path = integrity["chain"].path
     for stamp, file in integrity["tokens"]:
         event(
-            f"event-timestamp-{stamp.seq}",
+            f"event-timestamp-{stamp.account_id}-{stamp.seq}",
             "digital signature generation",
             stamp.gen_time,
             f"RFC 3161 time-stamp token from {stamp.tsa_url} (serial {stamp.serial_number}) over link "
@@ -217,7 +246,8 @@ def mets_integrity(amd, integrity: dict, *, md_ref, sub, mets_ns: str) -> list[s
     ids = []
     entries = [("digiprov-hash-chain", integrity["chain"], "SMGOV HASH CHAIN")]
     entries += [
-        (f"digiprov-timestamp-{stamp.seq}", file, "RFC 3161 TIMESTAMP") for stamp, file in integrity["tokens"]
+        (f"digiprov-timestamp-{stamp.account_id}-{stamp.seq}", file, "RFC 3161 TIMESTAMP")
+        for stamp, file in integrity["tokens"]
     ]
     for md_id, file, other_type in entries:
         digiprov = sub(amd, mets_ns, "digiprovMD", ID=md_id, STATUS="CURRENT")

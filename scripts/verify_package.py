@@ -7,7 +7,7 @@ PACKAGE is the package's folder (the one with METS.xml) or its zip. Checked:
 
 1. every file against the SHA-256 and size that the METS file sections (and metadata references)
    give it, and that no file is outside them;
-2. the account's hash chain (metadata/preservation/hash-chain.json): every link's hash recomputed
+2. the hash chain of each account in the package (metadata/preservation/hash-chain.json): every link's hash recomputed
    from its fields and the link before, and every version of the package's records against its
    file and its link;
 3. every RFC 3161 timestamp (metadata/preservation/timestamps/*.tsr): the imprint against the
@@ -239,42 +239,19 @@ def check_chain(root: Path, report: Report) -> dict | None:
         return None
     try:
         chain = json.loads(path.read_text(encoding="utf-8"))
-        account, links = chain["account"], chain["links"]
+        chains = chain["chains"]
+        if not all({"account", "links"} <= set(part) for part in chains):
+            raise KeyError("account, links")
     except (ValueError, KeyError, TypeError) as error:
         report.fail(f"Hashkedjan kan inte läsas: {error}")
         return None
-    prev, problems = GENESIS, 0
-    hashes_at = {}
+    problems = 0
     version_links = {}
-    for expected, link in enumerate(links, start=1):
-        recomputed = _sha256(
-            _canonical(
-                [
-                    account, link["seq"], link["kind"], link["platform"], link["platform_id"],
-                    link["version_number"], link["payload_sha256"], link["prev_hash"], link["at"],
-                ]  # fmt: skip
-            )
-        )
-        if link["seq"] != expected:
-            report.fail(f"Hashkedjan: länk {expected} saknas")
+    for part in chains:
+        hashes_at = _check_links(part, version_links, report)
+        if hashes_at is None:
             return None
-        if link["prev_hash"] != prev:
-            report.fail(f"Hashkedjan: länk {link['seq']} följer inte på länken före")
-            return None
-        if recomputed != link["hash"]:
-            report.fail(f"Hashkedjan: länk {link['seq']} har ändrats")
-            return None
-        hashes_at[link["seq"]] = link["hash"]
-        if link["kind"] == "version":
-            version_links[(link["platform"], link["platform_id"], link["version_number"])] = link[
-                "payload_sha256"
-            ]
-        prev = link["hash"]
-    head = chain.get("head") or {}
-    if head.get("seq") != len(links) or (links and head.get("hash") != prev):
-        report.fail("Hashkedjan: huvudet stämmer inte med sista länken")
-        return None
-    report.ok(f"Hashkedjan: alla {len(links)} länkar räknas om och hänger ihop")
+        part["_hashes_at"] = hashes_at
 
     covered = set()
     latest = {}
@@ -342,8 +319,45 @@ def check_chain(root: Path, report: Report) -> dict | None:
         report.ok(
             f"Posterna: alla {len(chain.get('versions', []))} versioner stämmer med sina filer och med hashkedjan"
         )
-    chain["_hashes_at"] = hashes_at
     return chain
+
+
+def _check_links(part: dict, version_links: dict, report: Report) -> dict | None:
+    """One account's chain recomputed link by link; the hash at each link, or None when it fails.
+    The versions it chains are added to ``version_links``."""
+    account, links = part["account"], part["links"]
+    prev = GENESIS
+    hashes_at = {}
+    for expected, link in enumerate(links, start=1):
+        recomputed = _sha256(
+            _canonical(
+                [
+                    account, link["seq"], link["kind"], link["platform"], link["platform_id"],
+                    link["version_number"], link["payload_sha256"], link["prev_hash"], link["at"],
+                ]  # fmt: skip
+            )
+        )
+        if link["seq"] != expected:
+            report.fail(f"Hashkedjan för konto {account}: länk {expected} saknas")
+            return None
+        if link["prev_hash"] != prev:
+            report.fail(f"Hashkedjan för konto {account}: länk {link['seq']} följer inte på länken före")
+            return None
+        if recomputed != link["hash"]:
+            report.fail(f"Hashkedjan för konto {account}: länk {link['seq']} har ändrats")
+            return None
+        hashes_at[link["seq"]] = link["hash"]
+        if link["kind"] == "version":
+            version_links[(link["platform"], link["platform_id"], link["version_number"])] = link[
+                "payload_sha256"
+            ]
+        prev = link["hash"]
+    head = part.get("head") or {}
+    if head.get("seq") != len(links) or (links and head.get("hash") != prev):
+        report.fail(f"Hashkedjan för konto {account}: huvudet stämmer inte med sista länken")
+        return None
+    report.ok(f"Hashkedjan för konto {account}: alla {len(links)} länkar räknas om och hänger ihop")
+    return hashes_at
 
 
 # --- RFC 3161 ---------------------------------------------------------------------------------------
@@ -532,17 +546,18 @@ def _local(at: datetime) -> str:
 
 
 def check_timestamps(root: Path, chain: dict | None, anchors: list, report: Report) -> None:
-    stamps = (chain or {}).get("timestamps", [])
     if chain is None:
         return
+    stamps = [dict(stamp, _part=part) for part in chain["chains"] for stamp in part.get("timestamps", [])]
     if not stamps:
         report.note("Paketet har inga tidsstämplar (tidsstämpling var avstängd eller tjänsten svarade inte)")
         return
     good = 0
     for stamp in stamps:
-        name = f"Tidsstämpeln över länk {stamp['seq']}"
+        part = stamp["_part"]
+        name = f"Tidsstämpeln över länk {stamp['seq']} i kontot {part['account']}s kedja"
         try:
-            link_hash = chain["_hashes_at"].get(stamp["seq"])
+            link_hash = part["_hashes_at"].get(stamp["seq"])
             if link_hash is None:
                 raise Failure("länken finns inte i hashkedjan")
             if link_hash != stamp["hash"]:
