@@ -344,6 +344,13 @@ class Credential(models.Model):
     def kind_label(self) -> str:
         return str(CREDENTIAL_LABELS.get(self.name, self.name))
 
+    @property
+    def is_failing(self) -> bool:
+        """The last connection made with it failed (and none has worked since)."""
+        return self.last_error_at is not None and (
+            self.last_success_at is None or self.last_error_at > self.last_success_at
+        )
+
 
 class CredentialAccess(models.Model):
     """The log of every read and replacement of a credential (F1)."""

@@ -161,7 +161,8 @@ class ForwardForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("to_user") and not data.get("to_email"):
+        # A mistyped address has its own error at the field; "choose someone" would be untrue then.
+        if not data.get("to_user") and not data.get("to_email") and "to_email" not in self.errors:
             raise forms.ValidationError(_("Choose a person or give an e-mail address."))
         if data.get("to_user") and data.get("to_email"):
             raise forms.ValidationError(_("Choose a person or give an e-mail address, not both."))

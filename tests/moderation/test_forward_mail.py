@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from moderation import services
@@ -136,3 +137,16 @@ def test_the_sender_comes_from_the_settings_and_a_localhost_sender_is_warned_of(
         with override_settings(PRODUCTION=True), pytest.raises(SystemCheckError, match="smgov.W101"):
             call_command("check", "--fail-level", "WARNING", "--tag", "security")
     assert smgov_mail.check_mail_sender() == []
+
+
+def test_f9_a_mistyped_address_gets_its_own_error_and_nothing_untrue(client, org, case):
+    client.force_login(org.alice)
+    response = client.post(
+        reverse("moderation:forward", args=[case.pk]),
+        {"to_email": "expert@konsult", "question": "Stämmer det?", "due_on": "2099-01-01"},
+    )
+    assert response.status_code == 400
+    form = response.context["forward_form"]
+    assert form.errors["to_email"] and not form.non_field_errors()
+    assert "Stämmer det?" in response.content.decode()  # what was typed is kept
+    assert not case.forwards.exists()

@@ -26,3 +26,21 @@ def test_a_head_is_told_whom_to_ask_about_failing_login_details(client, org):
 
     client.force_login(org.info)
     assert renew in client.get(reverse("problems")).content.decode()
+
+
+def test_a_login_detail_that_failed_says_so_even_when_it_has_an_expiry_date(client, org):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    account_services.credential_set(
+        actor=org.info,
+        account=org.account,
+        name="access_token",
+        secret="s3cret",
+        expires_at=timezone.now() + timedelta(days=60),
+    )
+    account_services.credential_record_result(org.account, ok=False, error="Session has expired")
+    client.force_login(org.info)
+    html = client.get(reverse("problems")).content.decode()
+    assert "Senaste anslutningen misslyckades" in html
