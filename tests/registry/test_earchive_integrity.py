@@ -13,9 +13,11 @@ from lxml import etree
 
 from archive.models import ChainHead, ChainTimestamp
 from archive.timestamps import token_verify
+from registry.earchive import earchive_package_build, earchive_package_create
 from registry.models import EarchivePackage
 
 from .test_earchive import PREMIS, _build, eark_validator, premis_schema, year_2025  # noqa: F401
+from .test_earchive_scopes import department_2025  # noqa: F401
 
 VERIFIER = Path(__file__).resolve().parents[2] / "scripts" / "verify_package.py"
 METS = "{http://www.loc.gov/METS/}"
@@ -50,14 +52,15 @@ def test_package_holds_the_chain_and_its_timestamp_and_still_validates(
     assert eark_validator(root) == []
     head = ChainHead.objects.get(account=org.account)
     stamp = ChainTimestamp.objects.get(account=org.account, seq=head.seq)  # the export timestamped the head
-    token = root / f"metadata/preservation/timestamps/link-{head.seq}.tsr"
+    token = root / f"metadata/preservation/timestamps/account-{org.account.pk}-link-{head.seq}.tsr"
     assert token.read_bytes() == bytes(stamp.token)
     token_verify(token=token.read_bytes(), chain_hash=head.hash)
     # The token and the chain are in the METS (digital provenance) and in PREMIS.
     mets = etree.parse(str(root / "METS.xml"))
     refs = {ref.get(f"{XLINK}href"): ref for ref in mets.iter(f"{METS}mdRef")}
-    assert refs[f"metadata/preservation/timestamps/link-{head.seq}.tsr"].get("OTHERMDTYPE") == "RFC 3161 TIMESTAMP"
-    assert refs[f"metadata/preservation/timestamps/link-{head.seq}.tsr"].get("CHECKSUM") == hashlib.sha256(
+    ref = refs[f"metadata/preservation/timestamps/account-{org.account.pk}-link-{head.seq}.tsr"]
+    assert ref.get("OTHERMDTYPE") == "RFC 3161 TIMESTAMP"
+    assert ref.get("CHECKSUM") == hashlib.sha256(
         bytes(stamp.token)
     ).hexdigest()
     assert "metadata/preservation/hash-chain.json" in refs
@@ -73,7 +76,7 @@ def test_the_standalone_verifier_accepts_the_package_and_its_zip(org, year_2025,
         result = run_verifier(delivered, test_pki.ca_cert)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Resultat: paketet håller." in result.stdout
-        assert "Kontrollsummor: alla" in result.stdout and "Hashkedjan: alla" in result.stdout
+        assert "Kontrollsummor: alla" in result.stdout and "Hashkedjan för konto" in result.stdout
         assert "Tidsstämplar: alla 1 håller" in result.stdout
     # Without the TSA's CA, the timestamp's trust cannot be established: that is a failure.
     assert run_verifier(root, None).returncode == 1
@@ -143,3 +146,24 @@ def test_verifier_catches_records_left_out_of_the_catalogue_and_resealed(deliver
     result = run_verifier(delivered, test_pki.ca_cert)
     assert result.returncode == 1
     assert "poster i hashkedjan saknas i representations/rep1/data/records.json" in result.stdout
+
+
+def test_a_departments_package_carries_the_chain_of_each_account_and_verifies(
+    org, department_2025, tmp_path, tsa, test_pki  # noqa: F811
+):
+    package = earchive_package_create(actor=None, department=org.own, year=2025)
+    package = earchive_package_build(package_id=package.pk, out_dir=tmp_path)
+    root = tmp_path / package.objid
+    result = run_verifier(root, test_pki.ca_cert)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for account in (org.account, department_2025["second"]):
+        assert f"Hashkedjan för konto {account.pk}: alla" in result.stdout
+        assert list((root / "metadata/preservation/timestamps").glob(f"account-{account.pk}-link-*.tsr"))
+    assert "Tidsstämplar: alla 2 håller" in result.stdout
+    # The second account's post changed after the fact, with the checksums forged anew, is caught.
+    post = department_2025["posts"][1]
+    version = root / f"representations/rep1/data/records/{post.pk}/version-1.json"
+    version.write_bytes(version.read_bytes().replace(b"}", b', "text": "Skolans nya g\\u00e5rd"}', 1))
+    reseal(root)
+    tampered = run_verifier(root, test_pki.ca_cert)
+    assert tampered.returncode == 1 and "är inte den som togs emot" in tampered.stdout
