@@ -3,7 +3,7 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SMGOV_ENV=production
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends chromium fonts-dejavu-core gettext \
+    && apt-get install -y --no-install-recommends chromium fonts-dejavu-core gettext ghostscript \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./

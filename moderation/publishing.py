@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -550,8 +551,30 @@ def _uploads(draft: PostDraft) -> list[Upload]:
     uploads = []
     for item in draft.media.all():
         with item.file.open("rb") as handle:
-            uploads.append(Upload(item.filename, item.content_type, handle.read(), item.alt_text))
+            data = handle.read()
+        uploads.append(
+            Upload(item.filename, item.content_type, data, item.alt_text, public_url=post_media_public_url(item))
+        )
     return uploads
+
+
+# A platform that fetches a post's photos itself (Instagram) gets them from an address of their own,
+# signed and valid for a while, that needs no login; nothing else of the draft is reachable by it.
+MEDIA_URL_SALT = "smgov.post-media"
+
+
+def post_media_public_url(media: PostMedia) -> str:
+    token = signing.dumps({"media": media.pk, "draft": media.draft_id}, salt=MEDIA_URL_SALT, compress=True)
+    return f"{settings.SITE_URL}{reverse('moderation:post_media_public', args=[token])}"
+
+
+def post_media_by_public_token(token: str) -> PostMedia | None:
+    """The photo a signed address names, while the address is valid (SMGOV_POST_MEDIA_URL_HOURS)."""
+    try:
+        named = signing.loads(token, salt=MEDIA_URL_SALT, max_age=settings.SMGOV_POST_MEDIA_URL_HOURS * 3600)
+    except signing.BadSignature:
+        return None
+    return PostMedia.objects.filter(pk=named.get("media"), draft_id=named.get("draft")).first()
 
 
 def publish_key(target: PostTarget) -> str:

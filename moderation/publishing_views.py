@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import AccountState, Department, ServiceAccount
 
@@ -257,6 +257,18 @@ def post_media(request, pk: int, media_id: int):
         raise PermissionDenied
     item = get_object_or_404(PostMedia, pk=media_id, draft=draft)
     return FileResponse(item.file.open("rb"), content_type=item.content_type, filename=item.filename)
+
+
+@require_GET
+def post_media_public(request, token: str):
+    """A photo of a post being published, for the platform that fetches it from its address."""
+    item = publishing.post_media_by_public_token(token)
+    if item is None:
+        raise Http404
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @login_required

@@ -68,4 +68,5 @@ urlpatterns = [
         name="post_target_manual",
     ),
     path("publicera/<int:pk>/fil/<int:media_id>/", publishing_views.post_media, name="post_media"),
+    path("publicera/bild/<str:token>/", publishing_views.post_media_public, name="post_media_public"),
 ]

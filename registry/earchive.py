@@ -494,7 +494,7 @@ def _write_renderings(package: EarchivePackage, root: Path, contents: Contents, 
     like the diary's snapshots: representations/rep1/data/renderings/thread-<id>.pdf."""
     from django.template.loader import render_to_string
 
-    from smgov.lib.pdf import html_to_pdf_each
+    from smgov.lib.pdf import html_to_pdf_each, pdf_to_pdfa
 
     from .snapshot import safe_record_html
 
@@ -502,16 +502,18 @@ def _write_renderings(package: EarchivePackage, root: Path, contents: Contents, 
     for record in contents.records:
         threads.setdefault(record.thread_id or record.pk, []).append(record)
     documents = []
+    titles = {}
     with translation.override("sv"):
         for thread_pk, members in threads.items():
             first = next((record for record in members if record.pk == thread_pk), members[0])
+            titles[first.pk] = f"{first.get_kind_display()} {first.platform}:{first.platform_id}"
             documents.append(
                 (
                     first.pk,
                     render_to_string(
                         "registry/thread_rendering.html",
                         {
-                            "title": f"{first.get_kind_display()} {first.platform}:{first.platform_id}",
+                            "title": titles[first.pk],
                             "municipality": settings.MUNICIPALITY_NAME,
                             "root": first,
                             "items": [{"record": r, "html": safe_record_html(r)} for r in members],
@@ -523,6 +525,8 @@ def _write_renderings(package: EarchivePackage, root: Path, contents: Contents, 
             )
 
     def deliver(record_pk: int, pdf: bytes) -> None:
+        # Kept for the long term: PDF/A-2b, fonts embedded, an sRGB output intent.
+        pdf = pdf_to_pdfa(pdf, title=titles[record_pk])
         path = f"{REP}/data/renderings/thread-{record_pk}.pdf"
         contents.data.append(_write(root, path, pdf, mimetype="application/pdf", created=made_at))
         contents.renderings[record_pk] = path

@@ -32,6 +32,7 @@ install_missing() {
   need "${PG_BIN:-/nonexistent}/initdb" postgresql
   need redis-server redis-server
   need /usr/bin/chromium chromium  # renders the PDF snapshots, exports and reports
+  need /usr/bin/gs ghostscript  # turns the e-archive's thread renderings into PDF/A
   [ -f /usr/share/hunspell/sv_SE.dic ] || [ -f /usr/share/hunspell/sv_SE.aff ] || APT_PACKAGES+=(hunspell-sv)
   # The PDFs' print styles name DejaVu Sans: without it Chromium falls back to whatever font it finds.
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || APT_PACKAGES+=(fonts-dejavu-core)

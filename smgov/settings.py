@@ -368,6 +368,8 @@ HARVEST_HTTP_TIMEOUT = envint("HARVEST_HTTP_TIMEOUT", 20)
 HARVEST_HTTP_RETRIES = envint("HARVEST_HTTP_RETRIES", 3)  # within one attempt, for 5xx and broken connections
 # N8: monitoring hits are not public records; they are deleted this many days after they were found.
 MONITORING_RETENTION_DAYS = envint("MONITORING_RETENTION_DAYS", 90)
+# How long the signed address of a post's photo (for a platform that fetches it, Instagram) stays valid.
+SMGOV_POST_MEDIA_URL_HOURS = envint("SMGOV_POST_MEDIA_URL_HOURS", 48)
 HARVEST_TASK_MAX_RETRIES = envint("HARVEST_TASK_MAX_RETRIES", 5)  # attempts of a run after server errors
 HARVEST_RETRY_BACKOFF = envint("HARVEST_RETRY_BACKOFF", 60)  # seconds, doubled per attempt, with jitter
 HARVEST_VERIFY_PER_RUN = envint("HARVEST_VERIFY_PER_RUN", 20)  # missing items asked for one by one

@@ -6,8 +6,12 @@ text escaped, platform HTML sanitised by the caller). Chromium prints it with Ja
 page would make is refused, so a document can never fetch or leak anything while it is printed.
 """
 
+import io
 import os
+import subprocess
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 CHROMIUM = os.environ.get("SMGOV_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -83,3 +87,56 @@ def html_to_pdf_each(documents: list[tuple[object, str]], deliver, *, landscape:
         pool.submit(_print_many, documents, deliver, landscape=landscape, margin=margin).result(
             timeout=120 + 10 * len(documents)
         )
+
+
+# --- PDF/A for keeping ----------------------------------------------------------------------------
+
+GHOSTSCRIPT = os.environ.get("SMGOV_GHOSTSCRIPT", "/usr/bin/gs")
+# The sRGB profile Debian's Ghostscript ships: the output intent every PDF/A file must carry.
+ICC_PROFILE = os.environ.get("SMGOV_ICC_PROFILE", "/usr/share/color/icc/ghostscript/default_rgb.icc")
+
+# The output intent, as Ghostscript's documentation on PDF/A output describes it: the ICC profile as a
+# stream, an OutputIntent of subtype GTS_PDFA1 pointing at it, put into the document catalogue.
+_OUTPUT_INTENT = """
+[/_objdef {icc_PDFA} /type /stream /OBJ pdfmark
+[{icc_PDFA} << /N 3 >> /PUT pdfmark
+[{icc_PDFA} (%(profile)s) (r) file /PUT pdfmark
+[/_objdef {OutputIntent_PDFA} /type /dict /OBJ pdfmark
+[{OutputIntent_PDFA} << /Type /OutputIntent /S /GTS_PDFA1 /DestOutputProfile {icc_PDFA}
+  /OutputConditionIdentifier (sRGB) /Info (sRGB IEC61966-2.1) >> /PUT pdfmark
+[{Catalog} << /OutputIntents [ {OutputIntent_PDFA} ] >> /PUT pdfmark
+"""
+
+
+class PdfaError(RuntimeError):
+    """Ghostscript could not make the PDF/A file."""
+
+
+def pdf_to_pdfa(pdf: bytes, *, title: str) -> bytes:
+    """The same document as PDF/A-2b, for the e-archive: Ghostscript rewrites it with every font
+    embedded, an sRGB output intent and the PDF/A identification in its XMP metadata. Ghostscript
+    10.0 drops a title holding characters outside ASCII ("Inlägg"), so the title is written again,
+    into the XMP and the document information alike, by pikepdf."""
+    import pikepdf
+
+    with tempfile.TemporaryDirectory(prefix="smgov-pdfa-") as scratch:
+        source, target, intent = Path(scratch, "in.pdf"), Path(scratch, "out.pdf"), Path(scratch, "intent.ps")
+        source.write_bytes(pdf)
+        intent.write_text(_OUTPUT_INTENT % {"profile": ICC_PROFILE}, encoding="ascii")
+        command = [
+            GHOSTSCRIPT, "-q", "-dPDFA=2", "-dPDFACompatibilityPolicy=1", "-dBATCH", "-dNOPAUSE",
+            "-sDEVICE=pdfwrite", "-sColorConversionStrategy=RGB", f"--permit-file-read={ICC_PROFILE}",
+            f"-sOutputFile={target}", str(intent), str(source),
+        ]  # fmt: skip
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=120, check=False)  # noqa: S603 - our own files
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise PdfaError(f"Ghostscript did not run: {error}") from error
+        if done.returncode != 0 or not target.is_file():
+            raise PdfaError(f"Ghostscript failed: {done.stderr.decode(errors='replace')[-500:]}")
+        with pikepdf.open(target) as document:
+            with document.open_metadata(set_pikepdf_as_editor=False) as meta:
+                meta["dc:title"] = title
+            out = io.BytesIO()
+            document.save(out)
+    return out.getvalue()

@@ -242,6 +242,7 @@ SPECS = {
     "moderation:post_target_retry": P(Area.PUBLISHING, "post_target"),
     "moderation:post_target_manual": P(Area.PUBLISHING, "post_target"),
     "moderation:post_media": S(Area.PUBLISHING, "post_media", change=True),
+    "moderation:post_media_public": S(PUBLIC, "post_media_public"),
 }
 
 
@@ -447,6 +448,7 @@ def _post(department, account, person) -> dict:
         "post_finding": [draft.pk, finding.pk],
         "post_target": [draft.pk, target.pk],
         "post_media": [draft.pk, media.pk],
+        "post_media_public": [publishing.post_media_public_url(media).rsplit("/", 2)[-2]],
     }
 
 

@@ -447,3 +447,20 @@ def test_the_web_communicator_composes_for_any_department_and_a_head_not_at_all(
     with pytest.raises(PermissionDenied):
         publishing.post_draft_save(actor=org.head, department=org.own, accounts=[org.account], text=TEXT)
     assert UserFactory  # the factory is the one the org fixture uses
+
+
+def test_a_platform_that_fetches_photos_itself_gets_a_signed_address_serving_only_that_photo(
+    org, instance, client, settings
+):
+    """Instagram takes a post's photos from an address, not as an upload: each photo is offered at a
+    signed address that needs no login, serves the photo exactly, and nothing once changed or old."""
+    draft = compose(org, media=[photo()])
+    upload = publishing._uploads(draft)[0]
+    assert upload.public_url.startswith(settings.SITE_URL)
+    path = upload.public_url[len(settings.SITE_URL) :]
+    served = client.get(path)
+    assert served.status_code == 200 and b"".join(served.streaming_content) == JPEG
+    assert served["Content-Type"] == "image/jpeg"
+    assert client.get(path.replace("/bild/", "/bild/x")).status_code == 404
+    settings.SMGOV_POST_MEDIA_URL_HOURS = 0
+    assert client.get(path).status_code == 404

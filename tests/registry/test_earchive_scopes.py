@@ -3,6 +3,7 @@ every thread in a package (a PDF printed from the records that went into it)."""
 
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pypdf
@@ -76,6 +77,21 @@ def test_every_thread_has_a_pdf_rendering_in_the_package(
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "Skolan har öppet hus på lördag." in text and "Vilken tid börjar det?" in text
     assert reader.metadata.title == f"Inlägg mastodon:{post.platform_id}"
+    # Kept for the long term as PDF/A-2b: the identification and the title in its XMP, an sRGB
+    # output intent with its profile, and every font embedded.
+    xmp = reader.xmp_metadata
+    xmp_text = xmp.stream.get_data().decode()
+    assert re.search(r"pdfaid:part(=['\"]|>)2", xmp_text) and re.search(r"pdfaid:conformance(=['\"]|>)B", xmp_text)
+    assert f"Inlägg mastodon:{post.platform_id}" in xmp_text
+    (intent,) = reader.trailer["/Root"]["/OutputIntents"]
+    assert intent.get_object()["/S"] == "/GTS_PDFA1" and intent.get_object()["/DestOutputProfile"].get_data()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if "/DescendantFonts" in font:
+                font = font["/DescendantFonts"][0].get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), font.get("/BaseFont")
     # The rendering is in the representation's METS with its checksum, and in PREMIS.
     rep_mets = (root / "representations/rep1/METS.xml").read_text()
     assert f"data/renderings/thread-{post.pk}.pdf" in rep_mets
