@@ -7,6 +7,7 @@ timestamp and the failure is logged.
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
 from django.conf import settings
@@ -63,6 +64,13 @@ def pdf_sign(pdf: bytes) -> bytes:
     """The PDF with a PAdES signature of the municipality, or unchanged when signing is off."""
     if not signing_enabled():
         return pdf
+    # pyHanko runs an event loop of its own, which cannot start in a thread that already runs one
+    # (a caller inside an asyncio or Playwright loop): it signs in a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_pdf_sign, pdf).result(timeout=180)
+
+
+def _pdf_sign(pdf: bytes) -> bytes:
     signer = _signer()
     if settings.SMGOV_TSA_URL:
         import requests

@@ -97,7 +97,7 @@ def test_f1_account_page_shows_health_warning(client, org):
     )
     client.force_login(org.registrar)  # may see the account, not its secrets
     html = client.get(org.account.get_absolute_url()).content.decode()
-    assert "message--warning" in html and "access_token" in html
+    assert "message--warning" in html and "Åtkomsttoken" in html  # the kind in words, never its code
     assert SECRET not in html
     assert reverse("accounts:credentials", args=[org.account.pk]) not in html
 
