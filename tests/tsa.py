@@ -186,6 +186,7 @@ def serve_tsa(tsa: LocalTSA) -> ThreadingHTTPServer:
 
 def pdf_signature(pdf: bytes, ca_cert: Path):
     """The validation status of the PDF's one signature, by pyHanko, trusting only the test CA."""
+    from concurrent.futures import ThreadPoolExecutor
     from io import BytesIO
 
     from pyhanko.keys import load_cert_from_pemder
@@ -196,6 +197,12 @@ def pdf_signature(pdf: bytes, ca_cert: Path):
     reader = PdfFileReader(BytesIO(pdf), strict=False)
     assert len(reader.embedded_signatures) == 1, "the PDF has no signature, or more than one"
     context = ValidationContext(trust_roots=[load_cert_from_pemder(str(ca_cert))], allow_fetching=False)
-    return validate_pdf_signature(
-        reader.embedded_signatures[0], signer_validation_context=context, ts_validation_context=context
-    )
+    # pyHanko validates in an event loop of its own, which cannot start in a thread that already runs
+    # one (a test worker that also drives Playwright): it gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(
+            validate_pdf_signature,
+            reader.embedded_signatures[0],
+            signer_validation_context=context,
+            ts_validation_context=context,
+        ).result(timeout=120)
