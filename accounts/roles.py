@@ -53,7 +53,6 @@ class Area(models.TextChoices):
     MONITORING = "monitoring", _("Monitoring")
     API_TOKENS = "api_tokens", _("API tokens")
 
-
     PUBLISHING = "publishing", _("Publishing")
 
 

@@ -1,9 +1,6 @@
 """Pages of the account register. Each asks the permission policy, then a selector or a service."""
 
 import csv
-import functools
-import hashlib
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,14 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from . import permissions, selectors, services
+from . import permissions, public_page, selectors, services
 from .forms import (
     AccountDetailsForm,
     AccountFilterForm,
@@ -71,35 +67,21 @@ def _render_public_list(request):
     )
 
 
-# The page the public sees changes only with the listing, the language and a new release of its
-# templates: it is rendered once per (version, language) and served as it is, with an ETag so that a
-# browser that has it gets 304 without a body.
-_PUBLIC_PAGE_TEMPLATES = ("accounts/public_list.html", "base.html")
-
-
-@functools.cache
-def _public_page_revision() -> str:
-    digest = hashlib.sha256()
-    for name in _PUBLIC_PAGE_TEMPLATES:
-        digest.update(Path(get_template(name).origin.name).read_bytes())
-    return digest.hexdigest()[:12]
-
-
 @require_safe
 def public_list(request):
     if request.user.is_authenticated:  # the header names the person: not the public's page
         return _render_public_list(request)
-    language = translation.get_language()
-    tag = f"{selectors.public_listing_version()}-{language}-{_public_page_revision()}"
+    # Rendered once per page tag (see public_page.py, which also serves the whole response).
+    tag = public_page.page_tag(translation.get_language())
     etag = f'"{tag}"'
-    if etag in [value.strip() for value in request.headers.get("If-None-Match", "").split(",")]:
+    if public_page.etag_matches(request, etag):
         response = HttpResponseNotModified()
     else:
         key = f"accounts:public-page:{tag}"
         body = cache.get(key)
         if body is None:
             body = _render_public_list(request).content
-            cache.set(key, body, timeout=24 * 60 * 60)
+            cache.set(key, body, timeout=public_page.TIMEOUT)
         response = HttpResponse(body)
     response["ETag"] = etag
     patch_vary_headers(response, ["Cookie"])

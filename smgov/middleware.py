@@ -55,6 +55,12 @@ class PrivatePagesNotStored:
         return response
 
 
+def chosen_language(request) -> str:
+    """The language chosen with the switch (the language cookie), else Swedish."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class ChosenLanguage(LocaleMiddleware):
     """Swedish unless the person chose another language with the switch in the footer.
 
@@ -64,7 +70,5 @@ class ChosenLanguage(LocaleMiddleware):
     """
 
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(chosen_language(request))
         request.LANGUAGE_CODE = translation.get_language()

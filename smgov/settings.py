@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "smgov.middleware.RequestId",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "accounts.public_page.ServedWhole",  # the public listing for anonymous visitors, before the rest
     "django.contrib.sessions.middleware.SessionMiddleware",
     "smgov.middleware.ChosenLanguage",
     "django.middleware.common.CommonMiddleware",
@@ -250,7 +251,9 @@ SMGOV_TSA_TIMEOUT = envint("SMGOV_TSA_TIMEOUT", 20)
 SMGOV_TSA_MAX_RETRIES = envint("SMGOV_TSA_MAX_RETRIES", 8)
 SMGOV_TSA_RETRY_BACKOFF = envint("SMGOV_TSA_RETRY_BACKOFF", 60)
 if SMGOV_TSA_URL and not SMGOV_TSA_CA_CERTS:
-    raise ImproperlyConfigured("SMGOV_TSA_CA_CERTS must name the TSA's CA certificates when SMGOV_TSA_URL is set")
+    raise ImproperlyConfigured(
+        "SMGOV_TSA_CA_CERTS must name the TSA's CA certificates when SMGOV_TSA_URL is set"
+    )
 # PAdES signatures of the PDFs smgov makes (thread snapshots, disclosure files, year reports): the
 # municipality's certificate (PEM, with its chain) and private key (PEM); unset, PDFs are not signed.
 SMGOV_SIGNING_CERT = env("SMGOV_SIGNING_CERT", "")

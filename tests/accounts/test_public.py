@@ -164,6 +164,22 @@ def test_the_public_page_is_served_whole_from_the_cache_with_an_etag(
     assert english["ETag"] != changed["ETag"] and "Our social media accounts" in english.content.decode()
 
 
+def test_the_next_anonymous_visitors_get_the_whole_response_with_its_protective_headers(client, listing):
+    url = reverse("accounts:public_list")
+    first = client.get(url)
+    served = client.get(url)
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Language", "Cache-Control", "Vary",
+                   "ETag", "Content-Type", "Access-Control-Allow-Origin"):  # fmt: skip
+        assert served[header] == first[header], header
+    assert served.content == first.content and "X-Request-ID" in served
+    not_modified = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert not_modified.status_code == 304
+    assert not_modified["ETag"] == first["ETag"] and not_modified["Cache-Control"] == first["Cache-Control"]
+    # Messages waiting for the visitor are theirs: the page is made for them.
+    with_messages = client.get(url, HTTP_COOKIE="messages=x")
+    assert with_messages.status_code == 200 and with_messages.content == first.content
+
+
 def test_a_signed_in_person_gets_the_page_with_their_own_header(client, listing):
     client.get(reverse("accounts:public_list"))
     client.force_login(listing.alice)
