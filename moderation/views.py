@@ -51,7 +51,7 @@ def inbox(request):
     choices = selectors.inbox_filter_choices(user=user)
     form, filters = _filters(request, choices)
     cases = selectors.inbox_cases(user=user, filters=filters)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("sida"))
+    page = Paginator(selectors.ChosenByIdFirst(cases), PAGE_SIZE).get_page(request.GET.get("sida"))
     query = {k: v for k, v in request.GET.items() if k != "sida" and v}
     context = {
         "form": form,
