@@ -79,7 +79,13 @@ def _fresh_cache():
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+def celery_worker_log(tmp_path_factory):
+    """Where the session's worker writes its log."""
+    return tmp_path_factory.mktemp("worker") / "worker.log"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, celery_worker_log):
     """A real worker process on the real Redis broker, using the test database.
 
     Tests that use it see only committed data, so they use `transactional_db`.
@@ -88,7 +94,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     from tests.worker import start_worker, stop_worker, wait_until_ready
 
     app.control.purge()
-    process = start_worker(log_path=tmp_path_factory.mktemp("worker") / "worker.log")
+    process = start_worker(log_path=celery_worker_log)
     try:
         wait_until_ready(app)
         yield app

@@ -45,7 +45,10 @@ def mail_after_commit(
         return
     args = [str(subject), str(body), addresses, sorted({a for a in reply_to if a})]
     if settings.MAIL_QUEUE:
-        transaction.on_commit(lambda: send_mail_task.delay(*args))
+        # The worker logs a task's arguments (received, succeeded, retried, failed): a mail's
+        # addresses, subject and body (a citizen's comment, say) are named there only by their size.
+        shown = f"({len(addresses)} recipients, a subject and a body of {len(args[1])} characters)"
+        transaction.on_commit(lambda: send_mail_task.apply_async(args=args, argsrepr=shown, kwargsrepr="{}"))
     else:
         transaction.on_commit(lambda: send_mail_task.apply(args=args))
 

@@ -4,6 +4,7 @@ import time
 import uuid
 
 import pytest
+from celery.signals import before_task_publish
 from django.core import mail
 from django.db import transaction
 
@@ -40,11 +41,47 @@ def test_mail_after_a_change_is_sent_by_a_real_worker(settings, celery_worker):
     with transaction.atomic():
         mail_after_commit(["registrator@example.se"], subject, "Ett nytt ärende väntar.")
 
+    _wait_for_mail(subject)
+
+
+def _wait_for_mail(subject: str) -> str:
+    """The text of the mail the worker wrote with ``subject``."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if MAIL_DIR.exists() and any(
-            subject in path.read_text("utf-8", "replace") for path in MAIL_DIR.iterdir()
-        ):
-            return
+        for path in MAIL_DIR.iterdir() if MAIL_DIR.exists() else ():
+            text = path.read_text("utf-8", "replace")
+            if subject in text:
+                return text
         time.sleep(0.2)
     pytest.fail("the worker sent no mail within a minute")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_what_the_worker_shows_of_a_mail_is_its_size_never_its_addresses_or_words(
+    settings, celery_worker, celery_worker_log
+):
+    """Celery shows a task's arguments as its message's `argsrepr` in log records, events, `inspect`
+    and monitors: for a mail (an expert's question holds a citizen's comment) only sizes."""
+    settings.MAIL_QUEUE = True
+    subject = f"Question about a comment {uuid.uuid4()}"  # ASCII: the file holds the header as written
+    comment = "Jag heter Sven Svensson och mitt nummer är 070-123 45 67"
+    published = []
+
+    def keep(sender=None, headers=None, **kwargs):
+        published.append(headers)
+
+    before_task_publish.connect(keep, weak=False)
+    try:
+        with transaction.atomic():
+            mail_after_commit(["expert.person@example.se"], subject, f"Kommentaren: {comment}")
+    finally:
+        before_task_publish.disconnect(keep)
+
+    sent = _wait_for_mail(subject)
+    assert "070-123 45 67" in sent.replace("=\n", "")  # the mail itself is whole
+    (headers,) = [h for h in published if h["task"] == "smgov.send_mail"]
+    assert "1 recipients" in headers["argsrepr"] and headers["kwargsrepr"] == "{}"
+    log = celery_worker_log.read_text("utf-8", "replace")
+    for secret in (comment, "070-123 45 67", "expert.person@example.se", subject):
+        assert secret not in headers["argsrepr"] and secret not in log
