@@ -34,7 +34,7 @@ import requests
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts import selectors as accounts_selectors
@@ -54,6 +54,7 @@ from platforms.base import (
     History,
     Item,
     ItemKind,
+    MalformedResponse,
     NotFound,
     NotSupported,
     Page,
@@ -177,12 +178,14 @@ class MediaDownload:
 def download_media(session: requests.Session, url: str) -> MediaDownload:
     """Download one media file. Never more than the size limit is read."""
     if not settings.HARVEST_DOWNLOAD_MEDIA:
-        return MediaDownload(None, reason="media downloads are turned off")
+        return MediaDownload(None, reason=_("media downloads are turned off"))
     limit = settings.HARVEST_MAX_MEDIA_BYTES
     for _hop in range(MEDIA_REDIRECTS + 1):
         if not _public_address(url):
             return MediaDownload(
-                None, reason=f"not downloaded: {urlsplit(url).hostname or url} is not a public address"
+                None,
+                reason=_("not downloaded: %(host)s is not a public address")
+                % {"host": urlsplit(url).hostname or url},
             )
         try:
             with session.get(
@@ -197,26 +200,38 @@ def download_media(session: requests.Session, url: str) -> MediaDownload:
                     return MediaDownload(
                         None,
                         content_type,
-                        f"download failed: HTTP {status}",
+                        _("download failed: the server answered HTTP %(status)s") % {"status": status},
                         retryable=status in (408, 429) or status >= 500,
                     )
                 if content_type.split(";")[0].strip().lower() in NOT_MEDIA_TYPES:
                     # A link card's page, not its picture: the link stays in the record, nothing is kept.
-                    return MediaDownload(None, content_type, "not a media file: a web page")
+                    return MediaDownload(None, content_type, _("not a media file: a web page"))
                 declared = response.headers.get("Content-Length", "")
                 if declared.isdigit() and int(declared) > limit:
                     return MediaDownload(
-                        None, content_type, f"larger than the limit of {limit} bytes ({declared} bytes)"
+                        None,
+                        content_type,
+                        _("larger than the limit of %(limit)s bytes (%(size)s bytes)")
+                        % {"limit": limit, "size": declared},
                     )
                 body = bytearray()
                 for chunk in response.iter_content(64 * 1024):
                     body += chunk
                     if len(body) > limit:
-                        return MediaDownload(None, content_type, f"larger than the limit of {limit} bytes")
+                        return MediaDownload(
+                            None,
+                            content_type,
+                            _("larger than the limit of %(limit)s bytes") % {"limit": limit},
+                        )
                 return MediaDownload(bytes(body), content_type)
         except requests.RequestException as e:
-            return MediaDownload(None, reason=f"download failed: {type(e).__name__}", retryable=True)
-    return MediaDownload(None, reason="download failed: too many redirects")
+            return MediaDownload(
+                None,
+                reason=_("download failed: the server could not be reached or did not answer (%(error)s)")
+                % {"error": type(e).__name__},
+                retryable=True,
+            )
+    return MediaDownload(None, reason=_("download failed: too many redirects"))
 
 
 def media_retry_at(*, attempts: int, now: datetime) -> datetime | None:
@@ -732,6 +747,48 @@ class _Run:
 # --- the service functions ------------------------------------------------------------------------
 
 
+def explained(error: Exception) -> str:
+    """What a failed run tells the people reading the account's page: what happened and what to do,
+    in their language, then the platform's own words (or the program's) for the IT department."""
+    if isinstance(error, RateLimited):
+        until = timezone.localtime(timezone.now() + timedelta(seconds=error.retry_after))
+        said = _("The platform asks us to wait until %(time)s; the harvest goes on by itself then.") % {
+            "time": formats.date_format(until, "TIME_FORMAT")
+        }
+    elif isinstance(error, CredentialsInvalid):
+        said = _(
+            "The platform no longer accepts the account's login details. Ask the information unit to "
+            "renew them; the harvest goes on once they are."
+        )
+    elif isinstance(error, TransientError):
+        said = _(
+            "The platform is not answering properly right now. The harvest tries again by itself; "
+            "nothing needs changing. If it keeps failing for a day, tell the IT department."
+        )
+    elif isinstance(error, NotFound):
+        said = _(
+            "The platform does not find the account. Check its id on the platform against the "
+            "account's details (Edit details)."
+        )
+    elif isinstance(error, MalformedResponse):
+        said = _(
+            "The platform answered with something that cannot be read; the answer is kept. The next "
+            "harvest tries again; if this keeps happening, tell the IT department."
+        )
+    elif isinstance(error, ConnectorError):
+        said = _(
+            "The platform refused the request. Check the account's details against the checklist on "
+            "its page; the login details may lack a permission."
+        )
+    else:
+        said = _(
+            "An unexpected error in smgov stopped the harvest; the next one resumes from the last "
+            "stored page. Tell the IT department if it happens again."
+        )
+    detail = error.message if isinstance(error, ConnectorError) else f"{type(error).__name__}: {error}"
+    return f"{said} {_('Technical detail')}: {detail}"
+
+
 def _finish(run: HarvestRun, status: str, error: str = "") -> HarvestRun:
     run.status = status
     run.error = error
@@ -802,28 +859,32 @@ def harvest_account(
         except RateLimited as e:
             until = timezone.now() + timedelta(seconds=e.retry_after)
             _problem(
-                state, ConnectionStatus.RATE_LIMITED, e.message, next_run_at=until, rate_limited_until=until
+                state,
+                ConnectionStatus.RATE_LIMITED,
+                explained(e),
+                next_run_at=until,
+                rate_limited_until=until,
             )
-            _finish(run, HarvestRun.Status.DEFERRED, e.message)
+            _finish(run, HarvestRun.Status.DEFERRED, explained(e))
             raise HarvestDeferred(e.message, e.retry_after) from e
         except CredentialsInvalid as e:
-            _needs_reconnection(account, state, e.message)
-            return _finish(run, HarvestRun.Status.FAILED, e.message)
+            _needs_reconnection(account, state, explained(e))
+            return _finish(run, HarvestRun.Status.FAILED, explained(e))
         except TransientError as e:
-            _problem(state, ConnectionStatus.FAILING, e.message)
-            _finish(run, HarvestRun.Status.DEFERRED if will_retry else HarvestRun.Status.FAILED, e.message)
+            _problem(state, ConnectionStatus.FAILING, explained(e))
+            _finish(run, HarvestRun.Status.DEFERRED if will_retry else HarvestRun.Status.FAILED, explained(e))
             raise
         except ConnectorError as e:
-            _problem(state, ConnectionStatus.FAILING, e.message)
-            return _finish(run, HarvestRun.Status.FAILED, e.message)
+            _problem(state, ConnectionStatus.FAILING, explained(e))
+            return _finish(run, HarvestRun.Status.FAILED, explained(e))
         except SoftTimeLimitExceeded:
             message = _("Time limit reached; the next run continues from the last stored page.")
             _problem(state, ConnectionStatus.OK, message, next_run_at=timezone.now())
             return _finish(run, HarvestRun.Status.FAILED, message)
         except Exception as e:
             logger.exception("harvest of account %s failed", account.pk)
-            _problem(state, ConnectionStatus.FAILING, f"{type(e).__name__}: {e}")
-            _finish(run, HarvestRun.Status.FAILED, f"{type(e).__name__}: {e}")
+            _problem(state, ConnectionStatus.FAILING, explained(e))
+            _finish(run, HarvestRun.Status.FAILED, explained(e))
             raise
         _succeeded(account, state, run)
         return _finish(run, HarvestRun.Status.SUCCEEDED)
@@ -853,9 +914,9 @@ def harvest_reconcile(*, account_id: int) -> HarvestRun:
         except RateLimited as e:
             until = timezone.now() + timedelta(seconds=e.retry_after)
             HarvestState.objects.filter(pk=state.pk).update(rate_limited_until=until)
-            return _finish(run, HarvestRun.Status.DEFERRED, e.message)
+            return _finish(run, HarvestRun.Status.DEFERRED, explained(e))
         except ConnectorError as e:
-            return _finish(run, HarvestRun.Status.FAILED, e.message)
+            return _finish(run, HarvestRun.Status.FAILED, explained(e))
         except SoftTimeLimitExceeded:
             return _finish(run, HarvestRun.Status.FAILED, _("Time limit reached; the next night goes on."))
         return _finish(run, HarvestRun.Status.SUCCEEDED)

@@ -534,7 +534,7 @@ def _publish(reply: Reply, case: Case, actor) -> None:
 
 
 def _deleted_message(deleted_at) -> str:
-    when = formats.date_format(timezone.localtime(deleted_at), "j F Y H:i")
+    when = formats.date_format(timezone.localtime(deleted_at), "DATETIME_FORMAT")
     return _(
         "The comment was deleted on the platform by its author or the platform (noticed %(time)s), "
         "so it cannot be answered. The case is closed as deleted on the platform."

@@ -190,7 +190,7 @@ def pictured(org, settings, tmp_path):
         record=post,
         url="https://cdn.example/film.mp4",
         media_type="video",
-        skipped_reason="download failed: HTTP 503",
+        skipped_reason="hämtningen misslyckades: servern svarade HTTP 503",
         retry_at=datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
     )
     return post
@@ -203,7 +203,7 @@ def test_n20_record_page_shows_kept_media_with_hash_and_why_a_file_is_missing(or
     image = pictured.media_files.get(media_type="image")
     assert "Plogbil i snöfall" in html and image.sha256 in html
     assert reverse("archive:record_media", args=[pictured.pk, image.pk]) in html
-    assert "download failed: HTTP 503" in html and "2026-03-02 12:00" in html  # retried, Swedish time
+    assert "hämtningen misslyckades: servern svarade HTTP 503" in html and "2026-03-02 12:00" in html  # retried, Swedish time
 
 
 def test_media_download_is_the_kept_bytes_logged_and_scoped(org, pictured, client):

@@ -119,6 +119,22 @@ def test_server_errors_back_off_exponentially_with_jitter_a_bounded_number_of_ti
     assert "503" in runs(mastodon_account)[-1].error
 
 
+def test_a_platform_that_is_down_is_told_on_the_account_page_in_swedish_with_what_to_do(
+    mastodon_account, mastodon, client, org, countdowns
+):
+    mastodon.overrides[STATUSES] = [mastodon.json({"error": "Service unavailable"}, status=503)] * 50
+
+    run_account.apply(args=[mastodon_account.pk])
+
+    client.force_login(org.alice)
+    page = client.get(mastodon_account.get_absolute_url()).content.decode()
+    assert "Plattformen svarar inte som den ska just nu" in page
+    assert "Insamlingen försöker igen av sig själv; inget behöver ändras" in page
+    assert "Teknisk uppgift" in page and "503" in page  # the platform's own words, for the IT department
+    state = HarvestState.objects.get(account=mastodon_account)
+    assert state.last_error.startswith("Plattformen svarar inte")
+
+
 def test_a_timeout_is_retried_like_a_server_error(mastodon_account, mastodon, settings, countdowns):
     settings.HARVEST_HTTP_TIMEOUT = 0.5
 

@@ -232,7 +232,7 @@ def test_an_oversized_media_file_is_recorded_as_skipped_not_lost(mastodon_accoun
 
     video = MediaFile.objects.get(record__platform_id="113500000000000001")
     assert not video.file and video.sha256 == ""
-    assert video.skipped_reason.startswith("larger than the limit")
+    assert video.skipped_reason.startswith("större än gränsen")
     assert video.url.endswith(".mp4")
     assert run.media_skipped == 1 and run.media_saved == 2
 
@@ -246,7 +246,7 @@ def test_a_media_download_that_failed_for_a_passing_reason_is_tried_again_later(
     first = harvest(mastodon_account)
 
     video = MediaFile.objects.get(url__endswith=".mp4")
-    assert (video.skipped_reason, video.attempts, bool(video.file)) == ("download failed: HTTP 503", 1, False)
+    assert (video.skipped_reason, video.attempts, bool(video.file)) == ("hämtningen misslyckades: servern svarade HTTP 503", 1, False)
     assert video.retry_at > timezone.now() + timedelta(minutes=14)
     assert first.media_skipped == 1
     # Not before it is due ...
@@ -267,7 +267,7 @@ def test_a_media_file_that_is_gone_is_not_tried_again(mastodon_account, mastodon
     harvest(mastodon_account)
 
     video = MediaFile.objects.get(url__endswith=".mp4")
-    assert (video.skipped_reason, video.retry_at) == ("download failed: HTTP 404", None)
+    assert (video.skipped_reason, video.retry_at) == ("hämtningen misslyckades: servern svarade HTTP 404", None)
 
 
 def test_failed_media_downloads_wait_longer_each_time_and_stop_after_five_attempts():
@@ -446,4 +446,4 @@ def test_a_web_page_is_never_kept_as_a_media_file(httpserver, settings):
 
     download = services.download_media(requests.Session(), httpserver.url_for("/bibliotek"))
 
-    assert download.content is None and "web page" in download.reason
+    assert download.content is None and "webbsida" in download.reason

@@ -136,7 +136,7 @@ def test_a_reply_under_a_comment_deleted_on_the_platform_is_refused_and_the_case
 
     message = refused.value.messages[0]
     assert "Kommentaren togs bort på plattformen av sin författare" in message
-    assert "21 november 2026 15:05" in message  # Stockholm time
+    assert "21 november 2026 kl. 15.05" in message  # Stockholm time
     case.refresh_from_db()
     assert case.state == CaseState.DELETED and case.closed_at and not case.is_open
     assert not Reply.objects.filter(case=case).exists() and not callbacks
@@ -153,7 +153,7 @@ def test_the_case_page_refuses_a_reply_under_a_deleted_comment_in_swedish(client
     response = client.post(f"/inkorg/arende/{case.pk}/svara/", {"text": "Hej Lena!"}, follow=True)
 
     page = response.content.decode()
-    assert "Kommentaren togs bort på plattformen" in page and "21 november 2026 15:05" in page
+    assert "Kommentaren togs bort på plattformen" in page and "21 november 2026 kl. 15.05" in page
     assert "Raderad på plattformen" in page  # the state
     assert f'action="/inkorg/arende/{case.pk}/svara/"' not in page  # no reply form any more
     assert not instance.posted
