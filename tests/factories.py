@@ -70,3 +70,23 @@ class ServiceAccountFactory(factory.django.DjangoModelFactory):
             AccountAdministrator.objects.create(account=self, user=user)
             for perm in ("accounts.change_serviceaccount", "accounts.manage_credentials"):
                 assign_perm(perm, user, self)
+
+
+def submitted_request(*, actor, department, administrators, platform="youtube", display_name="Nytt konto"):
+    """An account request as a communicator submits it, waiting for the head's decision."""
+    from accounts.services import account_request_submit
+
+    return account_request_submit(
+        actor=actor,
+        department=department,
+        platform=platform,
+        display_name=display_name,
+        purpose="Syfte.",
+        target_audience="Invånare.",
+        goals="Mål.",
+        channel_rationale="Kanal.",
+        resources="Resurser.",
+        graphic_profile_confirmed=True,
+        municipality_is_sender=True,
+        administrators=administrators,
+    )

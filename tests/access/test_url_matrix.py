@@ -26,6 +26,7 @@ from moderation.models import FlagRule, MonitoringHit, SavedReply, Watch
 from registry import diary, retention
 from registry.models import DiaryDocument, DisposalRun, DocumentClass, EarchivePackage
 from reports.models import ReportPdf
+from tests.factories import submitted_request
 from tests.moderation.conftest import open_case
 from tests.registry.conftest import make_thread
 
@@ -224,8 +225,6 @@ SPECS = {
     "api:diary_cases": S(Area.DIARY, change=True, api=True),
     "api:diary_case": S(Area.DIARY, "diary_case", change=True, api=True),
     "api:statistics": S(Area.STATISTICS, api=True),
-
-
     # publishing
     "moderation:posts": S(Area.PUBLISHING),
     "moderation:post_new": S(Area.PUBLISHING, change=True),
@@ -292,19 +291,8 @@ def world(org, settings, tmp_path):
     ):
         requester = org.alice if side == "own" else org.charlie
         admins = list(account.administrators.all())
-        returned = account_services.account_request_submit(
-            actor=requester,
-            department=department,
-            platform="youtube",
-            display_name=f"Tillbaka {side}",
-            purpose="Syfte.",
-            target_audience="Invånare.",
-            goals="Mål.",
-            channel_rationale="Kanal.",
-            resources="Resurser.",
-            graphic_profile_confirmed=True,
-            municipality_is_sender=True,
-            administrators=admins,
+        returned = submitted_request(
+            actor=requester, department=department, administrators=admins, display_name=f"Tillbaka {side}"
         )
         account_services.account_decide(actor=head, account=returned, decision="return", comment="Mer.")
         case = open_case(account)

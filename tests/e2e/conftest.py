@@ -48,3 +48,15 @@ def log_in(page, username: str, password: str = "correct-horse-battery-9") -> No
     page.get_by_label("Användarnamn").fill(username)
     page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Logga in").click()
+
+
+PHONE_WIDTH = 390
+
+
+def assert_cells_fit(row, labels, width: int = PHONE_WIDTH) -> None:
+    """Each named cell of a table row shown as a card is visible within the screen's width."""
+    for label in labels:
+        cell = row.locator(f"td[data-label='{label}']")
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, label
+        assert cell.is_visible(), label

@@ -3,7 +3,7 @@ from the inbox, in a real browser; the inbox and case pages have no accessibilit
 
 from moderation.models import Case, CaseState, Reply
 from registry.models import RegistrationRequest
-from tests.e2e.conftest import axe_violations, log_in
+from tests.e2e.conftest import assert_cells_fit, axe_violations, log_in
 from tests.factories import ServiceAccountFactory
 from tests.moderation.conftest import open_case
 
@@ -106,10 +106,5 @@ def test_on_a_phone_each_case_shows_its_state_handler_and_deadline_without_sidew
     page.wait_for_url("**/")
     page.goto("/inkorg/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    first = page.locator(".inbox-table tbody tr").first
-    for label in ("Status", "Handläggare", "Svara senast"):
-        cell = first.locator(f"td[data-label='{label}']")
-        box = cell.bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, label
-        assert cell.is_visible()
+    assert_cells_fit(page.locator(".inbox-table tbody tr").first, ("Status", "Handläggare", "Svara senast"))
     assert axe_violations(page) == []

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import PHONE_WIDTH, assert_cells_fit, log_in
+from tests.factories import submitted_request
 from tests.reports.conftest import known  # noqa: F401 - the known month of records and cases
 
 
@@ -53,31 +54,15 @@ def test_a_statistics_table_wider_than_the_page_scrolls_in_its_frame_and_lets_th
 
 
 def test_n1_on_a_phone_each_request_to_decide_shows_its_platform_department_and_requester(page, org):
-    from accounts import services
-
     for number in range(2):
-        services.account_request_submit(
-            actor=org.alice,
-            department=org.own,
-            platform="instagram",
+        submitted_request(
+            actor=org.alice, department=org.own, administrators=[org.alice, org.bob], platform="instagram",
             display_name=f"Exempelby kommun – Fritidsgården i Norra Exempelbyområdet {number}",
-            purpose="Information till unga.",
-            target_audience="Unga 13–19 år.",
-            goals="Nå unga.",
-            channel_rationale="De unga finns på Instagram.",
-            resources="Två fritidsledare.",
-            graphic_profile_confirmed=True,
-            municipality_is_sender=True,
-            administrators=[org.alice, org.bob],
-        )
-    page.set_viewport_size({"width": 390, "height": 844})
+        )  # fmt: skip
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
     log_in(page, org.head.username)
     page.goto("/register/beslut/")
     assert _sideways(page) == 0
     first = page.locator(".table--cards tbody tr").first
-    for label in ("Plattform", "Förvaltning", "Ansökt av"):
-        cell = first.locator(f"td[data-label='{label}']")
-        box = cell.bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, label
-        assert cell.is_visible()
+    assert_cells_fit(first, ("Plattform", "Förvaltning", "Ansökt av"))
     assert "Fritidsgården" in first.locator("th").inner_text()
