@@ -25,6 +25,9 @@ _redis_base = REDIS_URL.rsplit("/", 1)[0]
 REDIS_URL = f"{_redis_base}/{TEST_REDIS_DB}"
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+# A test whose own worker must not share its tasks with the session's worker (same Redis database)
+# gives its processes a queue of their own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("SMGOV_TEST_CELERY_QUEUE", "celery")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # The tests read mail.outbox, so the mail task runs in-process; a real worker process writes its
 # mail to files instead (see tests/worker.py), where a test can read it.

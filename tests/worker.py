@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MAIL_DIR = Path(tempfile.gettempdir()) / f"smgov-test-mail-{os.getpid()}"
 
 
-def worker_environment() -> dict[str, str]:
+def worker_environment(**extra: str) -> dict[str, str]:
     """The test process's own test database (pytest-django's, suffixed per xdist worker once the
     test databases are set up) and its own Redis database, named explicitly."""
     db = settings.DATABASES["default"]
@@ -27,12 +27,13 @@ def worker_environment() -> dict[str, str]:
         PYTHONPATH=str(ROOT),
         SMGOV_TEST_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         SMGOV_TEST_EMAIL_DIR=str(MAIL_DIR),
+        **extra,
     )
     return env
 
 
 def start_worker(
-    *, pool: str = "solo", concurrency: int = 1, log_path: Path | None = None
+    *, pool: str = "solo", concurrency: int = 1, log_path: Path | None = None, env: dict | None = None
 ) -> subprocess.Popen:
     log = open(log_path or os.devnull, "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
@@ -51,7 +52,7 @@ def start_worker(
             "--without-heartbeat",
         ],
         cwd=ROOT,
-        env=worker_environment(),
+        env=env or worker_environment(),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.worker
 SCHEDULE_DUE_DONE = re.compile(r"Task harvest\.schedule_due\[[^\]]+\] succeeded")
 
 
-def start_beat(tmp_path, n: int) -> subprocess.Popen:
+def start_beat(tmp_path, n: int, env: dict) -> subprocess.Popen:
     log = open(tmp_path / f"beat{n}.log", "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         [
@@ -39,7 +40,7 @@ def start_beat(tmp_path, n: int) -> subprocess.Popen:
             "--loglevel=INFO",
         ],  # fmt: skip
         cwd=ROOT,
-        env=worker_environment(),
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -56,10 +57,13 @@ def test_two_beats_still_give_one_run_per_account_per_interval(transactional_db,
         account=account, defaults={"next_run_at": timezone.now(), "current_interval": timedelta(minutes=30)}
     )
     app.control.purge()
+    # A queue of their own: a session worker on the same Redis database would take half the tasks.
+    queue = f"two-beats-{uuid.uuid4().hex[:8]}"
+    env = worker_environment(SMGOV_TEST_CELERY_QUEUE=queue)
 
     worker_log = tmp_path / "worker.log"
-    worker = start_worker(log_path=worker_log)
-    beats = [start_beat(tmp_path, 1), start_beat(tmp_path, 2)]
+    worker = start_worker(log_path=worker_log, env=env)
+    beats = [start_beat(tmp_path, 1, env), start_beat(tmp_path, 2, env)]
     try:
         # Each beat sends schedule_due a minute after it starts, and every minute after: wait until
         # the worker has run it four times, twice from each beat.
@@ -75,6 +79,8 @@ def test_two_beats_still_give_one_run_per_account_per_interval(transactional_db,
         for beat in beats:
             stop_worker(beat)
         stop_worker(worker)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(queue)
 
     runs = list(HarvestRun.objects.filter(account=account).values_list("status", flat=True))
     assert runs == ["succeeded"]
