@@ -2,7 +2,7 @@
 inbox's constant number of queries."""
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -172,7 +172,11 @@ def test_a_case_whose_removal_or_latest_reply_failed_needs_attention_whichever_p
 def test_support_admin_shows_cases_read_only_and_never_the_answer_token(client, org, admin_user):
     case = open_case(org.account, text="Ring mig på 070-123 45 67.")
     forward = services.forward_create(
-        actor=org.alice, case=case, to_user=org.bob, question="Stämmer det?", due_on=date(2026, 12, 1)
+        actor=org.alice,
+        case=case,
+        to_user=org.bob,
+        question="Stämmer det?",
+        due_on=timezone.localdate() + timedelta(days=7),
     )
     client.force_login(admin_user)
 
