@@ -2,6 +2,7 @@
 document classes, legal hold and disposal. Thin: permission, form, one service, message."""
 
 import csv
+import logging
 from datetime import date
 
 from django.contrib import messages
@@ -53,6 +54,8 @@ from .permissions import (
 )
 
 PAGE_SIZE = 25
+
+logger = logging.getLogger(__name__)
 
 
 def _page(request, items, size=PAGE_SIZE):
@@ -228,8 +231,17 @@ def document_file(request, pk):
         raise PermissionDenied
     if not document.file:
         raise Http404
+    try:
+        stored = document.file.open("rb")
+    except FileNotFoundError:
+        logger.error(
+            "diary document %s: its file %s is missing from the file store", document.pk, document.file.name
+        )
+        raise Http404(
+            _("The document's file is missing from the file store; tell the IT department.")
+        ) from None
     return FileResponse(
-        document.file.open("rb"),
+        stored,
         content_type="application/pdf",
         as_attachment=False,
         filename=f"{document.document_number.replace(' ', '-').replace('/', '-')}.pdf",

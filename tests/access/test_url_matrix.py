@@ -281,8 +281,9 @@ def _writes():
 
 
 @pytest.fixture
-def world(org, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def world(org, settings):
+    # The test settings' own media folder, which the session's Celery worker also writes: in the
+    # browser walk (committed data) that worker renders the snapshot queued below and names its file.
     settings.DEMO_PLATFORM = False
     w = {}
     for side, account, department, head in (

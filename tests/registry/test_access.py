@@ -116,3 +116,13 @@ def test_only_keepers_write(org, client, person):
 def test_the_diary_is_in_the_registrars_menu(org, client):
     client.force_login(org.registrar)
     assert reverse("registry:diary") in client.get(reverse("dashboard")).content.decode()
+
+
+def test_a_document_whose_file_is_gone_from_the_store_is_a_swedish_not_found_page(org, client, pages):
+    keeper_pages, _report_pages = pages
+    document = DiaryDocument.objects.get(kind=DiaryDocument.Kind.SNAPSHOT)
+    document.file.storage.delete(document.file.name)
+    client.force_login(org.registrar)
+    response = client.get(keeper_pages["file"])
+    assert response.status_code == 404  # the site's Swedish page, not a server error
+    assert "Sidan finns inte" in response.content.decode()
