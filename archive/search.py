@@ -117,26 +117,44 @@ def install_search_configuration(
     )
     # One query word: its lemmas or stem, as they are or as the start of a longer word (the
     # first part of a compound: "bygglov" in "bygglovsansökan"), or its stem as the end of one.
+    # An alternative another one already covers is left out ("skola" and "skolan:*" beside
+    # "skola:*", "snö & röjning" beside "röjning:*"): the same records match, and the index
+    # merges every prefix's posting lists, which for a common word is most of a search's time.
+    # A query with parentheses (a hyphenated word with several readings) keeps all of them.
+    end = _COMPOUND_END.format("l")
     cursor.execute(
         f"""
         CREATE OR REPLACE FUNCTION {config}_word(word text) RETURNS tsquery
         LANGUAGE sql STABLE PARALLEL SAFE AS $body$
-          SELECT CASE WHEN parts IS NULL THEN q ELSE q || parts::tsquery END
-          FROM (
-            SELECT plainto_tsquery('{config}', w) || plainto_tsquery('{stem}', w) AS q,
-                   (SELECT string_agg(part, ' | ') FROM (
-                      SELECT quote_literal(l) || ':*' AS part
-                      FROM unnest(tsvector_to_array(to_tsvector('{config}', w))
-                                  || tsvector_to_array(to_tsvector('{stem}', w))) l
-                      WHERE char_length(l) >= {COMPOUND_PREFIX_MIN_CHARS:d}
-                        AND char_length(l) >= char_length(w) - 3
-                      UNION
-                      SELECT quote_literal('<' || reverse({_COMPOUND_END.format("l")})) || ':*'
-                      FROM unnest(tsvector_to_array(to_tsvector('{stem}', w))) l
-                      WHERE char_length({_COMPOUND_END.format("l")}) >= {COMPOUND_PART_MIN_CHARS:d}
-                   ) parts) AS parts
+          WITH given AS (
+            SELECT w, plainto_tsquery('{config}', w) || plainto_tsquery('{stem}', w) AS q,
+                   tsvector_to_array(to_tsvector('{config}', w)) AS lemmas,
+                   tsvector_to_array(to_tsvector('{stem}', w)) AS stems
             FROM (SELECT translate(word, '<>', '  ') AS w) t
-          ) u
+          ), prefixes AS (
+            SELECT l AS prefix FROM given, unnest(lemmas || stems) l
+             WHERE char_length(l) >= {COMPOUND_PREFIX_MIN_CHARS:d} AND char_length(l) >= char_length(w) - 3
+            UNION
+            SELECT '<' || reverse({end}) FROM given, unnest(stems) l
+             WHERE char_length({end}) >= {COMPOUND_PART_MIN_CHARS:d}
+          ), kept AS (
+            SELECT prefix FROM prefixes p
+             WHERE NOT EXISTS (SELECT FROM prefixes shorter
+                                WHERE shorter.prefix <> p.prefix AND starts_with(p.prefix, shorter.prefix))
+          ), alternatives AS (
+            SELECT DISTINCT alternative FROM given, regexp_split_to_table(q::text, ' [|] ') alternative
+             WHERE q::text <> ''
+               AND NOT EXISTS (SELECT FROM regexp_matches(alternative, $re$'((?:[^']|'')*)'$re$, 'g') m, kept
+                                WHERE starts_with(replace(m[1], '''''', ''''), kept.prefix))
+          )
+          SELECT CASE
+                   WHEN strpos(q::text, '(') > 0 THEN
+                     q || coalesce((SELECT string_agg(quote_literal(prefix) || ':*', ' | ') FROM kept), '')::tsquery
+                   ELSE coalesce((SELECT string_agg(part, ' | ' ORDER BY part) FROM (
+                                    SELECT alternative AS part FROM alternatives
+                                    UNION ALL SELECT quote_literal(prefix) || ':*' FROM kept) parts), '')::tsquery
+                 END
+          FROM given
         $body$
         """  # noqa: S608 - identifiers checked above, numbers are constants
     )

@@ -371,3 +371,48 @@ def test_f11_a_new_connection_has_the_swedish_dictionary_loaded_before_its_first
 
 def test_f11_web_workers_keep_their_connections(settings):
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] is None
+
+
+# The query of one word with every alternative, as it was built before covered ones were left out.
+_EVERY_ALTERNATIVE = """
+SELECT plainto_tsquery('smgov_swedish', w) || plainto_tsquery('smgov_swedish_stem', w)
+       || coalesce((SELECT string_agg(part, ' | ') FROM (
+            SELECT quote_literal(l) || ':*' AS part
+            FROM unnest(tsvector_to_array(to_tsvector('smgov_swedish', w))
+                        || tsvector_to_array(to_tsvector('smgov_swedish_stem', w))) l
+            WHERE char_length(l) >= 4 AND char_length(l) >= char_length(w) - 3
+            UNION
+            SELECT quote_literal('<' || reverse(regexp_replace(l, '(et|en|an)s?$', ''))) || ':*'
+            FROM unnest(tsvector_to_array(to_tsvector('smgov_swedish_stem', w))) l
+            WHERE char_length(regexp_replace(l, '(et|en|an)s?$', '')) >= 3) parts), '')::tsquery
+FROM (SELECT %s::text AS w) t
+"""
+
+
+def test_f11_a_query_word_leaves_out_what_another_alternative_covers_and_finds_the_same(db):
+    """'skola' and 'skolan:*' beside 'skola:*' only make the index merge the same lists again."""
+    texts = [
+        "Skolan på Norrby får ny skolgård.", "Alla skolor håller stängt.", "Förskolan har för få pedagoger.",
+        "Snöröjningen börjar i natt.", "Snö och röjning av gångbanor.", "Röjningen av sly är klar.",
+        "Skicka ett e-post till oss.", "Posten kommer sent.", "Detaljplanen för Ekbacken.",
+        "En detalj i planen är fel.", "Simhallen stänger.", "Simning i hallen.", "Bygglovsansökan är inne.",
+        "Vattnet är avstängt.", "Vattenledningen läcker.", "Vi plogar i natt.", "Plogat och klart.",
+    ]  # fmt: skip
+    words = ["skolan", "snöröjning", "e-post", "detaljplanen", "simhallen", "bygglov", "vattnet", "plogat", "snö"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT smgov_swedish_word('skolan')::text")
+        assert cursor.fetchone()[0] == "'<loks':* | 'skola':*"
+        for word in words:
+            cursor.execute(_EVERY_ALTERNATIVE, [word])
+            reference = cursor.fetchone()[0]
+            cursor.execute("SELECT smgov_swedish_word(%s)::text", [word])
+            query = cursor.fetchone()[0]
+            assert len(query) <= len(reference), word
+            cursor.execute(
+                "SELECT array_agg(t ORDER BY t) FILTER (WHERE smgov_swedish_vector(t, '') @@ %s::tsquery), "
+                "       array_agg(t ORDER BY t) FILTER (WHERE smgov_swedish_vector(t, '') @@ %s::tsquery) "
+                "FROM unnest(%s::text[]) t",
+                [query, reference, texts],
+            )
+            ours, every = cursor.fetchone()
+            assert ours == every and ours, word
