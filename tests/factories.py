@@ -72,8 +72,11 @@ class ServiceAccountFactory(factory.django.DjangoModelFactory):
                 assign_perm(perm, user, self)
 
 
-def submitted_request(*, actor, department, administrators, platform="youtube", display_name="Nytt konto"):
-    """An account request as a communicator submits it, waiting for the head's decision."""
+def submitted_request(
+    *, actor, department, administrators, platform="youtube", display_name="Nytt konto", **analysis
+):
+    """An account request as a communicator submits it, waiting for the head's decision; the
+    purpose analysis's answers can be given (``purpose=...``)."""
     from accounts.services import account_request_submit
 
     return account_request_submit(
@@ -81,12 +84,15 @@ def submitted_request(*, actor, department, administrators, platform="youtube", 
         department=department,
         platform=platform,
         display_name=display_name,
-        purpose="Syfte.",
-        target_audience="Invånare.",
-        goals="Mål.",
-        channel_rationale="Kanal.",
-        resources="Resurser.",
-        graphic_profile_confirmed=True,
-        municipality_is_sender=True,
         administrators=administrators,
+        **{
+            "purpose": "Syfte.",
+            "target_audience": "Invånare.",
+            "goals": "Mål.",
+            "channel_rationale": "Kanal.",
+            "resources": "Resurser.",
+            "graphic_profile_confirmed": True,
+            "municipality_is_sender": True,
+            **analysis,
+        },
     )

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import services
+from tests.factories import submitted_request
 
 pytestmark = pytest.mark.django_db
 
@@ -121,20 +122,7 @@ ACTIONS = {
 
 
 def _request(actor, department, admins, name):
-    return services.account_request_submit(
-        actor=actor,
-        department=department,
-        platform="youtube",
-        display_name=name,
-        purpose="Syfte.",
-        target_audience="Invånare.",
-        goals="Mål.",
-        channel_rationale="Kanal.",
-        resources="Resurser.",
-        graphic_profile_confirmed=True,
-        municipality_is_sender=True,
-        administrators=admins,
-    )
+    return submitted_request(actor=actor, department=department, administrators=admins, display_name=name)
 
 
 @pytest.fixture

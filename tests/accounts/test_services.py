@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from accounts import selectors, services
 from accounts.models import AccountEvent, AccountState
-from tests.factories import UserFactory
+from tests.factories import UserFactory, submitted_request
 
 
 def request_account(org, **overrides):
     values = dict(
         actor=org.alice,
         department=org.own,
+        administrators=[org.alice, org.bob],
         platform="instagram",
         display_name="Exempelby kommun – Skolan",
         purpose="Information till vårdnadshavare.",
@@ -23,12 +24,9 @@ def request_account(org, **overrides):
         goals="Nå vårdnadshavare snabbare.",
         channel_rationale="Vårdnadshavarna finns på Instagram.",
         resources="Två kommunikatörer turas om.",
-        graphic_profile_confirmed=True,
-        municipality_is_sender=True,
-        administrators=[org.alice, org.bob],
     )
     values.update(overrides)
-    return services.account_request_submit(**values)
+    return submitted_request(**values)
 
 
 def test_n10_request_records_purpose_analysis_and_tells_the_head(org, django_capture_on_commit_callbacks):

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import AccountEvent, AccountState, ServiceAccount
-from tests.factories import UserFactory
+from tests.factories import UserFactory, submitted_request
 
 pytestmark = pytest.mark.django_db
 
@@ -45,19 +45,14 @@ def submit(client, org, **overrides):
 
 def returned_request(org):
     client_data = request_data(org)
-    account = services.account_request_submit(
+    account = submitted_request(
         actor=org.alice,
         department=org.own,
+        administrators=[org.alice, org.bob],
         platform="instagram",
         display_name=client_data["display_name"],
         purpose="Första analysen.",
         target_audience="Vårdnadshavare.",
-        goals="Mål.",
-        channel_rationale="Kanal.",
-        resources="Resurser.",
-        graphic_profile_confirmed=True,
-        municipality_is_sender=True,
-        administrators=[org.alice, org.bob],
     )
     services.account_decide(actor=org.head, account=account, decision="return", comment="Beskriv helgerna.")
     return account
