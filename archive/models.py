@@ -167,6 +167,22 @@ class Record(models.Model):
         return reverse("archive:record", args=[self.pk])
 
 
+class SearchLexeme(models.Model):
+    """Every word form the records' search vectors hold (lemmas, stems, reversed compound ends),
+    kept by database triggers as vectors are written. A prefix in a query ("skola:*") is looked
+    up here and searched as the exact forms it stands for, which the search index finds without
+    merging the posting lists of everything that starts with it."""
+
+    lexeme = models.TextField(primary_key=True, db_collation="C")
+
+    class Meta:
+        verbose_name = _("search word form")
+        verbose_name_plural = _("search word forms")
+
+    def __str__(self) -> str:
+        return self.lexeme
+
+
 class RecordVersion(models.Model):
     """One text of a record as it was seen; a changed text on the platform adds a version."""
 

@@ -305,3 +305,38 @@ def tsquery_sql(query: ParsedQuery, *, config: str = SEARCH_CONFIG) -> tuple[str
     if not alternatives:
         return "NULL::tsquery", []
     return "(" + " || ".join(alternatives) + ")", params
+
+
+# A prefix term of a tsquery as PostgreSQL writes it: the word form quoted ('' for a quote, \\ for
+# a backslash) and ":*" with no weights after it.
+_PREFIX_TERM = re.compile(r"'((?:[^'\\]|''|\\.)*)':\*(?![A-D])")
+_QUOTED = re.compile(r"''|\\(.)")
+# A prefix standing for more word forms than this stays a prefix.
+PREFIX_FORMS_LIMIT = 64
+
+
+def _tsquery_quoted(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def exact_prefixes(cursor, query: str) -> str:
+    """The tsquery text with each prefix replaced by the word forms of the archive it stands for
+    (`SearchLexeme`, kept by the records' triggers), so that the same records match: an index scan
+    for exact forms skips through their posting lists beside the other conditions, one for a prefix
+    reads every list in full. One statement for all the prefixes of the query."""
+    prefixes = {
+        _QUOTED.sub(lambda m: m.group(1) or "'", match.group(1)): match.group(0)
+        for match in _PREFIX_TERM.finditer(query)
+    }
+    if not prefixes:
+        return query
+    cursor.execute(
+        "SELECT p, ARRAY(SELECT lexeme FROM archive_searchlexeme WHERE lexeme >= p AND lexeme < p || chr(1114111)"
+        "                ORDER BY lexeme LIMIT %s) FROM unnest(%s::text[]) p",
+        [PREFIX_FORMS_LIMIT + 1, list(prefixes)],
+    )
+    replacements = {}
+    for prefix, forms in cursor.fetchall():
+        if forms and len(forms) <= PREFIX_FORMS_LIMIT:
+            replacements[prefixes[prefix]] = "( " + " | ".join(_tsquery_quoted(form) for form in forms) + " )"
+    return _PREFIX_TERM.sub(lambda match: replacements.get(match.group(0), match.group(0)), query)

@@ -33,7 +33,7 @@ from .models import (
     RecordVersion,
 )
 from .permissions import visible_department_ids, visible_exports, visible_records
-from .search import SEARCH_CONFIG, STEM_SUFFIX, parse_query, searchable_text, tsquery_sql
+from .search import SEARCH_CONFIG, STEM_SUFFIX, exact_prefixes, parse_query, searchable_text, tsquery_sql
 
 RANK_LIMIT = 2000
 FACET_LIMIT = 2000
@@ -220,7 +220,7 @@ def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str 
         # be looked up again for every match that is rechecked, ranked or highlighted.
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT ({tsquery})::text", tsparams)  # noqa: S608 - built from constants
-            tsquery, tsparams = "%s::tsquery", [cursor.fetchone()[0] or ""]
+            tsquery, tsparams = "%s::tsquery", [exact_prefixes(cursor, cursor.fetchone()[0] or "")]
         where.append(f"r.search_vector @@ {tsquery}")
         params += tsparams
     if filters.author.strip():

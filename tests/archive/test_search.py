@@ -398,7 +398,7 @@ def test_f11_a_query_word_leaves_out_what_another_alternative_covers_and_finds_t
         "En detalj i planen är fel.", "Simhallen stänger.", "Simning i hallen.", "Bygglovsansökan är inne.",
         "Vattnet är avstängt.", "Vattenledningen läcker.", "Vi plogar i natt.", "Plogat och klart.",
     ]  # fmt: skip
-    words = ["skolan", "snöröjning", "e-post", "detaljplanen", "simhallen", "bygglov", "vattnet", "plogat", "snö"]
+    words = "skolan snöröjning e-post detaljplanen simhallen bygglov vattnet plogat snö".split()
     with connection.cursor() as cursor:
         cursor.execute("SELECT smgov_swedish_word('skolan')::text")
         assert cursor.fetchone()[0] == "'<loks':* | 'skola':*"
@@ -416,3 +416,48 @@ def test_f11_a_query_word_leaves_out_what_another_alternative_covers_and_finds_t
             )
             ours, every = cursor.fetchone()
             assert ours == every and ours, word
+
+
+def _searched_tsqueries(queries) -> list[str]:
+    """The statements that matched records against the query (its quotes doubled in the SQL)."""
+    return [q["sql"] for q in queries.captured_queries if "@@" in q["sql"]]
+
+
+def test_f11_a_prefix_is_searched_as_the_word_forms_the_archive_holds(org, corpus):
+    """The index finds exact forms beside the department and label conditions; a prefix makes
+    it read every posting list of the forms that start with it."""
+    from django.test.utils import CaptureQueriesContext
+
+    from archive.models import SearchLexeme
+
+    assert {"skola", "skolgård"} <= set(
+        SearchLexeme.objects.filter(lexeme__startswith="skol").values_list("lexeme", flat=True)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        hits = found(org.registrar, q="skol*")
+    assert set(hits) == {corpus["skola"].text, corpus["skolor"].text, corpus["skolans"].text}
+    searched = _searched_tsqueries(queries)
+    assert searched and all("':*" not in sql for sql in searched)
+    assert all("'skolgård'" in sql for sql in searched)
+
+
+def test_f11_a_word_an_edit_brings_is_found_by_its_prefix(org):
+    first = ingest(org.account, "Vi lagar ledningen i morgon.", platform_id="edit-1")
+    assert found(org.registrar, q="fjärrvärme*") == []
+    ingest(org.account, "Vi lagar fjärrvärmeledningen i morgon.", platform_id="edit-1")
+    first.refresh_from_db()
+    assert first.version_count == 2
+    assert found(org.registrar, q="fjärrvärme*") == ["Vi lagar fjärrvärmeledningen i morgon."]
+    # The compound by its last part too: the reversed ends are word forms like the others.
+    assert found(org.registrar, q="ledningen") == ["Vi lagar fjärrvärmeledningen i morgon."]
+
+
+def test_f11_a_prefix_of_more_forms_than_the_limit_stays_a_prefix(org, corpus, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr("archive.search.PREFIX_FORMS_LIMIT", 1)
+    with CaptureQueriesContext(connection) as queries:
+        hits = found(org.registrar, q="skol*")
+    assert set(hits) == {corpus["skola"].text, corpus["skolor"].text, corpus["skolans"].text}
+    searched = _searched_tsqueries(queries)
+    assert searched and all("'skol'':*" in sql for sql in searched)  # quoted in the SQL
