@@ -220,9 +220,14 @@ def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str 
         # be looked up again for every match that is rechecked, ranked or highlighted.
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT ({tsquery})::text", tsparams)  # noqa: S608 - built from constants
-            tsquery, tsparams = "%s::tsquery", [exact_prefixes(cursor, cursor.fetchone()[0] or "")]
-        where.append(f"r.search_vector @@ {tsquery}")
-        params += tsparams
+            compact = cursor.fetchone()[0] or ""
+            # Matched with its prefixes as the word forms they stand for (the index's work), ranked
+            # and highlighted with the prefixes (each record's work: every form is one more term
+            # to look up in each record ranked).
+            matched = exact_prefixes(cursor, compact)
+        tsquery, tsparams = "%s::tsquery", [compact]
+        where.append("r.search_vector @@ %s::tsquery")
+        params.append(matched)
     if filters.author.strip():
         where.append("(r.author_name %%> %s OR r.author_handle %%> %s)")
         params += [filters.author.strip(), filters.author.strip().lstrip("@")]
@@ -269,12 +274,18 @@ def search_where(*, user, filters: SearchFilters) -> tuple[list[str], list, str 
     return where, params, tsquery, tsparams
 
 
-def _facets(cursor, where_sql: str, params: list) -> tuple[int, dict[str, dict]]:
+def _facets(cursor, where_sql: str, params: list, *, by_words: bool) -> tuple[int, dict[str, dict]]:
     """Counts per platform, kind, department, year and the other apps' filters over at most
     FACET_LIMIT + 1 matches.
 
     Grouping by all of them at once (a few hundred groups at most) and summing here is one pass.
+    With words to match, the matches are read through the search index (with the other filters'
+    indexes beside it), not by walking a date or department index and matching each record it
+    passes: the planner cannot tell how many records it would have to pass (a year of records
+    for a word in one of forty of them), and matching a record costs more than it assumes.
     """
+    if by_words:
+        cursor.execute("SET LOCAL enable_indexscan = off")
     cursor.execute(
         f"""
         SELECT platform, kind, department_id, extract(year FROM published_at AT TIME ZONE %s)::int, labels,
@@ -287,6 +298,9 @@ def _facets(cursor, where_sql: str, params: list) -> tuple[int, dict[str, dict]]
         """,  # noqa: S608 - conditions are built from constants; values are parameters
         [timezone.get_default_timezone_name(), *params, FACET_LIMIT + 1],
     )
+    rows = [list(row) for row in cursor.fetchall()]
+    if by_words:
+        cursor.execute("SET LOCAL enable_indexscan = on")
     # Which (filter, value) pairs each label counts for.
     meanings: dict[str, list[tuple[str, str]]] = {}
     for name, extension in _labelled_extensions().items():
@@ -295,7 +309,6 @@ def _facets(cursor, where_sql: str, params: list) -> tuple[int, dict[str, dict]]
                 meanings.setdefault(label, []).append((name, value))
     facets: dict[str, dict] = {"platform": {}, "kind": {}, "department": {}, "year": {}}
     facets |= {name: {} for name in _labelled_extensions()}
-    rows = [list(row) for row in cursor.fetchall()]
     # The total says FACET_LIMIT + 1 when there are more matches (the caller shows "more than
     # FACET_LIMIT"); the facets count FACET_LIMIT of them, so that no count exceeds the total
     # shown (which match is left out does not matter: the counted ones are an arbitrary part).
@@ -325,12 +338,14 @@ def _facets_key(where_sql: str, params: list) -> str:
     )
 
 
-def _cached_facets(cursor, where_sql: str, params: list, *, use_cache: bool) -> tuple[int, dict[str, dict]]:
+def _cached_facets(
+    cursor, where_sql: str, params: list, *, use_cache: bool, by_words: bool
+) -> tuple[int, dict[str, dict]]:
     if not use_cache:
-        return _facets(cursor, where_sql, params)
+        return _facets(cursor, where_sql, params, by_words=by_words)
     cached = cache.get(_facets_key(where_sql, params))
     if cached is None:
-        cached = _facets(cursor, where_sql, params)
+        cached = _facets(cursor, where_sql, params, by_words=by_words)
         cache.set(_facets_key(where_sql, params), cached, FACET_CACHE_SECONDS)
     return cached
 
@@ -393,7 +408,9 @@ def record_search(
             cursor.execute(
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(AUTHOR_SIMILARITY)]
             )
-        total, raw_facets = _cached_facets(cursor, where_sql, params, use_cache=use_cache)
+        total, raw_facets = _cached_facets(
+            cursor, where_sql, params, use_cache=use_cache, by_words=bool(tsquery)
+        )
         ranked = bool(tsquery) and filters.sort == "relevance" and total <= min(FACET_LIMIT, RANK_LIMIT)
         if ranked:
             order = f"ts_rank_cd(r.search_vector, {tsquery}) DESC, r.published_at DESC, r.id DESC"
@@ -410,13 +427,17 @@ def record_search(
         )
         ids = [row[0] for row in cursor.fetchall()]
         more, ids = len(ids) > per_page, ids[:per_page]
-        if use_cache and total <= FACET_LIMIT and not _agrees_with_page(
-            total, offset=offset, shown=len(ids), more=more
+        if (
+            use_cache
+            and total <= FACET_LIMIT
+            and not _agrees_with_page(total, offset=offset, shown=len(ids), more=more)
         ):
             # The records changed since the counts were cached: count again, so that the total
             # and the facets describe the hits on the page.
             cache.delete(_facets_key(where_sql, params))
-            total, raw_facets = _cached_facets(cursor, where_sql, params, use_cache=True)
+            total, raw_facets = _cached_facets(
+                cursor, where_sql, params, use_cache=True, by_words=bool(tsquery)
+            )
         capped = total > FACET_LIMIT
         total = min(total, FACET_LIMIT)
     by_id = (
@@ -458,7 +479,11 @@ def highlight(*, records: list[Record], tsquery: str, tsparams: list) -> dict[in
             f"FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n), (SELECT {tsquery} AS q) query) marked "
             "ORDER BY n",
             [
-                f"{SEARCH_CONFIG}{STEM_SUFFIX}", HEADLINE_OPTIONS, SEARCH_CONFIG, HEADLINE_OPTIONS, texts,
+                f"{SEARCH_CONFIG}{STEM_SUFFIX}",
+                HEADLINE_OPTIONS,
+                SEARCH_CONFIG,
+                HEADLINE_OPTIONS,
+                texts,
                 *tsparams,
             ],
         )
