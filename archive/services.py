@@ -166,7 +166,8 @@ def _prepared(platform: str, item: IncomingItem) -> _Prepared:
 
 # The columns of a new record that differ per item, in the order of the VALUES rows, with the cast
 # each needs there (a VALUES list on its own types its literals as text). Text columns get no cast,
-# so that the column's own length limit still refuses what is too long.
+# so that the column's own length limit still refuses what is too long. The payload's jsonb is read
+# from its canonical JSON (the same value), not sent a second time.
 _ITEM_COLUMNS = (
     ("platform_id", ""),
     ("kind", ""),
@@ -183,7 +184,6 @@ _ITEM_COLUMNS = (
     ("permalink", ""),
     ("published_at", "::timestamptz"),
     ("edited_at", "::timestamptz"),
-    ("raw_json", "::jsonb"),
     ("raw_canonical", ""),
     ("raw_sha256", ""),
     ("content_sha256", ""),
@@ -201,8 +201,8 @@ _PAGE_COLUMNS = (
 _HEAVY = ("raw_json", "raw_canonical", "search_vector")
 _RETURNED = tuple(f for f in Record._meta.concrete_fields if f.attname not in _HEAVY)
 _UPSERT_SQL = """
-INSERT INTO archive_record ({item_columns}, {page_columns}, search_vector)
-SELECT {item_values}, {page_values},
+INSERT INTO archive_record ({item_columns}, raw_json, {page_columns}, search_vector)
+SELECT {item_values}, v.raw_canonical::jsonb, {page_values},
        CASE WHEN NOT EXISTS (SELECT FROM archive_record known
                               WHERE known.platform = %s AND known.platform_id = v.platform_id)
             THEN {search_vector} END
@@ -253,7 +253,7 @@ def _records_upsert(
             item.platform_id, item.kind, item.is_own, item.parent_platform_id or "",
             item.thread_platform_id or "", item.author_name, item.author_handle, item.author_platform_id,
             item.text, item.text_format, item.escaped, _json("media", item.media), item.permalink,
-            item.published_at, item.edited_at, _json("raw_json", item.raw), prepared.raw_canonical,
+            item.published_at, item.edited_at, prepared.raw_canonical,
             prepared.raw_sha256, prepared.first_sha256, list(new_labels), *relatives, prepared.words,
             prepared.names,
         ]  # fmt: skip
@@ -334,7 +334,7 @@ def _records_new_version(changed: list[tuple[Record, _Prepared]]) -> None:
         )
         params += [
             record.pk, record.text, record.edited_at, _json("media", record.media),
-            _json("raw_json", record.raw_json), record.raw_canonical, record.raw_sha256,
+            record.raw_canonical, record.raw_canonical, record.raw_sha256,
             record.content_sha256, record.version_count, record.source_id, prepared.item.escaped, words, names,
         ]  # fmt: skip
     sql = _NEW_VERSION_SQL.format(
