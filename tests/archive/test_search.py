@@ -398,7 +398,9 @@ def test_f11_a_query_word_leaves_out_what_another_alternative_covers_and_finds_t
         "En detalj i planen är fel.", "Simhallen stänger.", "Simning i hallen.", "Bygglovsansökan är inne.",
         "Vattnet är avstängt.", "Vattenledningen läcker.", "Vi plogar i natt.", "Plogat och klart.",
     ]  # fmt: skip
-    words = "skolan snöröjning e-post detaljplanen simhallen bygglov vattnet plogat snö".split()
+    words = [
+        "skolan", "snöröjning", "e-post", "detaljplanen", "simhallen", "bygglov", "vattnet", "plogat", "snö",
+    ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("SELECT smgov_swedish_word('skolan')::text")
         assert cursor.fetchone()[0] == "'<loks':* | 'skola':*"
