@@ -470,3 +470,56 @@ def test_f11_a_prefix_of_more_forms_than_the_limit_stays_a_prefix(org, corpus, m
     assert set(hits) == {corpus["skola"].text, corpus["skolor"].text, corpus["skolans"].text}
     searched = _searched_tsqueries(queries)
     assert searched and all("'skol'':*" in sql for sql in searched)  # quoted in the SQL
+
+
+def test_f11_writers_adding_the_same_new_word_forms_at_once_all_succeed(org, transactional_db):
+    """Each page's statement adds its new forms in their order, so writers sharing new words wait
+    for each other instead of deadlocking, and every form ends up searchable."""
+    import threading
+
+    from django.db import connections
+
+    from archive.models import SearchLexeme
+    from archive.services import IncomingItem, records_ingest
+    from tests.factories import ServiceAccountFactory
+
+    words = [f"kvarteret{name}" for name in ("ugglan", "falken", "ormen", "vargen", "räven", "haren")]
+    accounts = [ServiceAccountFactory(department=org.own) for _ in range(4)]
+    errors = []
+
+    def write(n, account):
+        try:
+            for page in range(3):
+                # Each writer names the words in an order of its own.
+                order = words[n % len(words) :] + words[: n % len(words)]
+                items = [
+                    IncomingItem(
+                        platform_id=f"w{n}-{page}-{i}", kind=RecordKind.POST, is_own=True,
+                        published_at=datetime(2026, 3, 2, 9, i, tzinfo=UTC), text=f"Bygget i {word} fortsätter.",
+                        raw={"id": f"w{n}-{page}-{i}"},
+                    )  # fmt: skip
+                    for i, word in enumerate(reversed(order) if n % 2 else order)
+                ]
+                records_ingest(account=account, items=items)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n, account)) for n, account in enumerate(accounts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT l FROM archive_record, unnest(tsvector_to_array(search_vector)) l "
+            "WHERE NOT EXISTS (SELECT FROM archive_searchlexeme WHERE lexeme = l)"
+        )
+        assert cursor.fetchall() == []
+    assert SearchLexeme.objects.count() > len(words)
+    for word in words:
+        # Four writers, three pages each, the word once on every page.
+        assert len(found(org.registrar, q=word)) == 12, word
+    assert len(found(org.registrar, q="kvarteret*")) == 72
