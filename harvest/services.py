@@ -323,7 +323,7 @@ class _Run:
         page stored again item by item, each in a savepoint of its own, so that one bad item is recorded
         as such and never blocks the rest (and a good page pays for no savepoints)."""
         counters = (self.run.items_new, self.run.items_changed, self.run.items_failed)
-        histories = self.edit_histories(page)
+        histories = self.edit_histories(page.items)
         try:
             results = self._store_page(page, advance, histories, one_by_one=False)
         except (DatabaseError, ValueError, UnicodeError):
@@ -332,11 +332,11 @@ class _Run:
         self.download_media([r.record for r in results if r and (r.created or r.changed) and r.record.media])
         return results
 
-    def edit_histories(self, page: Page) -> dict[str, History]:
-        """The platform's edit history of each edited item on the page that is new to the archive or
-        edited since it was stored, so that every earlier text is kept (N20). Reading it is optional:
-        when it fails, the item is stored as it is now and the run says so."""
-        edited = [item for item in page.items if item.edited_at is not None]
+    def edit_histories(self, items: list[Item]) -> dict[str, History]:
+        """The platform's edit history of each edited item that is new to the archive or edited
+        since it was stored, so that every earlier text is kept (N20). Reading it is optional: when
+        it fails, the item is stored as it is now and the run says so."""
+        edited = [item for item in items if item.edited_at is not None]
         if not edited or not self.connector.keeps_edit_history:
             return {}
         stored = selectors.edit_times(account=self.account, platform_ids=[i.platform_id for i in edited])
@@ -585,16 +585,22 @@ class _Run:
                     self.run.items_deleted += 1
                     self.run.save(update_fields=["items_deleted"])
             return
+        self._store_found(item, now)
+
+    def _store_found(self, item: Item, seen_at) -> IngestResult:
+        """An item the platform gave when asked for it alone, stored as an item of a page is: with
+        the edits the archive has not seen (from the platform's edit history), screened again and
+        counted when its text changed, its media kept."""
+        histories = self.edit_histories([item])
         with transaction.atomic():
-            result = archive_services.record_ingest(
-                account=self.account, item=incoming_item(item), seen_at=now
-            )
+            earlier = self._earlier_versions(histories)
+            result = self.store_item(item, None, seen_at, earlier.get(item.platform_id, ()))
             if result.changed:
-                moderation_services.case_rescreen(record=result.record)
                 self.run.items_changed += 1
                 self.run.save(update_fields=["items_changed"])
         if result.changed and result.record.media:
             self.download_media([result.record])
+        return result
 
     # comments ---------------------------------------------------------------------------------
 
@@ -705,7 +711,7 @@ class _Run:
                 )
                 self.run.save(update_fields=["items_missing", "items_deleted"])
             return
-        archive_services.record_ingest(account=self.account, item=incoming_item(item), seen_at=now)
+        self._store_found(item, now)
 
     # media ------------------------------------------------------------------------------------
 

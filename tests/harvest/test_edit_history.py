@@ -112,3 +112,71 @@ def test_n20_a_failing_history_leaves_a_warning_and_the_harvest_goes_on(mastodon
     assert [text for _n, text, _at in kept] == [record.text]  # the text as it is now is kept
     assert Record.objects.filter(platform_id=EDITED_COMMENT).get().version_count == 2
     assert verify_archive().ok
+
+
+def _edited_again(mastodon, status: dict, *edits: tuple[str, str]) -> dict:
+    """The status edited on the platform after the last harvest, each edit in its history."""
+    history = mastodon.histories.setdefault(status["id"], [{**status, "created_at": status["created_at"]}])
+    for at, content in edits:
+        history.append({**history[-1], "content": content, "created_at": at})
+    return {**status, "content": edits[-1][1], "edited_at": edits[-1][0]}
+
+
+def test_n20_an_edit_found_when_a_missing_comment_is_asked_for_alone_keeps_the_edits_between(
+    mastodon_account, mastodon
+):
+    """The listing no longer returns the comment; asked for by its id, it is there, edited twice
+    since the archive last saw it: both texts are kept, each at the time of its own edit."""
+    harvest(mastodon_account)
+    context = mastodon.contexts[POST_WITH_COMMENTS]
+    comment = next(s for s in context["descendants"] if s["id"] == EDITED_COMMENT)
+    context["descendants"] = [s for s in context["descendants"] if s["id"] != EDITED_COMMENT]
+    edited = _edited_again(
+        mastodon, comment,
+        ("2024-11-20T09:00:00.000Z", "<p>Isigt vid skolan.</p>"),
+        ("2024-11-20T09:30:00.000Z", "<p>Nu sandat, tack!</p>"),
+    )  # fmt: skip
+    mastodon.overrides[f"/api/v1/statuses/{EDITED_COMMENT}"] = [mastodon.json(edited)]
+    post = next(s for page in mastodon.statuses for s in page if s["id"] == POST_WITH_COMMENTS)
+    mastodon.overrides[f"/api/v1/statuses/{EDITED_COMMENT}/context"] = [
+        mastodon.json({"ancestors": [post], "descendants": []})
+    ]
+
+    run = harvest(mastodon_account)
+
+    assert run.status == "succeeded", run.error
+    record, kept = versions(EDITED_COMMENT)
+    assert [text for _n, text, _at in kept][-2:] == ["<p>Isigt vid skolan.</p>", "<p>Nu sandat, tack!</p>"]
+    assert kept[-2][2] == datetime(2024, 11, 20, 9, 0, tzinfo=UTC)
+    assert record.missing_since is None and record.deleted_on_platform_at is None
+    assert run.items_changed == 1
+    # Screened again as an edit of a comment with a case.
+    assert record.case.events.filter(action="edited").exists()
+    assert verify_archive().ok
+
+
+def test_n20_an_edit_found_when_a_young_post_is_read_again_keeps_the_edits_between(
+    mastodon_account, mastodon, settings
+):
+    settings.HARVEST_REREAD_DAYS = 10_000  # the recorded posts are from 2024: keep them young
+    harvest(mastodon_account)
+    library = next(s for s in mastodon.statuses[0] if s["id"] == "113510000000000002")
+    edited = _edited_again(
+        mastodon, library,
+        ("2024-11-21T08:00:00.000Z", "<p>Biblioteket stänger kl. 18 i dag.</p>"),
+        ("2024-11-21T08:05:00.000Z", "<p>Biblioteket stänger kl. 17 i dag.</p>"),
+    )  # fmt: skip
+    mastodon.statuses[0] = [edited if s["id"] == library["id"] else s for s in mastodon.statuses[0]]
+
+    run = harvest(mastodon_account)
+
+    assert run.warnings == []
+    record, kept = versions(library["id"])
+    assert [text for _n, text, _at in kept] == [
+        library["content"], "<p>Biblioteket stänger kl. 18 i dag.</p>", "<p>Biblioteket stänger kl. 17 i dag.</p>"
+    ]
+    assert [at for _n, _t, at in kept][1:] == [
+        datetime(2024, 11, 21, 8, 0, tzinfo=UTC), datetime(2024, 11, 21, 8, 5, tzinfo=UTC)
+    ]
+    assert run.items_changed == 1
+    assert verify_archive().ok
