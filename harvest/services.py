@@ -587,17 +587,21 @@ class _Run:
             return
         self._store_found(item, now)
 
-    def _store_found(self, item: Item, seen_at) -> IngestResult:
+    def _store_found(self, item: Item, seen_at, *, found_again: bool = False) -> IngestResult:
         """An item the platform gave when asked for it alone, stored as an item of a page is: with
         the edits the archive has not seen (from the platform's edit history), screened again and
-        counted when its text changed, its media kept."""
+        counted when its text changed, its media kept. ``found_again``: this run had counted it
+        missing."""
         histories = self.edit_histories([item])
         with transaction.atomic():
             earlier = self._earlier_versions(histories)
             result = self.store_item(item, None, seen_at, earlier.get(item.platform_id, ()))
             if result.changed:
                 self.run.items_changed += 1
-                self.run.save(update_fields=["items_changed"])
+            if found_again and self.run.items_missing:
+                self.run.items_missing -= 1
+            if result.changed or found_again:
+                self.run.save(update_fields=["items_changed", "items_missing"])
         if result.changed and result.record.media:
             self.download_media([result.record])
         return result
@@ -711,7 +715,9 @@ class _Run:
                 )
                 self.run.save(update_fields=["items_missing", "items_deleted"])
             return
-        self._store_found(item, now)
+        # Left out of a listing earlier in this run and there after all: not missing in its figures.
+        found_again = record.missing_since is not None and record.missing_since >= self.run.started_at
+        self._store_found(item, now, found_again=found_again)
 
     # media ------------------------------------------------------------------------------------
 
