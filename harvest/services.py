@@ -543,9 +543,11 @@ class _Run:
 
     def reconcile(self) -> None:
         """The nightly check: a bounded number of older stored posts read again one by one, going on
-        from where the last night stopped, so that edits and deletions of any post are found."""
+        from where the last night stopped, so that edits and deletions of any post are found; the
+        comments of those too old to be read at every run (``repoll_days``) are listed again."""
         state = self.state
         young = timezone.now() - timedelta(days=settings.HARVEST_REREAD_DAYS)
+        repolled_since = timezone.now() - timedelta(days=state.repoll_days)
         posts = selectors.posts_to_reconcile(
             account=self.account,
             published_before=young,
@@ -555,6 +557,8 @@ class _Run:
         for number, record in enumerate(posts, start=1):
             self._progress(phase="reconcile", post=number, posts=len(posts))
             self._reread_or_warn(record)
+            if record.published_at < repolled_since and record.deleted_on_platform_at is None:
+                self._comments_again(record.platform_id)
             state.reconcile_after = record.pk
             state.save(update_fields=["reconcile_after"])
         state.reconciled_at = timezone.now()
@@ -624,6 +628,18 @@ class _Run:
             done += 1
             self._progress(phase="comments", post=done, posts=done - 1 + len(state.comment_queue), page=0)
             self.comments_of(post_id)
+
+    def _comments_again(self, post_id: str) -> None:
+        """One older post's comments listed again, first in the queue so that a listing cut off
+        halfway is taken up by the next run; left to the ordinary harvest while one of its listings
+        is under way (the queue's cursor is that listing's)."""
+        state = self.state
+        if state.comment_cursor or state.comment_pass_started_at:
+            return
+        with transaction.atomic():
+            state.comment_queue = [post_id, *(pid for pid in state.comment_queue if pid != post_id)]
+            state.save(update_fields=["comment_queue"])
+        self.comments_of(post_id)
 
     def comments_of(self, post_id: str) -> None:
         state = self.state

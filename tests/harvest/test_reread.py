@@ -165,3 +165,58 @@ def test_n20_an_edit_of_an_older_entry_in_a_blog_feed_is_found_by_reading_the_fe
     assert run.items_changed == 1
     after = sum(1 for request, _response in httpserver.log if request.path == "/feed/")
     assert after - before == 1  # the listing's read of the feed serves the entries read again too
+
+
+def test_n20_the_nightly_check_lists_again_the_comments_of_posts_too_old_to_be_read_at_every_run(
+    mastodon_account, mastodon
+):
+    from .conftest import POST_WITH_COMMENTS
+
+    services.harvest_account(account_id=mastodon_account.pk)  # the recorded posts are from 2024
+    context = mastodon.contexts[POST_WITH_COMMENTS]
+    edited, deleted = context["descendants"][0], context["descendants"][3]
+    assert Record.objects.filter(platform_id__in=[edited["id"], deleted["id"]]).count() == 2
+    new_text = "<p>Varför är inte Storgatan plogad än? Nu har det gått två dagar.</p>"
+    mastodon.histories[edited["id"]] = [
+        edited, {**edited, "content": new_text, "created_at": "2024-11-22T07:00:00.000Z"}
+    ]  # fmt: skip
+    edited.update(content=new_text, edited_at="2024-11-22T07:00:00.000Z")
+    context["descendants"] = [s for s in context["descendants"] if s["id"] != deleted["id"]]
+
+    ordinary = services.harvest_account(account_id=mastodon_account.pk)
+
+    assert mastodon.hits[f"/api/v1/statuses/{POST_WITH_COMMENTS}/context"] == 1  # too old to be read again
+    assert Record.objects.get(platform_id=edited["id"]).version_count == 1
+    assert ordinary.items_changed == 0
+
+    night = services.harvest_reconcile(account_id=mastodon_account.pk)
+
+    assert night.status == HarvestRun.Status.SUCCEEDED, night.error
+    assert night.warnings == []
+    record = Record.objects.get(platform_id=edited["id"])
+    assert record.text == new_text and record.version_count == 2
+    assert Record.objects.get(platform_id=deleted["id"]).missing_since is not None
+    assert (night.items_changed, night.items_missing) == (1, 1)
+    assert HarvestState.objects.get(account=mastodon_account).comment_queue == []
+
+
+def test_the_nightly_check_leaves_comments_to_a_listing_the_ordinary_harvest_has_under_way(
+    mastodon_account, mastodon
+):
+    from django.utils import timezone
+
+    from .conftest import POST_WITH_COMMENTS
+
+    services.harvest_account(account_id=mastodon_account.pk)
+    started = timezone.now()
+    HarvestState.objects.filter(account=mastodon_account).update(
+        comment_queue=[OLDEST], comment_cursor="cut-off-here", comment_pass_started_at=started
+    )
+    before = mastodon.hits[f"/api/v1/statuses/{POST_WITH_COMMENTS}/context"]
+
+    night = services.harvest_reconcile(account_id=mastodon_account.pk)
+
+    assert night.status == HarvestRun.Status.SUCCEEDED, night.error
+    assert mastodon.hits[f"/api/v1/statuses/{POST_WITH_COMMENTS}/context"] == before
+    state = HarvestState.objects.get(account=mastodon_account)
+    assert (state.comment_queue, state.comment_cursor) == ([OLDEST], "cut-off-here")
