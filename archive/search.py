@@ -180,6 +180,16 @@ def warm_search_dictionary(sender, connection, **kwargs) -> None:
         logger.warning("Could not load the Swedish search dictionary into a new connection", exc_info=True)
 
 
+def search_lexemes_fill(cursor) -> None:
+    """Note every word form of the records' search vectors in `SearchLexeme`, as the records'
+    triggers do for each vector written: for records written with the triggers off (or before
+    they existed)."""
+    cursor.execute(
+        "INSERT INTO archive_searchlexeme (lexeme) SELECT word FROM ts_stat('SELECT search_vector "
+        "FROM archive_record WHERE search_vector IS NOT NULL') ON CONFLICT DO NOTHING"
+    )
+
+
 def reindex_records(cursor, *, config: str = SEARCH_CONFIG) -> None:
     """Recompute every record's search vector, e.g. after the dictionary was installed."""
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", config):

@@ -312,11 +312,11 @@ def _known_relatives(platform: str, page: list[_Prepared]) -> dict[str, int]:
 _NEW_VERSION_SQL = """
 UPDATE archive_record r
    SET text = v.text, edited_at = v.edited_at::timestamptz, media = v.media::jsonb,
-       raw_json = v.raw_json::jsonb, raw_canonical = v.raw_canonical, raw_sha256 = v.raw_sha256,
+       raw_json = v.raw_canonical::jsonb, raw_canonical = v.raw_canonical, raw_sha256 = v.raw_sha256,
        content_sha256 = v.content_sha256, version_count = v.version_count::integer,
        source_id = v.source_id::bigint, escaped = r.escaped OR v.escaped::boolean,
        search_vector = {search_vector}
-  FROM (VALUES {rows}) AS v(id, text, edited_at, media, raw_json, raw_canonical, raw_sha256,
+  FROM (VALUES {rows}) AS v(id, text, edited_at, media, raw_canonical, raw_sha256,
                             content_sha256, version_count, source_id, escaped, words, names)
  WHERE r.id = v.id::bigint
 """
@@ -334,12 +334,12 @@ def _records_new_version(changed: list[tuple[Record, _Prepared]]) -> None:
         )
         params += [
             record.pk, record.text, record.edited_at, _json("media", record.media),
-            record.raw_canonical, record.raw_canonical, record.raw_sha256,
+            record.raw_canonical, record.raw_sha256,
             record.content_sha256, record.version_count, record.source_id, prepared.item.escaped, words, names,
         ]  # fmt: skip
     sql = _NEW_VERSION_SQL.format(
         search_vector=SEARCH_VECTOR_SQL.format(words="v.words", names="v.names"),
-        rows=", ".join(["(" + ", ".join(["%s"] * 13) + ")"] * len(changed)),
+        rows=", ".join(["(" + ", ".join(["%s"] * 12) + ")"] * len(changed)),
     )
     with archive_write("version"), connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -319,6 +319,8 @@ SEARCH_INDEXES = ("record_search_gin", "record_author_name_trgm", "record_author
 def _load(connections, accounts, count: int) -> None:
     from django.db import connection
 
+    from archive.search import search_lexemes_fill
+
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE UNLOGGED TABLE bench_staging ({STAGING_COLUMNS})")
@@ -391,11 +393,7 @@ def _load(connections, accounts, count: int) -> None:
         raise failures[0]
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE archive_record ENABLE TRIGGER ALL")
-        # What the records' triggers (disabled for the fill) keep: the word forms of the vectors.
-        cursor.execute(
-            "INSERT INTO archive_searchlexeme (lexeme) SELECT word FROM ts_stat('SELECT search_vector "
-            "FROM archive_record WHERE search_vector IS NOT NULL') ON CONFLICT DO NOTHING"
-        )
+        search_lexemes_fill(cursor)  # what the records' triggers, off for the fill, would have noted
         cursor.execute("DROP TABLE bench_staging")
         cursor.execute("SELECT setval(pg_get_serial_sequence('archive_record', 'id'), %s)", [count])
         cursor.execute("SET maintenance_work_mem = '512MB'")

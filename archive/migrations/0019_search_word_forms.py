@@ -34,10 +34,16 @@ CREATE TRIGGER archive_record_search_lexemes_update AFTER UPDATE OF search_vecto
   FOR EACH ROW WHEN (NEW.search_vector IS NOT NULL AND NEW.search_vector IS DISTINCT FROM OLD.search_vector)
   EXECUTE FUNCTION archive_search_lexemes_of_updated();
 
-INSERT INTO archive_searchlexeme (lexeme)
-SELECT word FROM ts_stat('SELECT search_vector FROM archive_record WHERE search_vector IS NOT NULL')
-ON CONFLICT DO NOTHING;
 """
+
+
+def fill(apps, schema_editor):
+    from archive.search import search_lexemes_fill
+
+    with schema_editor.connection.cursor() as cursor:
+        search_lexemes_fill(cursor)
+
+
 BACKWARD = """
 DROP TRIGGER archive_record_search_lexemes_insert ON archive_record;
 DROP TRIGGER archive_record_search_lexemes_update ON archive_record;
@@ -64,4 +70,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(FORWARD, BACKWARD),
+        migrations.RunPython(fill, migrations.RunPython.noop, elidable=False),
     ]
